@@ -1,0 +1,32 @@
+# Two commands do all the set-up: `make run` and `make test` (see README.md).
+PY := .venv/bin/python
+# The suite runs on the real services: PostgreSQL and Redis on this machine (override to point elsewhere).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dsr
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install run test lint migrations-check bench
+
+.venv/installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: .venv/installed
+
+run: install
+	bin/run
+
+test: install
+	DATABASE_URL=$(TEST_DATABASE_URL) DSR_TEST_REDIS_URL=$(TEST_REDIS_URL) DSR_VAR_DIR=$(CURDIR)/var/test \
+		$(PY) -m pytest -q -p no:cacheprovider
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+migrations-check: install
+	DSR_VAR_DIR=$(CURDIR)/var/check $(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench

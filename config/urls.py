@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import path
+
+admin.site.site_header = "DSR back office"
+admin.site.site_title = "DSR back office"
+admin.site.index_title = "Requests, vendors and policies"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]

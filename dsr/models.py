@@ -1,0 +1,275 @@
+"""Requests, their timeline, their pauses and their computed deadlines.
+
+The computed due dates are stored on the request (and recomputed by `dsr.workflow` on every event
+that changes them) so the sweeps can find what is due through one partial index, at a cost that
+grows with what is due, not with all requests.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+from policies import vocabulary
+from policies.models import PolicyVersion, Vendor
+
+
+def new_reference() -> str:
+    """A short reference a person can read out on the phone: no 0/O or 1/I to confuse."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "DSR-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Request(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Waiting for email confirmation"
+        VERIFIED = "verified", "Email confirmed"
+        IN_PROGRESS = "in_progress", "In progress"
+        AWAITING_SUBJECT = "awaiting_subject", "Waiting for the requester"
+        COMPLETED = "completed", "Completed"
+        PARTIALLY_COMPLETED = "partially_completed", "Partially completed"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired (email never confirmed)"
+        DUPLICATE = "duplicate", "Duplicate of an earlier request"
+
+    OPEN_STATUSES = (Status.VERIFIED, Status.IN_PROGRESS, Status.AWAITING_SUBJECT)
+    CLOSED_STATUSES = (
+        Status.COMPLETED,
+        Status.PARTIALLY_COMPLETED,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+        Status.EXPIRED,
+        Status.DUPLICATE,
+    )
+
+    reference = models.CharField(max_length=16, unique=True, default=new_reference, editable=False)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="requests")
+    policy_version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, related_name="+", help_text="The policy in force at receipt."
+    )
+    request_type = models.CharField(max_length=24, choices=list(vocabulary.REQUEST_TYPES.items()))
+    relationship = models.CharField(max_length=32, choices=list(vocabulary.RELATIONSHIPS.items()))
+    country = models.CharField(max_length=2, help_text="Where the person lives (ISO 3166-1).")
+    state = models.CharField(max_length=2, blank=True, help_text="US state, where the person lives in the US.")
+    law_codes = models.JSONField(default=list, help_text="The laws that apply, strictest deadline wins.")
+    language = models.CharField(max_length=8, default="en", help_text="The language the person used.")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.SUBMITTED)
+
+    # Personal data: blanked by the purge when the request's own retention ends (the row stays).
+    subject_name = models.CharField(max_length=200)
+    subject_email = models.EmailField()
+    details = models.TextField(blank=True)
+    agent_name = models.CharField(
+        max_length=200, blank=True, help_text="Set where an authorised agent filed it; the email is then the agent's."
+    )
+    customer_name = models.CharField(
+        max_length=200, blank=True, help_text="The vendor's customer, if the person knows."
+    )
+    customer_email = models.EmailField(blank=True)
+    email_digest = models.CharField(max_length=64, db_index=True, help_text="Keyed hash of the email, for duplicates.")
+
+    received_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    # Stored results of dsr.deadlines (recomputed by dsr.workflow on every event that changes them).
+    due_at = models.DateTimeField(null=True, blank=True, help_text="Strictest response deadline.")
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    extension_notice_due_at = models.DateTimeField(null=True, blank=True)
+    extended = models.BooleanField(default=False)
+    extension_announced_on = models.DateField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    deadlines = models.JSONField(default=dict, blank=True, help_text="The engine's full answer, with explanations.")
+    next_action_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            # Only open requests: read by dsr.sweeps to find reminders and escalations that are due.
+            models.Index(
+                fields=["next_action_at"],
+                name="dsr_request_due_open",
+                condition=models.Q(status__in=["submitted", "verified", "in_progress", "awaiting_subject"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(extended=True) | models.Q(extension_announced_on__isnull=False),
+                name="dsr_request_extension_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.get_request_type_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Pause(models.Model):
+    """An interval while the request waits on the person. Whether it stops the clock is the law's call."""
+
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", "Waiting for proof of identity"
+        CLARIFICATION = "clarification", "Waiting for clarification of the request"
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="pauses")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["request", "started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
+                name="dsr_pause_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["request"], condition=models.Q(ended_on__isnull=True), name="dsr_one_open_pause"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.started_on} to {self.ended_on or 'now'}"
+
+
+class Event(models.Model):
+    """The append-only timeline: what happened, when, by whom. The audit trail shown to a regulator.
+
+    When personal data is purged, `message` and `data` are redacted and `redacted` is set; the row stays.
+    """
+
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=40)
+    actor = models.CharField(max_length=200, blank=True, help_text="Staff username, 'subject', 'system', ...")
+    message = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, null=True, related_name="+")
+    redacted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["request", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class Assignment(models.Model):
+    """One responder's part of a request, from the routing plan (dsr.routing)."""
+
+    class ResponderKind(models.TextChoices):
+        VENDOR = "vendor", "The vendor's privacy team"
+        CUSTOMER = "customer", "The vendor's customer (the controller)"
+        SUB_PROCESSOR = "sub_processor", "A recipient or sub-processor"
+        STAFF_QUEUE = "staff_queue", "Staff queue (policy gap)"
+
+    class Action(models.TextChoices):
+        FULFIL = "fulfil", "Answer the request as controller"
+        ASSIST_CONTROLLER = "assist_controller", "Forward to the controller and assist it"
+        PROPAGATE = "propagate", "Tell the recipient to act on the request"
+        RESOLVE_GAP = "resolve_gap", "Decide who answers: the policy lacks a fact"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="assignments")
+    responder_kind = models.CharField(max_length=16, choices=ResponderKind.choices)
+    responder_name = models.CharField(max_length=200)
+    responder_email = models.EmailField(blank=True, help_text="Empty where no address is known: staff handle it.")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    categories = models.JSONField(default=list)
+    due_at = models.DateTimeField()
+    explanation = models.TextField()
+    citations = models.JSONField(default=list)
+    partial = models.BooleanField(default=False, help_text="Some data is kept under a legal obligation.")
+    policy_gap = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    reminders_sent = models.JSONField(default=list, help_text="Days-before-due of the reminders already sent.")
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    next_action_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["request", "id"]
+        indexes = [
+            # Only open assignments: read by dsr.sweeps for reminders and escalations.
+            models.Index(fields=["next_action_at"], name="dsr_assignment_due_open", condition=models.Q(status="open")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "responder_kind", "responder_name", "action"], name="dsr_assignment_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.responder_name}"
+
+
+class OutgoingEmail(models.Model):
+    """The outbox: written in the same transaction as the change that causes it, sent after commit.
+
+    `key` makes each notification unique (e.g. "DSR-AB12CD34:acknowledged"), so a retried change never
+    queues it twice; the status machine makes the sender claim a row before sending, so a redelivered
+    task never sends it twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        AWAITING_RETRY = "awaiting_retry", "Waiting to retry"
+        FAILED = "failed", "Failed"
+
+    key = models.CharField(max_length=200, unique=True)
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
+    kind = models.CharField(max_length=40)
+    to = models.EmailField()
+    language = models.CharField(max_length=8, default="en")
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # Only unsent mail: read by dsr.sweeps.reconcile to pick up what was never sent.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="dsr_email_unsent",
+                condition=models.Q(status__in=["queued", "awaiting_retry", "sending"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to} ({self.status})"
+
+
+class Throttle(models.Model):
+    """A fixed-window counter for rate limits. The key is a keyed hash: no IP or email is stored."""
+
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="dsr_throttle_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.count} since {self.window_start:%H:%M}"

@@ -1,0 +1,152 @@
+"""Vendors, policies and laws, read-only: they change only through the versioned data files."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from .models import (
+    Contact,
+    DataCategory,
+    Law,
+    LawApplicability,
+    PolicyGap,
+    PolicyVersion,
+    Promise,
+    Recipient,
+    RetentionRule,
+    RightGrant,
+    SupervisoryAuthority,
+    Vendor,
+)
+
+
+class ReadOnly:
+    """Staff can read everything here; the loader is the only writer."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(ReadOnly, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+
+class ContactInline(ReadOnlyInline):
+    model = Contact
+    fields = ("kind", "email", "name", "url", "cite")
+
+
+class PromiseInline(ReadOnlyInline):
+    model = Promise
+    fields = ("kind", "amount", "unit", "applies_to", "cite")
+
+
+class RightInline(ReadOnlyInline):
+    model = RightGrant
+    fields = ("right", "scope", "cite")
+
+
+class LawInline(ReadOnlyInline):
+    model = LawApplicability
+    fields = ("law", "cite")
+
+
+class CategoryInline(ReadOnlyInline):
+    model = DataCategory
+    fields = ("name", "role", "role_cite", "relationships", "controller_when_processor")
+    show_change_link = True
+
+
+class RecipientInline(ReadOnlyInline):
+    model = Recipient
+    fields = ("name", "kind", "purpose", "region", "categories", "cite")
+
+
+class GapInline(ReadOnlyInline):
+    model = PolicyGap
+    fields = ("field", "note", "cite")
+
+
+@admin.register(Vendor)
+class VendorAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("name", "slug", "versions_count")
+    search_fields = ("name", "slug")
+
+    @admin.display(description="policy versions")
+    def versions_count(self, obj: Vendor) -> int:
+        return obj.versions.count()
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("vendor", "number", "effective_date", "published_date", "country", "authority_name", "loaded_at")
+    list_filter = ("vendor",)
+    list_select_related = ("vendor",)
+    exclude = ("document",)
+    inlines = [ContactInline, LawInline, PromiseInline, RightInline, CategoryInline, RecipientInline, GapInline]
+    fieldsets = [
+        (None, {"fields": ("vendor", "number", "effective_date", "source", "data_file", "sha256", "loaded_at")}),
+        ("Published", {"fields": ("title", "published_date", "published_cite")}),
+        (
+            "The vendor",
+            {
+                "fields": (
+                    ("legal_name", "legal_name_cite"),
+                    ("brand", "brand_cite"),
+                    ("country", "country_cite"),
+                    "timezone",
+                    ("address", "address_cite"),
+                    ("website", "website_cite"),
+                )
+            },
+        ),
+        (
+            "Supervisory authority",
+            {"fields": ("authority_name", "authority_country", "authority_website", "authority_cite")},
+        ),
+    ]
+
+
+class RetentionInline(ReadOnlyInline):
+    model = RetentionRule
+    fields = ("amount", "unit", "indefinite", "starts", "legal_obligation", "description", "cite")
+
+
+@admin.register(DataCategory)
+class DataCategoryAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("name", "version", "role", "relationships")
+    list_filter = ("role", "version__vendor")
+    list_select_related = ("version__vendor",)
+    inlines = [RetentionInline]
+
+
+@admin.register(Law)
+class LawAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("code", "name", "revision", "loaded_at")
+    search_fields = ("code", "name")
+    exclude = ("data",)
+    readonly_fields = ("rules",)
+
+    @admin.display(description="rules, with sources and V/S/U marks")
+    def rules(self, obj: Law) -> str:
+        return format_html(
+            "<pre style='white-space:pre-wrap'>{}</pre>", json.dumps(obj.data, indent=2, ensure_ascii=False)
+        )
+
+
+@admin.register(SupervisoryAuthority)
+class AuthorityAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("country", "name", "website", "status")

@@ -1,0 +1,87 @@
+"""The shared words of the product: one vocabulary for the data files, forms, routing and commands.
+
+Each key is stable (it is stored in the database and used in data files); each label is the plain
+wording a data subject or a staff member reads.
+"""
+
+from __future__ import annotations
+
+# How a person relates to a vendor (../shared/design.md, "Relationships").
+RELATIONSHIPS: dict[str, str] = {
+    "website_visitor": "I visited the vendor's own website",
+    "account_user": "I have an account, or I use the service for my employer",
+    "customer_data_subject": "My details are in data that one of the vendor's business customers put into the service "
+    "(for example a list of leads or contacts)",
+    "customer_site_visitor": "I visited the website of one of the vendor's customers that uses the vendor's tracking",
+    "marketing_contact": "I signed up for news, events or a demo, or the vendor sent me marketing",
+    "third_party_contact": "Someone gave the vendor my details (for example my employer, a colleague or a partner)",
+    "job_applicant": "I applied for a job with the vendor",
+}
+
+# What a person can ask for. These are the request types of the intake form, the router and the laws file.
+REQUEST_TYPES: dict[str, str] = {
+    "access": "See a copy of my personal data",
+    "rectification": "Correct my personal data",
+    "erasure": "Delete my personal data",
+    "restriction": "Restrict how my personal data is used",
+    "portability": "Receive my data in a portable format, or have it sent to another company",
+    "objection": "Object to how my personal data is used",
+    "opt_out": "Opt out of the sale or sharing of my personal data, or of targeted advertising",
+    "withdraw_consent": "Withdraw consent I gave earlier",
+    "automated_decision": "Ask for a person to review an automated decision about me",
+    "appeal": "Appeal an earlier answer to one of my requests",
+}
+
+# Rights a policy may mention that are not requests this product files (kept so the data is complete).
+OTHER_RIGHTS: dict[str, str] = {
+    "information": "Be told how personal data is used",
+    "complaint": "Complain to a supervisory authority",
+    "non_discrimination": "Not be treated differently for using privacy rights",
+    "nomination": "Nominate someone to act on my behalf",
+    "grievance": "Raise a grievance with the company",
+}
+
+RIGHTS: dict[str, str] = {**REQUEST_TYPES, **OTHER_RIGHTS}
+
+ROLES: dict[str, str] = {
+    "controller": "controller (decides why and how the data is used)",
+    "processor": "processor (handles the data only on a customer's instructions)",
+    "unknown": "not stated in the policy",
+}
+
+# The event that starts a retention period.
+RETENTION_EVENTS: dict[str, str] = {
+    "collection": "from when the data is collected",
+    "last_activity": "from the person's last activity or interaction",
+    "end_of_relationship": "from the end of the customer relationship",
+    "account_closure": "from when the account is closed",
+    "contract_termination": "from when the customer agreement ends",
+    "subscription_cancellation": "from when the subscription is cancelled",
+    "end_of_financial_year": "from the end of the financial year the record belongs to",
+    "purpose_fulfilled": "until the purpose is fulfilled",
+    "consent_withdrawal": "until consent is withdrawn",
+    "unknown": "not stated in the policy",
+}
+
+RETENTION_UNITS = ("days", "months", "years")
+
+CONTACT_KINDS: dict[str, str] = {
+    "privacy": "privacy requests",
+    "dpo": "data protection officer",
+    "support": "general support",
+    "grievance_officer": "grievance officer (India)",
+    "eu_representative": "representative in the EU/UK",
+    "opt_out": "'Do not sell or share' requests",
+}
+
+RECIPIENT_KINDS: dict[str, str] = {
+    "sub_processor": "sub-processor (processes data on the vendor's behalf)",
+    "recipient": "recipient (receives data from the vendor)",
+    "recipient_category": "a category of recipients the policy does not name",
+}
+
+PROMISE_KINDS: dict[str, str] = {
+    "response_time": "responds to a request within",
+}
+
+PROMISE_UNITS = ("days", "business_days", "months")

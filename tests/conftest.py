@@ -1,0 +1,40 @@
+"""Shared fixtures: the loaded policies, personas, and the rule that CI tests the real services."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # In CI no database test may pass on SQLite alone: the suite must run on PostgreSQL.
+    if os.environ.get("CI") == "true" and not os.environ.get("DATABASE_URL", "").startswith(("postgres", "psql")):
+        raise pytest.UsageError("CI must run the suite on PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Create the test database once and load every vendor policy and law into it."""
+    with django_db_blocker.unblock():
+        call_command("load_policies", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    yield
+
+
+@pytest.fixture
+def policies(db: None) -> None:
+    """The policies as loaded from policies/data (reloaded if a transactional test emptied the tables)."""
+    from policies.models import Vendor
+
+    if not Vendor.objects.exists():
+        call_command("load_policies", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (make test sets DATABASE_URL)")
