@@ -1,0 +1,1247 @@
+"""By when must we do this? The one place that answers it.
+
+Pure and typed: no database and no clock. The receipt instant, the pauses and the extension are
+arguments, and the legal rules come in as `policies.laws.LawRules` parsed from policies/data/laws.yaml.
+This module holds the counting *method*. Every legal *fact* (how long a period is, whether it rolls
+forward, whose holidays count, what pauses the clock) is in the data, with its source and V/S/U mark.
+Each deadline comes back with a plain-language explanation that staff can paste into a letter.
+
+How counting works (each step is a rule in laws.yaml and is cited in the explanation):
+
+1. The receipt instant is converted to the responder's local date. A request received at 23:30 UTC on
+   31 January counts as received on 1 February in Tallinn.
+2. The period is counted from that date (or from a restart, see pauses):
+   - months: the same date in the later month. Where that date does not exist, the last day of that
+     month (Reg 1182/71 Art 3(2)(c): 31 Jan -> 28/29 Feb, never 1 or 3 March).
+   - days: the day after receipt is day 1, unless the rule says the day of receipt counts (CCPA reg
+     7021(b): 45 days = receipt + 44).
+   - business days: Saturdays, Sundays and public holidays (from the `holidays` library, never a hand
+     list) are skipped.
+3. 'stop' pauses add the paused days (end - start); a 'restart' pause starts the period again on the
+   day the pause ends (UK 'relevant time'). A pause the law does not recognise is reported and not
+   applied.
+4. Where the rule rolls forward, a last day on a Saturday, Sunday or public holiday moves to the next
+   working day (Reg 1182/71 Art 3(4)).
+5. A deadline ends at the end of that local day: `due_at` is the last instant of the day in the
+   responder's time zone.
+
+House rule: where a rule is unclear or unverified, the data takes the reading that gives the earlier
+deadline and says so. This module follows the same rule where it decides anything itself. A vendor's
+promise is never moved for weekends, pauses or extensions. A pause that begins after the running
+deadline has passed does not revive it.
+
+The strictest deadline is the earliest among all binding deadlines: every applicable law's own rule
+plus the vendor's promise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any, Literal, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from dateutil.relativedelta import relativedelta
+
+from policies import vocabulary
+from policies.laws import (
+    ALL,
+    PAUSE_KINDS,
+    STATUS_MEANING,
+    Duration,
+    Extension,
+    LawRules,
+    PauseEffect,
+    PauseKind,
+    PausePolicy,
+    Period,
+    Source,
+    Status,
+    TimedRule,
+    Unit,
+    describe_amount,
+)
+
+DeadlineKind = Literal[
+    "response",  # a law's answer deadline for the request
+    "opt_out",  # a law's own opt-out clock (CCPA 15 business days)
+    "consent_withdrawal",  # stop processing after consent is withdrawn (CT 15 days, MT 45 days)
+    "appeal",  # answer to an appeal (US states)
+    "promise",  # the vendor's own promise
+    "acknowledgement",  # confirm receipt (CCPA 10 business days)
+    "extension_notice",  # the last day to announce an extension (or a delay, where it is open-ended)
+    "extended_response",  # what the deadline would become if extended (not binding until announced)
+]
+BINDING_KINDS: tuple[DeadlineKind, ...] = ("response", "opt_out", "consent_withdrawal", "appeal", "promise")
+
+TITLES: dict[str, str] = {
+    "response": "Response due",
+    "opt_out": "Opt-out to be carried out",
+    "consent_withdrawal": "Processing to stop after consent withdrawal",
+    "appeal": "Appeal answer due",
+    "promise": "Vendor promise",
+    "acknowledgement": "Acknowledgement due",
+    "extension_notice": "Extension to be announced by",
+    "extended_response": "Deadline if extended",
+}
+
+PAUSE_WAITING_FOR: dict[str, str] = {
+    "identity": "proof of identity",
+    "clarification": "clarification of the request",
+    "fee": "the fee (or the end of the fee reflection period)",
+}
+PAUSE_RESTART_EVENT: dict[str, str] = {
+    "identity": "the identity information arrived",
+    "clarification": "the clarification arrived",
+    "fee": "the fee was paid (or the reflection period ended)",
+}
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+class DeadlineError(ValueError):
+    """The question cannot be answered as asked. The message is plain and fit to show to staff."""
+
+
+# --- Inputs -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Promise:
+    """A vendor's own commitment, e.g. "We respond within 30 days" (a fact from the vendor's policy).
+
+    Read the earlier way: counted from the day after receipt, never moved for weekends or holidays, never
+    paused and never extended. It keeps binding when a law's deadline is extended.
+    """
+
+    amount: int
+    unit: Unit
+    applies_to: tuple[str, ...]
+    cite: str
+    vendor: str = "the vendor"
+
+    def covers(self, request_type: str) -> bool:
+        return ALL in self.applies_to or request_type in self.applies_to
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, vendor: str | None = None) -> Promise:
+        """From the dicts `policies.services.promise_and_place_for_vendor` returns."""
+        amount = data.get("amount")
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+            raise DeadlineError(f"A promise needs a whole number of days or months, not {amount!r}.")
+        unit = data.get("unit")
+        if unit not in vocabulary.PROMISE_UNITS:
+            raise DeadlineError(f"A promise's unit must be one of {', '.join(vocabulary.PROMISE_UNITS)}, not {unit!r}.")
+        applies_to = tuple(data.get("applies_to") or (ALL,))
+        for item in applies_to:
+            if item != ALL and item not in vocabulary.REQUEST_TYPES:
+                raise DeadlineError(f"A promise applies to an unknown request type {item!r}.")
+        return cls(
+            amount=amount,
+            unit=cast(Unit, unit),
+            applies_to=applies_to,
+            cite=str(data.get("cite") or ""),
+            vendor=str(vendor or data.get("vendor") or "the vendor"),
+        )
+
+
+@dataclass(frozen=True)
+class Pause:
+    """An interval while the request waited on the person (both dates in the responder's local time)."""
+
+    start: dt.date
+    end: dt.date
+    kind: PauseKind
+
+    @property
+    def days(self) -> int:
+        """The days a 'stop' adds: end - start. Not counting both ends inclusively is the earlier reading."""
+        return (self.end - self.start).days
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    """Whether staff extended the deadline, and the day the extension was announced to the person."""
+
+    taken: bool = False
+    announced_on: dt.date | None = None
+
+
+# --- Outputs ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppliedPause:
+    """What one pause did to one deadline, and why."""
+
+    pause: Pause
+    effect: PauseEffect
+    applied: bool
+    days_added: int
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: DeadlineKind
+    rule: str  # the law code, or "promise: <vendor>"
+    law_code: str | None
+    title: str
+    due_date: dt.date | None  # None: the law sets no fixed period (explanation says what it says instead)
+    due_at: dt.datetime | None  # the last instant of due_date in the responder's time zone
+    binding: bool  # counts for the strictest deadline
+    status: Status | None  # V/S/U of the rule (None for a vendor promise: it is the vendor's own text)
+    source: Source
+    explanation: str
+    pauses: tuple[AppliedPause, ...] = ()
+    extended: bool = False
+    unextended_date: dt.date | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def fixed(self) -> bool:
+        return self.due_date is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "rule": self.rule,
+            "law_code": self.law_code,
+            "title": self.title,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "binding": self.binding,
+            "status": self.status,
+            "status_meaning": STATUS_MEANING[self.status] if self.status else None,
+            "source": {"cite": self.source.cite, "url": self.source.url},
+            "explanation": self.explanation,
+            "extended": self.extended,
+            "unextended_date": self.unextended_date.isoformat() if self.unextended_date else None,
+            "pauses": [
+                {
+                    "start": p.pause.start.isoformat(),
+                    "end": p.pause.end.isoformat(),
+                    "kind": p.pause.kind,
+                    "effect": p.effect,
+                    "applied": p.applied,
+                    "days_added": p.days_added,
+                    "explanation": p.explanation,
+                }
+                for p in self.pauses
+            ],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class DeadlineResult:
+    request_type: str
+    received_at: dt.datetime
+    received_on: dt.date  # the responder's local date of receipt
+    timezone: str
+    country: str | None
+    subdivision: str | None
+    deadlines: tuple[Deadline, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def binding(self) -> tuple[Deadline, ...]:
+        return tuple(d for d in self.deadlines if d.binding)
+
+    @property
+    def strictest(self) -> Deadline | None:
+        """The earliest binding deadline with a date (the first one listed wins a tie)."""
+        return _earliest(self.binding)
+
+    @property
+    def acknowledgement(self) -> Deadline | None:
+        return _earliest(self.of_kind("acknowledgement"))
+
+    @property
+    def extension_notice(self) -> Deadline | None:
+        return _earliest(self.of_kind("extension_notice"))
+
+    def of_kind(self, kind: DeadlineKind) -> tuple[Deadline, ...]:
+        return tuple(d for d in self.deadlines if d.kind == kind)
+
+    def for_law(self, code: str) -> tuple[Deadline, ...]:
+        return tuple(d for d in self.deadlines if d.law_code == code)
+
+    def as_dict(self) -> dict[str, Any]:
+        strictest = self.strictest
+        return {
+            "request_type": self.request_type,
+            "received_at": self.received_at.isoformat(),
+            "received_on": self.received_on.isoformat(),
+            "timezone": self.timezone,
+            "country": self.country,
+            "subdivision": self.subdivision,
+            "strictest": strictest.as_dict() if strictest else None,
+            "deadlines": [d.as_dict() for d in self.deadlines],
+            "notes": list(self.notes),
+        }
+
+
+def _earliest(deadlines: Sequence[Deadline]) -> Deadline | None:
+    dated = [d for d in deadlines if d.due_date is not None]
+    return min(dated, key=lambda d: cast(dt.date, d.due_date)) if dated else None
+
+
+# --- Dates in words -----------------------------------------------------------------------------------
+
+
+def format_date(day: dt.date, *, weekday: bool = False) -> str:
+    """'2 March 2026', or 'Monday 2 March 2026'. Locale-independent on purpose: these go into letters."""
+    text = f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{_WEEKDAYS[day.weekday()]} {text}" if weekday else text
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _amount_words(amount: int, unit: str) -> str:
+    if amount == 1 and unit == "months":
+        return "one month"
+    return describe_amount(amount, unit)
+
+
+def _status_text(status: Status | None, status_note: str = "", *, lower: bool = False) -> str:
+    if status is None:
+        return ""
+    text = f"{'status' if lower else 'Status'} {status}: {STATUS_MEANING[status]}"
+    return f"{text}; {status_note}" if status_note else text
+
+
+def end_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """The last instant of `day` in `tz`: the next local midnight minus one microsecond, computed in UTC.
+
+    Going through UTC keeps it right on days that are 23 or 25 hours long and in zones where midnight
+    itself can fall into a DST gap.
+    """
+    next_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    return (next_midnight.astimezone(dt.UTC) - dt.timedelta(microseconds=1)).astimezone(tz)
+
+
+# --- Working days -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _holidays_for(country: str, subdivision: str | None) -> holidays.HolidayBase:
+    try:
+        return holidays.country_holidays(country, subdiv=subdivision)
+    except NotImplementedError:
+        place = f"{country}-{subdivision}" if subdivision else country
+        raise DeadlineError(f"There is no public-holiday calendar for {place!r}.") from None
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    """Which days are working days: Monday to Friday, minus the public holidays of one place (if known)."""
+
+    country: str | None
+    subdivision: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.country is None:
+            return "no country (weekends only)"
+        return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+
+    def holiday(self, day: dt.date) -> str | None:
+        if self.country is None:
+            return None
+        return _holidays_for(self.country, self.subdivision).get(day)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and self.holiday(day) is None
+
+    def why_not_working(self, day: dt.date) -> str:
+        name = self.holiday(day)
+        if name:
+            return f"{format_date(day)} is a public holiday in {self.label} ({name})"
+        return f"{format_date(day)} is a {_WEEKDAYS[day.weekday()]}"
+
+    def next_working_day(self, day: dt.date) -> tuple[dt.date, list[dt.date]]:
+        skipped = []
+        while not self.is_working_day(day):
+            skipped.append(day)
+            day += dt.timedelta(days=1)
+        return day, skipped
+
+
+# --- Counting -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Count:
+    """One period counted from one start: every step, so the explanation can retell it."""
+
+    start: dt.date
+    amount: int
+    unit: Unit
+    nominal_end: dt.date  # after counting (and the month-end clamp), before pauses and roll-forward
+    clamped: bool
+    holidays_skipped: list[dt.date]  # business-day counting: holidays on weekdays that were skipped
+    restart: AppliedPause | None = None
+    stop_days: int = 0
+    after_pauses: dt.date | None = None
+    due: dt.date | None = None
+    rolled_over: list[dt.date] = field(default_factory=list)
+    pauses: list[AppliedPause] = field(default_factory=list)
+
+
+def _count(start: dt.date, amount: int, unit: Unit, first_day_counts: bool, cal: _Calendar) -> _Count:
+    """The last day of `amount` `unit`s counted from `start`, before pauses and roll-forward."""
+    if unit == "months":
+        # relativedelta clamps to the month's last day: 31 Jan + 1 month = 28/29 Feb (Reg 1182/71 Art 3(2)(c)).
+        end = start + relativedelta(months=amount)
+        return _Count(start, amount, unit, end, clamped=end.day != start.day, holidays_skipped=[])
+    if unit == "days":
+        end = start + dt.timedelta(days=amount - 1 if first_day_counts else amount)
+        return _Count(start, amount, unit, end, clamped=False, holidays_skipped=[])
+    day = start if first_day_counts else start + dt.timedelta(days=1)
+    counted = 0
+    skipped: list[dt.date] = []
+    while True:
+        if cal.is_working_day(day):
+            counted += 1
+            if counted == amount:
+                return _Count(start, amount, unit, day, clamped=False, holidays_skipped=skipped)
+        elif day.weekday() < 5:
+            skipped.append(day)
+        day += dt.timedelta(days=1)
+
+
+def _add_stop(end: dt.date, pause: Pause, unit: Unit, cal: _Calendar) -> tuple[dt.date, int]:
+    """Move `end` by the paused time: calendar days, or for business days the working days paused."""
+    if unit != "business_days":
+        return end + dt.timedelta(days=pause.days), pause.days
+    paused = sum(1 for i in range(pause.days) if cal.is_working_day(pause.start + dt.timedelta(days=i)))
+    day, added = end, 0
+    while added < paused:
+        day += dt.timedelta(days=1)
+        if cal.is_working_day(day):
+            added += 1
+    return day, paused
+
+
+def _roll(day: dt.date, roll_forward: bool, cal: _Calendar) -> tuple[dt.date, list[dt.date]]:
+    if not roll_forward:
+        return day, []
+    return cal.next_working_day(day)
+
+
+def _pause_effect(policy: PausePolicy | None, pause: Pause) -> tuple[PauseEffect, str | None]:
+    """The effect the law gives this pause, or 'none' with the reason it is not applied."""
+    waiting = PAUSE_WAITING_FOR[pause.kind]
+    if policy is None:
+        return "none", "a promise is never paused (earlier reading)"
+    effect = policy.effect(pause.kind)
+    if effect == "none":
+        return "none", (
+            f"this law does not stop or restart the clock while waiting for {waiting} "
+            f"({policy.source.cite}; {_status_text(policy.status, lower=True)})"
+            + (f". {policy.note.rstrip('.')}" if policy.note else "")
+        )
+    in_force = policy.in_force_date(pause.kind)
+    if in_force is not None and pause.start < in_force:
+        return "none", (
+            f"the rule that pauses the clock while waiting for {waiting} applies from {format_date(in_force)} "
+            f"({policy.source.cite}) and this pause began earlier"
+        )
+    return effect, None
+
+
+def _run(
+    amount: int,
+    unit: Unit,
+    period: Period,
+    *,
+    received_on: dt.date,
+    cal: _Calendar,
+    pauses: Sequence[Pause],
+    policy: PausePolicy | None,
+    pause_cite: str,
+) -> _Count:
+    """Count a period from receipt, apply the pauses the law recognises, then roll forward if it does.
+
+    Pauses are taken in date order. A restart begins the period again from the pause's end date (and
+    wipes out any earlier stop, whose days then no longer matter). A stop adds its days. A pause that
+    begins after the running deadline has passed cannot revive it.
+    """
+    count = _count(received_on, amount, unit, period.first_day_counts, cal)
+    end = count.nominal_end
+    records: list[AppliedPause] = []
+    for pause in sorted(pauses, key=lambda p: p.start):
+        when = f"from {format_date(pause.start)} to {format_date(pause.end)}"
+        label = f"The {pause.kind} pause {when}"
+        effect, reason = _pause_effect(policy, pause)
+        if reason is not None:
+            records.append(AppliedPause(pause, "none", False, 0, f"{label} was not applied: {reason}."))
+            continue
+        running_deadline, _ = _roll(end, period.roll_forward, cal)
+        if pause.start > running_deadline:
+            records.append(
+                AppliedPause(
+                    pause,
+                    effect,
+                    False,
+                    0,
+                    f"{label} was not applied: it began after the deadline of "
+                    f"{format_date(running_deadline)} had already passed.",
+                )
+            )
+            continue
+        if effect == "restart":
+            # Earlier stops no longer matter: the whole period runs again from the restart.
+            records = [
+                replace(
+                    r, applied=False, days_added=0, explanation=f"{r.explanation[:-1]}, but the period later restarted."
+                )
+                if r.applied and r.effect == "stop"
+                else r
+                for r in records
+            ]
+            restart = AppliedPause(
+                pause,
+                "restart",
+                True,
+                0,
+                f"{label}: the period started again on {format_date(pause.end)}, when "
+                f"{PAUSE_RESTART_EVENT[pause.kind]} ({pause_cite}).",
+            )
+            count = _count(pause.end, amount, unit, period.first_day_counts, cal)
+            count.restart = restart
+            end = count.nominal_end
+            records.append(restart)
+        else:
+            end, added = _add_stop(end, pause, unit, cal)
+            count.stop_days += added
+            unit_word = "business day" if unit == "business_days" else "day"
+            records.append(
+                AppliedPause(
+                    pause,
+                    "stop",
+                    True,
+                    added,
+                    f"{label}: the clock stopped while waiting for {PAUSE_WAITING_FOR[pause.kind]}, so "
+                    f"{added} {unit_word}{'' if added == 1 else 's'} do not count ({pause_cite}).",
+                )
+            )
+    count.after_pauses = end
+    count.due, count.rolled_over = _roll(end, period.roll_forward, cal)
+    count.pauses = records
+    return count
+
+
+def _describe_count(
+    count: _Count,
+    *,
+    cite: str,
+    counting_basis: str,
+    roll_forward_basis: str,
+    period: Period,
+    cal: _Calendar,
+    from_what: str = "receipt",
+) -> str:
+    """'GDPR Art 12(3) gives one month from receipt on 31 January 2026; ...' (no leading 'Due ...').
+
+    With an empty `cite` the phrase starts at the amount ('3 months from receipt on ...'), for use inside
+    a sentence that has already named the rule.
+    """
+    amount_text = _amount_words(count.amount, count.unit)
+    subject = f"{cite} gives " if cite else ""
+    if count.restart is not None:
+        origin = f"the restart on {format_date(count.start)}"
+    else:
+        origin = f"{from_what} on {format_date(count.start)}"
+    parts: list[str] = []
+    basis = f" ({counting_basis})" if counting_basis and count.unit != "months" else ""
+    if count.unit == "months":
+        if count.clamped:
+            month = f"{_MONTHS[count.nominal_end.month - 1]} {count.nominal_end.year}"
+            clamp_basis = f" ({counting_basis})" if counting_basis else ""
+            parts.append(
+                f"{subject}{amount_text} from {origin}; {month} has no {_ordinal(count.start.day)}, so the "
+                f"period ends on the last day of that month, {format_date(count.nominal_end)}{clamp_basis}"
+            )
+        else:
+            parts.append(f"{subject}{amount_text} from {origin}, ending on {format_date(count.nominal_end)}")
+    elif count.unit == "days":
+        if period.first_day_counts:
+            parts.append(
+                f"{subject}{amount_text} beginning on the day of {from_what}, {format_date(count.start)}, "
+                f"which is day 1{basis}, so the last day is {format_date(count.nominal_end)}"
+            )
+        else:
+            parts.append(
+                f"{subject}{amount_text} after {origin} (that day itself is not counted){basis}, so the last "
+                f"day is {format_date(count.nominal_end)}"
+            )
+    else:
+        if not period.first_day_counts:
+            first = f"after {origin}"
+        elif cal.is_working_day(count.start):
+            first = f"beginning on the day of {from_what}, {format_date(count.start)}, which is business day 1"
+        else:
+            first = (
+                f"beginning on the first business day from {from_what} on {format_date(count.start)} "
+                f"({cal.why_not_working(count.start)})"
+            )
+        if count.holidays_skipped:
+            named = "; ".join(f"{format_date(d, weekday=True)}: {cal.holiday(d)}" for d in count.holidays_skipped)
+            skipping = f"public holidays in {cal.label} ({named})"
+        elif cal.country is None:
+            skipping = "no public holidays (no holiday calendar known)"
+        else:
+            skipping = f"public holidays in {cal.label} (none fell in the period)"
+        parts.append(
+            f"{subject}{amount_text} {first}{basis}, skipping Saturdays, Sundays and {skipping}, so the last "
+            f"business day is {format_date(count.nominal_end)}"
+        )
+    if count.stop_days:
+        unit_word = "business day" if count.unit == "business_days" else "day"
+        plural = "" if count.stop_days == 1 else "s"
+        parts.append(
+            f"the clock stopped for {count.stop_days} {unit_word}{plural} while waiting on the person, which moves "
+            f"the end to {format_date(cast(dt.date, count.after_pauses))}"
+        )
+    last = cast(dt.date, count.after_pauses)
+    if count.rolled_over:
+        reasons = " and ".join(cal.why_not_working(d) for d in count.rolled_over)
+        roll_basis = f" ({roll_forward_basis})" if roll_forward_basis else ""
+        parts.append(f"{reasons}, so the period ends on the next working day{roll_basis}")
+    elif not period.roll_forward and not cal.is_working_day(last):
+        parts.append(f"{cal.why_not_working(last)}, but this deadline does not move to the next working day")
+    return "; ".join(parts)
+
+
+# --- The engine ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Case:
+    request_type: str
+    received_on: dt.date
+    tz: ZoneInfo
+    responder: _Calendar
+    pauses: tuple[Pause, ...]
+    extension: ExtensionRequest
+
+
+def _calendar_for(law: LawRules, period: Period, case: _Case) -> _Calendar:
+    if period.holiday_calendar == "law":
+        country, subdivision = law.law_place
+        return _Calendar(country, subdivision)
+    return case.responder
+
+
+def _deadline(
+    kind: DeadlineKind,
+    law: LawRules,
+    due: dt.date | None,
+    case: _Case,
+    *,
+    status: Status | None,
+    source: Source,
+    explanation: str,
+    binding: bool,
+    pauses: Sequence[AppliedPause] = (),
+    extended: bool = False,
+    unextended_date: dt.date | None = None,
+    notes: Sequence[str] = (),
+) -> Deadline:
+    return Deadline(
+        kind=kind,
+        rule=law.code,
+        law_code=law.code,
+        title=f"{TITLES[kind]} ({law.code})",
+        due_date=due,
+        due_at=end_of_day(due, case.tz) if due else None,
+        binding=binding,
+        status=status,
+        source=source,
+        explanation=explanation,
+        pauses=tuple(pauses),
+        extended=extended,
+        unextended_date=unextended_date,
+        notes=tuple(notes),
+    )
+
+
+def _pause_notes(count: _Count) -> str:
+    return " ".join(p.explanation for p in count.pauses)
+
+
+def _timed_deadlines(
+    kind: DeadlineKind,
+    law: LawRules,
+    rule: TimedRule,
+    extension: Extension | None,
+    case: _Case,
+    *,
+    pauses_apply: bool,
+    notes: list[str],
+) -> list[Deadline]:
+    """One law's binding deadline for the request, plus its extension notice and extended date."""
+    period = rule.period
+    cal = _calendar_for(law, period, case)
+    pauses = case.pauses if pauses_apply else ()
+    policy = law.pause if pauses_apply else None
+    pause_cite = law.pause.source.cite
+    status_text = _status_text(rule.status, rule.status_note)
+    from_what = "receipt of the appeal" if kind == "appeal" else "receipt"
+    out: list[Deadline] = []
+
+    notice: _Count | None = None
+    if extension is not None and extension.notify_within is not None:
+        within = extension.notify_within
+        notice = _run(
+            within.amount,
+            within.unit,
+            period,
+            received_on=case.received_on,
+            cal=cal,
+            pauses=pauses,
+            policy=policy,
+            pause_cite=pause_cite,
+        )
+
+    if period.amount is None or period.unit is None:
+        text = f"No fixed deadline: {rule.rule or 'no fixed period'} ({rule.source.cite})."
+        if rule.note:
+            text += f" {rule.note}"
+        out.append(
+            _deadline(
+                kind,
+                law,
+                None,
+                case,
+                status=rule.status,
+                source=rule.source,
+                explanation=f"{text} ({status_text}.)",
+                binding=True,
+                notes=notes,
+            )
+        )
+        if notice is not None and extension is not None:
+            out.append(
+                _notice_deadline(law, extension, notice, case, cal, period, open_ended=True, from_what=from_what)
+            )
+            _check_announcement(law, extension, notice, case)
+        return out
+
+    base = _run(
+        period.amount,
+        period.unit,
+        period,
+        received_on=case.received_on,
+        cal=cal,
+        pauses=pauses,
+        policy=policy,
+        pause_cite=pause_cite,
+    )
+    base_due = cast(dt.date, base.due)
+    base_text = _describe_count(
+        base,
+        cite=rule.source.cite,
+        counting_basis=rule.counting_basis,
+        roll_forward_basis=rule.roll_forward_basis,
+        period=period,
+        cal=cal,
+        from_what=from_what,
+    )
+    tail = f" {_pause_notes(base)}" if base.pauses else ""
+    source_line = f" ({status_text}.)"
+
+    extended: _Count | None = None
+    if extension is not None and extension.capped:
+        total = extension.total_cap or Duration(period.amount + cast(int, extension.amount), period.unit)
+        extended = _run(
+            total.amount,
+            total.unit,
+            period,
+            received_on=case.received_on,
+            cal=cal,
+            pauses=pauses,
+            policy=policy,
+            pause_cite=pause_cite,
+        )
+
+    if case.extension.taken and extension is not None and extension.capped and extended is not None:
+        if notice is not None:
+            _check_announcement(law, extension, notice, case)
+        extended_due = max(cast(dt.date, extended.due), base_due)  # an extension never shortens a deadline
+        ext_text = _describe_count(
+            extended,
+            cite="",
+            counting_basis=extension.counting_basis,
+            roll_forward_basis=rule.roll_forward_basis,
+            period=period,
+            cal=cal,
+            from_what=from_what,
+        )
+        announced = (
+            f"The extension was announced on {format_date(case.extension.announced_on)}"
+            if case.extension.announced_on
+            else "The extension must be announced"
+        )
+        by = f", on or before the last day to announce it, {format_date(cast(dt.date, notice.due))}" if notice else ""
+        if not case.extension.announced_on and notice:
+            by = f" by {format_date(cast(dt.date, notice.due))}"
+        reasons = ", with the reasons" if extension.reasons_required else ""
+        ext_tail = f" {_pause_notes(extended)}" if extended.pauses else ""
+        explanation = (
+            f"Due {format_date(extended_due, weekday=True)} (extended): {extension.source.cite} allows "
+            f"{_amount_words(cast(int, extension.amount), cast(str, extension.unit))} more "
+            f"({extension.condition}); the extended period is {ext_text}. "
+            f"Without the extension the deadline was {format_date(base_due, weekday=True)}. "
+            f"{announced}{by}{reasons}.{ext_tail}{source_line}"
+        )
+        out.append(
+            _deadline(
+                kind,
+                law,
+                extended_due,
+                case,
+                status=_weakest(rule.status, extension.status),
+                source=extension.source,
+                explanation=explanation,
+                binding=True,
+                pauses=extended.pauses,
+                extended=True,
+                unextended_date=base_due,
+                notes=notes,
+            )
+        )
+    else:
+        extra_notes = list(notes)
+        if case.extension.taken:
+            extra_notes.append(_no_extension_note(law, extension))
+            if extension is not None and notice is not None:
+                _check_announcement(law, extension, notice, case)
+        explanation = f"Due {format_date(base_due, weekday=True)}: {base_text}.{tail}{source_line}"
+        out.append(
+            _deadline(
+                kind,
+                law,
+                base_due,
+                case,
+                status=rule.status,
+                source=rule.source,
+                explanation=explanation,
+                binding=True,
+                pauses=base.pauses,
+                notes=extra_notes,
+            )
+        )
+        if extension is not None and extension.capped and extended is not None:
+            ext_due = max(cast(dt.date, extended.due), base_due)
+            by = f", announced by {format_date(cast(dt.date, notice.due))}" if notice else ""
+            reasons = " with the reasons" if extension.reasons_required else ""
+            ext_text = _describe_count(
+                extended,
+                cite="",
+                counting_basis=extension.counting_basis,
+                roll_forward_basis=rule.roll_forward_basis,
+                period=period,
+                cal=cal,
+                from_what=from_what,
+            )
+            out.append(
+                _deadline(
+                    "extended_response",
+                    law,
+                    ext_due,
+                    case,
+                    status=extension.status,
+                    source=extension.source,
+                    explanation=(
+                        f"If extended{by}{reasons} ({extension.condition}): due {format_date(ext_due, weekday=True)} "
+                        f"under {extension.source.cite}; the extended period is {ext_text}. "
+                        f"({_status_text(extension.status, extension.status_note)}.)"
+                    ),
+                    binding=False,
+                    pauses=extended.pauses,
+                )
+            )
+    if notice is not None and extension is not None:
+        out.append(
+            _notice_deadline(
+                law, extension, notice, case, cal, period, open_ended=not extension.capped, from_what=from_what
+            )
+        )
+    return out
+
+
+def _weakest(*statuses: Status) -> Status:
+    return max(statuses, key="VSU".index)
+
+
+def _no_extension_note(law: LawRules, extension: Extension | None) -> str:
+    if extension is None:
+        return f"{law.code}: no extension provision is recorded, so the deadline is not extended."
+    if extension.notify_within is not None:
+        return (
+            f"{law.code}: the extension is open-ended ({extension.condition}), so there is no extended date; the "
+            f"deadline shown stays the earliest reading ({extension.source.cite})."
+        )
+    return f"{law.code}: no extension ({extension.condition}; {extension.source.cite}). {extension.note}".strip()
+
+
+def _notice_deadline(
+    law: LawRules,
+    extension: Extension,
+    notice: _Count,
+    case: _Case,
+    cal: _Calendar,
+    period: Period,
+    *,
+    open_ended: bool,
+    from_what: str = "receipt",
+) -> Deadline:
+    due = cast(dt.date, notice.due)
+    counted = _describe_count(
+        notice,
+        cite="",
+        counting_basis="",
+        roll_forward_basis="",
+        period=period,
+        cal=cal,
+        from_what=from_what,
+    )
+    if open_ended:
+        what = (
+            f"If you cannot meet the deadline, tell the person by {format_date(due, weekday=True)} "
+            f"({extension.condition})"
+        )
+    else:
+        reasons = ", with the reasons" if extension.reasons_required else ""
+        what = f"An extension must be announced by {format_date(due, weekday=True)}{reasons}"
+    tail = f" {_pause_notes(notice)}" if notice.pauses else ""
+    return _deadline(
+        "extension_notice",
+        law,
+        due,
+        case,
+        status=extension.status,
+        source=extension.source,
+        explanation=(
+            f"{what} ({extension.source.cite}): {counted}.{tail} "
+            f"({_status_text(extension.status, extension.status_note)}.)"
+        ),
+        binding=False,
+        pauses=notice.pauses,
+    )
+
+
+def _check_announcement(law: LawRules, extension: Extension, notice: _Count, case: _Case) -> None:
+    announced = case.extension.announced_on
+    if case.extension.taken and announced is not None and notice.due is not None and announced > notice.due:
+        raise DeadlineError(
+            f"The extension was announced on {format_date(announced)}, after the deadline to announce it "
+            f"({format_date(notice.due)}) under {law.code} ({extension.source.cite})."
+        )
+
+
+def _law_deadlines(law: LawRules, case: _Case) -> tuple[list[Deadline], list[str]]:
+    """Everything one law requires for this request: its binding deadline(s), acknowledgement, extension."""
+    request_type = case.request_type
+    notes: list[str] = []
+    label = vocabulary.REQUEST_TYPES[request_type].lower()
+    if not law.lists(request_type):
+        notes.append(
+            f"The right '{request_type}' ({label}) is not listed for {law.code}; its general response deadline "
+            "is shown as a guide."
+        )
+    for right in law.rights_for(request_type):
+        if right.in_force_from and case.received_on < right.in_force_from:
+            notes.append(
+                f"Under {law.code} this right ({right.basis}) applies from {format_date(right.in_force_from)}, after "
+                "the request was received; the deadline is shown as a guide."
+            )
+    out: list[Deadline] = []
+    if request_type == "appeal" and law.appeal.available and law.appeal.rule is not None:
+        out += _timed_deadlines(
+            "appeal", law, law.appeal.rule, law.appeal.extension, case, pauses_apply=True, notes=notes
+        )
+    else:
+        if request_type == "appeal":
+            notes.append(f"{law.code} has no appeal to the organisation: {law.appeal.note}".strip())
+        typed: list[tuple[DeadlineKind, TimedRule]] = [
+            (kind, rule)
+            for kind, rule in (("opt_out", law.opt_out), ("consent_withdrawal", law.consent_withdrawal))
+            if rule is not None and rule.covers(request_type)
+        ]
+        use_response = not law.lists(request_type) or law.response.covers(request_type)
+        if use_response:
+            out += _timed_deadlines("response", law, law.response, law.extension, case, pauses_apply=True, notes=notes)
+        for kind, rule in typed:
+            out += _timed_deadlines(kind, law, rule, None, case, pauses_apply=True, notes=notes)
+        if not use_response and not typed:
+            covered = ", ".join(law.response.applies_to)
+            text = (
+                f"No fixed deadline for '{request_type}' under {law.code}: {law.response.source.cite} sets "
+                f"{law.response.period.describe()} for {covered} only."
+            )
+            if law.response.note:
+                text += f" {law.response.note}"
+            out.append(
+                _deadline(
+                    "response",
+                    law,
+                    None,
+                    case,
+                    status=law.response.status,
+                    source=law.response.source,
+                    explanation=f"{text} ({_status_text(law.response.status, law.response.status_note)}.)",
+                    binding=True,
+                    notes=notes,
+                )
+            )
+    ack = law.acknowledgement
+    if ack is not None and ack.covers(request_type) and ack.period.amount is not None and ack.period.unit is not None:
+        cal = _calendar_for(law, ack.period, case)
+        count = _run(
+            ack.period.amount,
+            ack.period.unit,
+            ack.period,
+            received_on=case.received_on,
+            cal=cal,
+            pauses=(),
+            policy=None,
+            pause_cite="",
+        )
+        text = _describe_count(
+            count,
+            cite=ack.source.cite,
+            counting_basis=ack.counting_basis,
+            roll_forward_basis=ack.roll_forward_basis,
+            period=ack.period,
+            cal=cal,
+        )
+        what = f" ({ack.rule})" if ack.rule else ""
+        out.append(
+            _deadline(
+                "acknowledgement",
+                law,
+                count.due,
+                case,
+                status=ack.status,
+                source=ack.source,
+                explanation=(
+                    f"Acknowledge by {format_date(cast(dt.date, count.due), weekday=True)}{what}: {text}. "
+                    f"({_status_text(ack.status, ack.status_note)}.)"
+                ),
+                binding=False,
+            )
+        )
+    return out, notes
+
+
+def _promise_deadline(promise: Promise, case: _Case) -> Deadline:
+    # A promise is read the earlier way: the day of receipt is not day 1 ("within 30 days" = receipt + 30
+    # calendar days), no roll-forward, no pause, no extension. Business days use the responder's holidays.
+    period = Period(amount=promise.amount, unit=promise.unit, first_day_counts=False, roll_forward=False)
+    count = _run(
+        promise.amount,
+        promise.unit,
+        period,
+        received_on=case.received_on,
+        cal=case.responder,
+        pauses=(),
+        policy=None,
+        pause_cite="",
+    )
+    due = cast(dt.date, count.due)
+    text = _describe_count(count, cite="", counting_basis="", roll_forward_basis="", period=period, cal=case.responder)
+    amount = describe_amount(promise.amount, promise.unit)
+    promised = f'promises "{promise.cite}"' if promise.cite else f"promises {amount}"
+    extra = [
+        "A promise is read the earlier way: it is not moved for weekends or holidays, not paused and not extended."
+    ]
+    if case.pauses:
+        extra.append("The pauses were not applied to it.")
+    if case.extension.taken:
+        extra.append("It still binds although the law's deadline was extended.")
+    return Deadline(
+        kind="promise",
+        rule=f"promise: {promise.vendor}",
+        law_code=None,
+        title=f"{TITLES['promise']} ({promise.vendor})",
+        due_date=due,
+        due_at=end_of_day(due, case.tz),
+        binding=True,
+        status=None,
+        source=Source(cite=promise.cite or f"{promise.vendor} privacy policy"),
+        explanation=f"Due {format_date(due, weekday=True)}: {promise.vendor} {promised}, counted as {text}. "
+        + " ".join(extra),
+    )
+
+
+def _check_inputs(
+    request_type: str, received_at: dt.datetime, timezone: str, pauses: Sequence[Pause], extension: ExtensionRequest
+) -> tuple[ZoneInfo, dt.date]:
+    if request_type not in vocabulary.REQUEST_TYPES:
+        raise DeadlineError(
+            f"Unknown request type {request_type!r}. Known types: {', '.join(vocabulary.REQUEST_TYPES)}."
+        )
+    if not isinstance(received_at, dt.datetime):
+        raise DeadlineError("The receipt time must be a date and time with a time zone.")
+    if received_at.tzinfo is None or received_at.utcoffset() is None:
+        raise DeadlineError("The receipt time has no time zone; give an aware date and time (e.g. in UTC).")
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DeadlineError(f"Unknown time zone {timezone!r} (use a name such as 'Europe/Tallinn').") from None
+    received_on = received_at.astimezone(tz).date()
+    ordered = sorted(pauses, key=lambda p: (p.start, p.end))
+    for pause in ordered:
+        if pause.kind not in PAUSE_KINDS:
+            raise DeadlineError(f"Unknown pause kind {pause.kind!r}. Known kinds: {', '.join(PAUSE_KINDS)}.")
+        if pause.end < pause.start:
+            raise DeadlineError(
+                f"The {pause.kind} pause ends on {format_date(pause.end)}, "
+                f"before it starts ({format_date(pause.start)})."
+            )
+        if pause.start < received_on:
+            raise DeadlineError(
+                f"The {pause.kind} pause starts on {format_date(pause.start)}, before the request was received "
+                f"({format_date(received_on)})."
+            )
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if later.start < earlier.end:
+            raise DeadlineError(
+                f"The pauses overlap: {earlier.kind} from {format_date(earlier.start)} to {format_date(earlier.end)} "
+                f"and {later.kind} from {format_date(later.start)} to {format_date(later.end)}."
+            )
+    if extension.announced_on is not None:
+        if not extension.taken:
+            raise DeadlineError("An extension announcement date was given, but the extension is not marked as taken.")
+        if extension.announced_on < received_on:
+            raise DeadlineError(
+                f"The extension was announced on {format_date(extension.announced_on)}, before the request was "
+                f"received ({format_date(received_on)})."
+            )
+    return tz, received_on
+
+
+def compute_deadlines(
+    laws: Sequence[LawRules],
+    *,
+    request_type: str,
+    received_at: dt.datetime,
+    timezone: str,
+    country: str | None = None,
+    subdivision: str | None = None,
+    promises: Sequence[Promise] = (),
+    pauses: Sequence[Pause] = (),
+    extension: ExtensionRequest | None = None,
+) -> DeadlineResult:
+    """Every deadline that applies to one request.
+
+    `laws`: the applicable laws (e.g. EU_GDPR and US_CA_CCPA for a Californian subject of an EU vendor).
+    `received_at`: the aware instant of receipt. `timezone`, `country`, `subdivision`: the responder's
+    time zone and the place whose public holidays count where a law uses the responder's calendar
+    (country None: weekends only). `promises`: the vendor's own response promises. `pauses`: intervals
+    waiting on the person. `extension`: whether staff extended, and when they announced it.
+
+    Raises `DeadlineError` for anything that cannot be answered as asked (unknown request type,
+    overlapping pauses, an extension announced too late, ...).
+    """
+    extension = extension or ExtensionRequest()
+    if not laws and not promises:
+        raise DeadlineError("No law and no promise given: nothing to compute a deadline from.")
+    tz, received_on = _check_inputs(request_type, received_at, timezone, pauses, extension)
+    if country is not None:
+        country = country.upper()
+        if len(country) != 2 or not country.isalpha():
+            raise DeadlineError(f"{country!r} is not a two-letter country code (ISO 3166-1 alpha-2).")
+        _holidays_for(country, subdivision.upper() if subdivision else None)  # fail early on an unknown place
+    responder = _Calendar(country, subdivision.upper() if (subdivision and country) else None)
+    case = _Case(request_type, received_on, tz, responder, tuple(pauses), extension)
+
+    seen: set[str] = set()
+    for law in laws:
+        if law.code in seen:
+            raise DeadlineError(f"The law {law.code} was given twice.")
+        seen.add(law.code)
+    if extension.taken and laws and not any(_extendable(law, request_type) for law in laws):
+        codes = ", ".join(law.code for law in laws)
+        raise DeadlineError(f"An extension was marked as taken, but no applicable law ({codes}) allows one.")
+
+    deadlines: list[Deadline] = []
+    notes: list[str] = []
+    local = received_at.astimezone(tz)
+    utc = received_at.astimezone(dt.UTC)
+    if local.date() != utc.date():
+        notes.append(
+            f"Received {utc:%H:%M} UTC on {format_date(utc.date())}, "
+            f"which is {local:%H:%M} on {format_date(received_on)} in {timezone}: the periods run from "
+            f"{format_date(received_on)}."
+        )
+    if responder.country is None:
+        notes.append("No responder country given: only Saturdays and Sundays are treated as non-working days.")
+    else:
+        notes.append(
+            f"Working days: Monday to Friday, except public holidays in {responder.label} (holidays library), "
+            "where a law uses the responder's calendar."
+        )
+    for law in laws:
+        law_deadlines, law_notes = _law_deadlines(law, case)
+        deadlines += law_deadlines
+        notes += law_notes
+    for promise in promises:
+        if promise.covers(request_type):
+            deadlines.append(_promise_deadline(promise, case))
+        else:
+            notes.append(
+                f"{promise.vendor}'s promise ({describe_amount(promise.amount, promise.unit)}) applies to "
+                f"{', '.join(promise.applies_to)} only, not to '{request_type}'."
+            )
+    return DeadlineResult(
+        request_type=request_type,
+        received_at=received_at,
+        received_on=received_on,
+        timezone=timezone,
+        country=responder.country,
+        subdivision=responder.subdivision,
+        deadlines=tuple(deadlines),
+        notes=tuple(notes),
+    )
+
+
+def _extendable(law: LawRules, request_type: str) -> bool:
+    """Whether the law lets the deadline for this request be extended, with a cap or open-ended."""
+    ext = law.appeal.extension if request_type == "appeal" and law.appeal.available else law.extension
+    return ext is not None and (ext.capped or ext.notify_within is not None)
+
+
+def select_laws(available: Mapping[str, LawRules], codes: Sequence[str]) -> list[LawRules]:
+    """The laws for these codes, in order; an unknown code is a `DeadlineError` listing the known ones."""
+    out = []
+    for code in codes:
+        law = available.get(code)
+        if law is None:
+            raise DeadlineError(f"Unknown law {code!r}. Known laws: {', '.join(sorted(available))}.")
+        out.append(law)
+    return out
