@@ -18,7 +18,7 @@ run: install
 	bin/run
 
 test: install
-	DATABASE_URL=$(TEST_DATABASE_URL) DSR_TEST_REDIS_URL=$(TEST_REDIS_URL) DSR_VAR_DIR=$(CURDIR)/var/test \
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) DSR_VAR_DIR=$(CURDIR)/var/test \
 		$(PY) -m pytest -q -p no:cacheprovider
 
 lint: install

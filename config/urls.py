@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "DSR back office"
 admin.site.site_title = "DSR back office"
@@ -7,4 +7,6 @@ admin.site.index_title = "Requests, vendors and policies"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("dsr.urls")),
 ]

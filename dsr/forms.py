@@ -1,0 +1,394 @@
+"""The public forms: a person's request to one vendor, the withdraw confirmation, a responder's answer.
+
+All validation lives here, so the views are one domain call after `is_valid()`. What the form offers
+comes from the vendor's policy in force: the request types it grants or that a law it names gives,
+and the relationships its data categories cover. Anything else posted is refused as not offered.
+
+Texts a person reads are translated (locale/); the vocabulary labels are plain English in
+policies/vocabulary.py, so their msgids are listed below for makemessages and looked up at runtime.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Any
+
+from babel import Locale
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+from policies import vocabulary
+from policies.models import Law, PolicyVersion
+
+from .intake import Submission
+
+DETAILS_MAX_LENGTH = 5000
+NAME_MAX_LENGTH = 200  # dsr.models.Request.subject_name / agent_name / customer_name
+EMAIL_MAX_LENGTH = 254
+OUTCOME_MAX_LENGTH = 10000
+
+# Relationships where the data came from one of the vendor's business customers: only there does
+# "the business that uploaded your details" mean something (routing.plan_for turns it into the controller).
+CUSTOMER_RELATIONSHIPS = frozenset({"customer_data_subject", "customer_site_visitor"})
+
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Cc except \t \n \r
+# Every character str.splitlines() breaks on: one of them in a name or address could start a new
+# email header line.
+LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+# Codes Babel (CLDR) lists that are not ISO 3166-1 countries: regions, exceptional reservations and
+# pseudo-locales.
+NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
+
+US_STATES: tuple[tuple[str, str], ...] = (
+    ("AL", "Alabama"),
+    ("AK", "Alaska"),
+    ("AZ", "Arizona"),
+    ("AR", "Arkansas"),
+    ("CA", "California"),
+    ("CO", "Colorado"),
+    ("CT", "Connecticut"),
+    ("DE", "Delaware"),
+    ("DC", "District of Columbia"),
+    ("FL", "Florida"),
+    ("GA", "Georgia"),
+    ("HI", "Hawaii"),
+    ("ID", "Idaho"),
+    ("IL", "Illinois"),
+    ("IN", "Indiana"),
+    ("IA", "Iowa"),
+    ("KS", "Kansas"),
+    ("KY", "Kentucky"),
+    ("LA", "Louisiana"),
+    ("ME", "Maine"),
+    ("MD", "Maryland"),
+    ("MA", "Massachusetts"),
+    ("MI", "Michigan"),
+    ("MN", "Minnesota"),
+    ("MS", "Mississippi"),
+    ("MO", "Missouri"),
+    ("MT", "Montana"),
+    ("NE", "Nebraska"),
+    ("NV", "Nevada"),
+    ("NH", "New Hampshire"),
+    ("NJ", "New Jersey"),
+    ("NM", "New Mexico"),
+    ("NY", "New York"),
+    ("NC", "North Carolina"),
+    ("ND", "North Dakota"),
+    ("OH", "Ohio"),
+    ("OK", "Oklahoma"),
+    ("OR", "Oregon"),
+    ("PA", "Pennsylvania"),
+    ("RI", "Rhode Island"),
+    ("SC", "South Carolina"),
+    ("SD", "South Dakota"),
+    ("TN", "Tennessee"),
+    ("TX", "Texas"),
+    ("UT", "Utah"),
+    ("VT", "Vermont"),
+    ("VA", "Virginia"),
+    ("WA", "Washington"),
+    ("WV", "West Virginia"),
+    ("WI", "Wisconsin"),
+    ("WY", "Wyoming"),
+)
+
+# User-facing messages (asserted in tests/dsr/test_intake_views.py).
+REQUIRED_REQUEST_TYPE = _("Choose what you are asking for.")
+REQUIRED_RELATIONSHIP = _("Choose how this company has your data.")
+REQUIRED_COUNTRY = _("Choose the country where you live.")
+REQUIRED_NAME = _("Enter the name of the person the request is about.")
+REQUIRED_EMAIL = _("Enter an email address, so we can confirm the request and answer it.")
+INVALID_EMAIL = _("Enter a complete email address, like name@example.com.")
+NOT_OFFERED = _("Choose one of the options shown.")
+TOO_LONG = _("This is too long: use at most %(limit_value)s characters (it has %(show_value)s).")
+CONTROL_CHARACTER = _("Remove the invisible control characters from this text.")
+LINE_BREAK = _("Use one line only, without line breaks.")
+STATE_REQUIRED = _("Choose your state: US privacy laws differ from state to state.")
+STATE_NOT_US = _("Leave the state empty unless you live in the United States.")
+AGENT_NAME_REQUIRED = _("Enter your name: you said you are an agent filing for someone else.")
+CONFIRM_WITHDRAW = _("Tick the box to confirm that you want to withdraw the request.")
+OUTCOME_REQUIRED = "Say what was done, so the person can be told."
+
+# The vocabulary labels a person reads, for makemessages (they are looked up with gettext at runtime).
+VOCABULARY_MSGIDS = (
+    gettext_noop("See a copy of my personal data"),
+    gettext_noop("Correct my personal data"),
+    gettext_noop("Delete my personal data"),
+    gettext_noop("Restrict how my personal data is used"),
+    gettext_noop("Receive my data in a portable format, or have it sent to another company"),
+    gettext_noop("Object to how my personal data is used"),
+    gettext_noop("Opt out of the sale or sharing of my personal data, or of targeted advertising"),
+    gettext_noop("Withdraw consent I gave earlier"),
+    gettext_noop("Ask for a person to review an automated decision about me"),
+    gettext_noop("Appeal an earlier answer to one of my requests"),
+    gettext_noop("I visited the vendor's own website"),
+    gettext_noop("I have an account, or I use the service for my employer"),
+    gettext_noop(
+        "My details are in data that one of the vendor's business customers put into the service "
+        "(for example a list of leads or contacts)"
+    ),
+    gettext_noop("I visited the website of one of the vendor's customers that uses the vendor's tracking"),
+    gettext_noop("I signed up for news, events or a demo, or the vendor sent me marketing"),
+    gettext_noop("Someone gave the vendor my details (for example my employer, a colleague or a partner)"),
+    gettext_noop("I applied for a job with the vendor"),
+)
+
+
+def offered_request_types(version: PolicyVersion) -> list[str]:
+    """The vendor's granted rights that are request types, and the request types of the laws it names."""
+    document = version.document
+    granted = {r["right"] for r in document.get("rights", [])}
+    codes = [law["code"] for law in document.get("laws", [])]
+    from_laws = {
+        str(right.get("type"))
+        for data in Law.objects.filter(code__in=codes).values_list("data", flat=True)
+        for right in (data or {}).get("rights", [])
+    }
+    return [key for key in vocabulary.REQUEST_TYPES if key in granted or key in from_laws]
+
+
+def offered_relationships(version: PolicyVersion) -> list[str]:
+    """The relationships the vendor's data categories cover (in the vocabulary's order)."""
+    covered = {r for category in version.document.get("categories", []) for r in category.get("relationships", [])}
+    return [key for key in vocabulary.RELATIONSHIPS if key in covered]
+
+
+@functools.lru_cache(maxsize=16)
+def country_choices(language: str) -> tuple[tuple[str, str], ...]:
+    """Two-letter country codes with their names in `language` (CLDR via Babel), sorted by name."""
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (ValueError, TypeError, LookupError):
+        locale = Locale.parse("en")
+    names = {
+        code: name
+        for code, name in locale.territories.items()
+        if len(code) == 2 and code.isalpha() and code.isupper() and code not in NOT_COUNTRIES
+    }
+    return tuple(sorted(names.items(), key=lambda item: _sort_key(item[1])))
+
+
+def _sort_key(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+class OneLineMixin:
+    """A one-line value (a name, an address) must not carry a line break or any control character."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if LINE_BREAKS.search(value):
+                raise ValidationError(LINE_BREAK, code="line_break")
+            if CONTROL_CHARACTERS.search(value):
+                raise ValidationError(CONTROL_CHARACTER, code="control_character")
+        return super().to_python(value)  # type: ignore[misc]
+
+
+class OneLineField(OneLineMixin, forms.CharField):
+    pass
+
+
+class OneLineEmailField(OneLineMixin, forms.EmailField):
+    pass
+
+
+class TextField(forms.CharField):
+    """Free text: line breaks and tabs are fine, other control characters are refused."""
+
+    def to_python(self, value: Any) -> Any:
+        # Too long is reported as too long (by the max-length validator), without scanning a megabyte.
+        too_long = isinstance(value, str) and self.max_length is not None and len(value) > self.max_length
+        if isinstance(value, str) and not too_long and CONTROL_IN_TEXT.search(value):
+            raise ValidationError(CONTROL_CHARACTER, code="control_character")
+        return super().to_python(value)
+
+
+def _messages(**extra: Any) -> dict[str, Any]:
+    return {"max_length": TOO_LONG, "invalid_choice": NOT_OFFERED, "invalid": INVALID_EMAIL, **extra}
+
+
+class RequestForm(forms.Form):
+    """A data-subject request to one vendor, as the policy in force today lets a person file it."""
+
+    request_type = forms.ChoiceField(
+        label=_("What are you asking for?"),
+        widget=forms.RadioSelect,
+        error_messages=_messages(required=REQUIRED_REQUEST_TYPE),
+    )
+    relationship = forms.ChoiceField(
+        label=_("How does this company have your data?"),
+        help_text=_("Choose the one that fits best. It tells us who must answer your request."),
+        widget=forms.RadioSelect,
+        error_messages=_messages(required=REQUIRED_RELATIONSHIP),
+    )
+    customer_name = OneLineField(
+        label=_("The business that uploaded your details (optional)"),
+        help_text=_("If you know it: for example the company that emailed you or whose website you visited."),
+        required=False,
+        max_length=NAME_MAX_LENGTH,
+        error_messages=_messages(),
+    )
+    customer_email = OneLineEmailField(
+        label=_("That business's email address (optional)"),
+        required=False,
+        max_length=EMAIL_MAX_LENGTH,
+        error_messages=_messages(),
+    )
+    country = forms.ChoiceField(
+        label=_("Country where you live"),
+        help_text=_("It decides which privacy laws apply to your request."),
+        error_messages=_messages(required=REQUIRED_COUNTRY),
+    )
+    state = forms.ChoiceField(
+        label=_("US state"),
+        help_text=_("Only if you live in the United States."),
+        required=False,
+        choices=(("", "—"), *US_STATES),
+        error_messages=_messages(),
+    )
+    subject_name = OneLineField(
+        label=_("Full name of the person the request is about"),
+        help_text=_("That is you, unless you are an agent filing for someone else."),
+        max_length=NAME_MAX_LENGTH,
+        error_messages=_messages(required=REQUIRED_NAME),
+    )
+    email = OneLineEmailField(
+        label=_("Email address"),
+        help_text=_("We send a link to this address to confirm the request, and answer you there."),
+        max_length=EMAIL_MAX_LENGTH,
+        error_messages=_messages(required=REQUIRED_EMAIL),
+    )
+    acting_as_agent = forms.BooleanField(
+        label=_("I am an authorised agent filing this request for someone else"),
+        required=False,
+    )
+    agent_name = OneLineField(
+        label=_("Your name (the agent)"),
+        help_text=_("The email address above is then yours, and the name above is the person you act for."),
+        required=False,
+        max_length=NAME_MAX_LENGTH,
+        error_messages=_messages(),
+    )
+    details = TextField(
+        label=_("Details (optional)"),
+        help_text=_(
+            "Anything that helps find your data or explains your request, for example the account name "
+            "or when you visited. At most 5,000 characters."
+        ),
+        required=False,
+        max_length=DETAILS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages=_messages(),
+    )
+    # A honeypot: hidden with CSS, so a person leaves it empty and a form-filling robot does not.
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, vendor_version: PolicyVersion, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.version = vendor_version
+        self.vendor_name = vendor_version.vendor.name
+        fields = self.fields
+        fields["request_type"].choices = [
+            (key, gettext(vocabulary.REQUEST_TYPES[key])) for key in offered_request_types(vendor_version)
+        ]
+        relationships = offered_relationships(vendor_version)
+        fields["relationship"].choices = [(key, gettext(vocabulary.RELATIONSHIPS[key])) for key in relationships]
+        fields["relationship"].label = gettext("How does %(vendor)s have your data?") % {"vendor": self.vendor_name}
+        if not CUSTOMER_RELATIONSHIPS & set(relationships):
+            del fields["customer_name"], fields["customer_email"]
+        fields["country"].choices = [("", gettext("Choose a country…")), *country_choices(get_language() or "en")]
+
+    @property
+    def asks_for_customer(self) -> bool:
+        return "customer_name" in self.fields
+
+    @property
+    def honeypot_filled(self) -> bool:
+        """True when the hidden field came back filled in: a robot, to be told "sent" and ignored."""
+        return bool(self.is_bound and str(self.data.get("website", "")).strip())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        country = data.get("country")
+        state = data.get("state") or ""
+        if country == "US" and not state:
+            self.add_error("state", STATE_REQUIRED)
+        elif country and country != "US" and state:
+            self.add_error("state", STATE_NOT_US)
+        if data.get("acting_as_agent"):
+            if not data.get("agent_name") and "agent_name" not in self.errors:
+                self.add_error("agent_name", AGENT_NAME_REQUIRED)
+        else:
+            data["agent_name"] = ""
+        if data.get("relationship") not in CUSTOMER_RELATIONSHIPS:
+            data["customer_name"] = ""
+            data["customer_email"] = ""
+        return data
+
+    def submission(self, language: str) -> Submission:
+        data = self.cleaned_data
+        return Submission(
+            vendor_slug=self.version.vendor.slug,
+            request_type=data["request_type"],
+            relationship=data["relationship"],
+            country=data["country"],
+            state=data.get("state") or "",
+            subject_name=data["subject_name"],
+            email=data["email"],
+            details=data.get("details") or "",
+            agent_name=data.get("agent_name") or "",
+            customer_name=data.get("customer_name") or "",
+            customer_email=data.get("customer_email") or "",
+            language=language,
+        )
+
+
+class WithdrawForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    confirm = forms.BooleanField(
+        label=_("Yes, withdraw my request. I understand it will not be answered."),
+        error_messages={"required": CONFIRM_WITHDRAW},
+    )
+
+
+class ResponderForm(forms.Form):
+    """A responder says what it did (English: responders and staff work in English)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    outcome = TextField(
+        label="What did you do?",
+        help_text="For example: which data you sent, corrected or erased, and anything you kept and why. "
+        "The person is told this.",
+        max_length=OUTCOME_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={
+            "required": OUTCOME_REQUIRED,
+            "max_length": "This is too long: use at most %(limit_value)s characters (it has %(show_value)s).",
+        },
+    )
+
+    def clean_outcome(self) -> str:
+        outcome = str(self.cleaned_data["outcome"]).strip()
+        if not outcome:
+            raise ValidationError(OUTCOME_REQUIRED, code="required")
+        return outcome

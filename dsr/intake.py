@@ -1,0 +1,202 @@
+"""Public intake: a person files a request, then proves control of the email address.
+
+Nothing is routed before the email is verified. Until then the request holds only what the person
+typed; if the link is never followed it expires with its personal data (dsr.sweeps).
+
+No answer reveals whether an address has filed before: every submission gets its own reference and
+the same "check your email" page. A repeated request is recognised at verification, when we know the
+person controls the address, and joined to the earlier open one instead of being duplicated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from policies.models import Law
+from policies.services import policy_in_force
+
+from . import ratelimit
+from .models import Event, Request
+from .notifications import queue_email
+from .routing import applicable_law_codes
+from .tokens import LIFETIMES, make_token
+
+
+class DomainError(Exception):
+    """A state change that is not allowed now. The message is shown to the person as it is."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the person typed on the form, already validated by dsr.forms.RequestForm."""
+
+    vendor_slug: str
+    request_type: str
+    relationship: str
+    country: str
+    state: str
+    subject_name: str
+    email: str
+    details: str = ""
+    agent_name: str = ""
+    customer_name: str = ""
+    customer_email: str = ""
+    language: str = "en"
+
+
+def email_digest(email: str) -> str:
+    return ratelimit.digest("email", email)
+
+
+def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
+    """Record the request and email a verification link. The legal clock starts now (receipt)."""
+    version = policy_in_force(submission.vendor_slug, now.date())
+    jurisdictions = dict(Law.objects.values_list("code", "jurisdictions"))
+    law_codes, why = applicable_law_codes(
+        version.document, jurisdictions, country=submission.country, state=submission.state
+    )
+    with transaction.atomic(durable=True):
+        request = Request.objects.create(
+            vendor=version.vendor,
+            policy_version=version,
+            request_type=submission.request_type,
+            relationship=submission.relationship,
+            country=submission.country,
+            state=submission.state,
+            law_codes=law_codes,
+            language=submission.language,
+            subject_name=submission.subject_name,
+            subject_email=submission.email,
+            details=submission.details,
+            agent_name=submission.agent_name,
+            customer_name=submission.customer_name,
+            customer_email=submission.customer_email,
+            email_digest=email_digest(submission.email),
+            received_at=now,
+        )
+        Event.objects.create(
+            request=request,
+            at=now,
+            kind="submitted",
+            actor="agent" if submission.agent_name else "subject",
+            message=(
+                f"Request received: {request.get_request_type_display()}. Laws applied: {', '.join(law_codes)} ({why})."
+            ),
+            data={"law_codes": law_codes, "policy_version": version.number},
+            policy_version=version,
+        )
+        queue_email(
+            key=f"{request.reference}:verify",
+            to=request.subject_email,
+            template="verify",
+            context={
+                "reference": request.reference,
+                "vendor": version.vendor.name,
+                "request_type": request.get_request_type_display(),
+                "name": request.agent_name or request.subject_name,
+                "link": f"/verify/{make_token('verify', request.reference)}/",
+                "valid_days": LIFETIMES["verify"].days,
+            },
+            language=request.language,
+            request=request,
+        )
+    return request
+
+
+def verify_email(reference: str, *, now: dt.datetime) -> Request:
+    """Mark the email as proven, set the deadlines and queue routing. Safe to call twice.
+
+    Returns the request the person should follow: this one, or the earlier open request it repeats.
+    """
+    from .workflow import apply_deadlines, route_request_after_commit
+
+    with transaction.atomic(durable=True):
+        request = (
+            Request.objects.select_for_update().select_related("vendor", "policy_version").get(reference=reference)
+        )
+        if request.status == Request.Status.DUPLICATE:
+            return Request.objects.get(pk=request.events.filter(kind="duplicate").values("data")[0]["data"]["of"])
+        if request.status == Request.Status.EXPIRED:
+            raise DomainError("This request expired because its email address was not confirmed in time.")
+        if request.status != Request.Status.SUBMITTED:
+            return request
+        earlier = (
+            Request.objects.filter(
+                vendor=request.vendor,
+                email_digest=request.email_digest,
+                request_type=request.request_type,
+                relationship=request.relationship,
+                status__in=Request.OPEN_STATUSES,
+            )
+            .exclude(pk=request.pk)
+            .order_by("received_at")
+            .first()
+        )
+        if earlier is not None:
+            request.status = Request.Status.DUPLICATE
+            request.closed_at = now
+            request.save(update_fields=["status", "closed_at"])
+            Event.objects.create(
+                request=request,
+                at=now,
+                kind="duplicate",
+                actor="system",
+                data={"of": earlier.pk},
+                message=f"Same person, vendor and request as {earlier.reference}: joined to it, not duplicated.",
+            )
+            Event.objects.create(
+                request=earlier,
+                at=now,
+                kind="repeated",
+                actor="subject",
+                message=f"The person filed the same request again ({request.reference}); it was joined to this one.",
+            )
+            return earlier
+        request.status = Request.Status.VERIFIED
+        request.verified_at = now
+        request.save(update_fields=["status", "verified_at"])
+        Event.objects.create(
+            request=request,
+            at=now,
+            kind="verified",
+            actor="subject",
+            message="Email address confirmed.",
+            policy_version=request.policy_version,
+        )
+        apply_deadlines(request, now=now, reason="email confirmed")
+        notify_subject(request, "acknowledged", "acknowledged")
+        route_request_after_commit(request.pk)
+    return request
+
+
+def subject_context(request: Request) -> dict[str, object]:
+    """What every email to the person may show (their own request only)."""
+    from .workflow import deadline_summary, due_date
+
+    return {
+        "reference": request.reference,
+        "vendor": request.vendor.name,
+        "request_type": request.get_request_type_display(),
+        "name": request.agent_name or request.subject_name,
+        "subject_name": request.subject_name,
+        "is_agent": bool(request.agent_name),
+        "received": request.received_at.date().isoformat(),
+        "due": due.isoformat() if (due := due_date(request)) else "",
+        "deadline_summary": deadline_summary(request),
+        "status_link": f"/status/{make_token('status', request.reference)}/",
+    }
+
+
+def notify_subject(request: Request, template: str, key: str, **extra: object) -> None:
+    """Queue an email to the person, in their language, once per `key` (e.g. "acknowledged")."""
+    queue_email(
+        key=f"{request.reference}:{key}",
+        to=request.subject_email,
+        template=template,
+        context={**subject_context(request), **extra},
+        language=request.language,
+        request=request,
+    )

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from dsr import deadlines as engine
+from dsr.routing import RequestFacts, applicable_law_codes, plan_for
+from dsr.workflow import deadlines_for, response_due_at
+from policies import vocabulary
+from policies.models import Law
+from policies.services import UnknownVendor, policy_in_force
+
+
+class Command(BaseCommand):
+    help = "Show the routing plan a request would get: each responder, action, due date and explanation."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--vendor", required=True, help="Vendor slug, e.g. sera-leads")
+        parser.add_argument("--relationship", required=True, help=", ".join(vocabulary.RELATIONSHIPS))
+        parser.add_argument("--type", required=True, dest="request_type", help=", ".join(vocabulary.REQUEST_TYPES))
+        parser.add_argument("--country", required=True, help="Where the person lives (ISO code, e.g. EE, US)")
+        parser.add_argument("--state", default="", help="US state code, for people in the US (e.g. CA)")
+        parser.add_argument("--received", default=None, help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--customer", default="", help="The vendor's customer, where the person names it")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        request_type, relationship = options["request_type"], options["relationship"]
+        if request_type not in vocabulary.REQUEST_TYPES:
+            raise CommandError(f"Unknown --type {request_type!r}. Use one of: {', '.join(vocabulary.REQUEST_TYPES)}.")
+        if relationship not in vocabulary.RELATIONSHIPS:
+            raise CommandError(
+                f"Unknown --relationship {relationship!r}. Use one of: {', '.join(vocabulary.RELATIONSHIPS)}."
+            )
+        country, state = options["country"].upper(), options["state"].upper()
+        if len(country) != 2 or not country.isalpha():
+            raise CommandError(f"--country {options['country']!r} is not a two-letter country code.")
+        if state and country != "US":
+            raise CommandError("--state is only for people who live in the US.")
+        try:
+            received = dt.date.fromisoformat(options["received"]) if options["received"] else timezone.localdate()
+        except ValueError:
+            raise CommandError(f"--received {options['received']!r} is not a date (YYYY-MM-DD).") from None
+        try:
+            version = policy_in_force(options["vendor"], received)
+        except UnknownVendor as exc:
+            raise CommandError(str(exc)) from None
+        jurisdictions = dict(Law.objects.values_list("code", "jurisdictions"))
+        codes, why = applicable_law_codes(version.document, jurisdictions, country=country, state=state)
+        # Received at noon in the vendor's zone: the date is what counts for every period.
+        received_at = dt.datetime.combine(received, dt.time(12), tzinfo=ZoneInfo(version.timezone))
+        try:
+            result = deadlines_for(version, law_codes=codes, request_type=request_type, received_at=received_at)
+        except engine.DeadlineError as exc:
+            raise CommandError(str(exc)) from None
+        due_at, summary = response_due_at(result)
+        facts = RequestFacts(
+            request_type=request_type,
+            relationship=relationship,
+            country=country,
+            state=state,
+            customer_name=options["customer"],
+        )
+        plan = plan_for(version.document, facts, due_at=due_at)
+        tz = ZoneInfo(version.timezone)
+        output = {
+            "vendor": version.vendor.slug,
+            "policy_version": version.number,
+            "received": received.isoformat(),
+            "laws": codes,
+            "laws_why": why,
+            "due_date": due_at.astimezone(tz).date().isoformat(),
+            "deadline": summary,
+            "partial": plan.partial,
+            "policy_gap": plan.has_policy_gap,
+            "subject_is_told": list(plan.subject_notes),
+            "assignments": [
+                {
+                    "responder": a.responder_name,
+                    "responder_kind": a.responder_kind,
+                    "responder_email": a.responder_email or None,
+                    "action": a.action,
+                    "categories": list(a.categories),
+                    "due_date": a.due_at.astimezone(tz).date().isoformat(),
+                    "partial": a.partial,
+                    "policy_gap": a.policy_gap,
+                    "explanation": a.explanation,
+                    "citations": [{"fact": c.fact, "passage": c.passage} for c in a.citations],
+                }
+                for a in plan.assignments
+            ],
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(output, indent=2, ensure_ascii=False))
+            return
+        lines = [
+            f"{version.vendor.name} (policy v{version.number}) — {vocabulary.REQUEST_TYPES[request_type]}, "
+            f"received {received.isoformat()}, person lives in {country}{'-' + state if state else ''}",
+            f"Laws: {', '.join(codes)} ({why})",
+            f"Due: {output['due_date']}. {summary}",
+            "",
+            "The person is told:",
+            *[f"  - {note}" for note in plan.subject_notes],
+            "",
+            "Assignments:",
+        ]
+        for i, a in enumerate(output["assignments"], 1):
+            flags = " [PARTIAL]" * a["partial"] + " [POLICY GAP]" * a["policy_gap"]
+            lines += [
+                f"{i}. {a['responder']} <{a['responder_email'] or 'no address: staff handle it'}> — {a['action']}, "
+                f"due {a['due_date']}{flags}",
+                f"   {a['explanation']}",
+                *[f"   · {c['fact']}: “{c['passage']}”" for c in a["citations"]],
+            ]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,128 @@
+"""Emails: rendered from templates into the outbox, sent by a worker after commit, at most once.
+
+`queue_email` is called inside the transaction of the change that causes the email; the row and the
+change commit together, and the send task is queued only after commit. `deliver_email` claims a row
+(queued → sending) before it talks to SMTP, so a redelivered task finds it claimed and does nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutgoingEmail, Request
+
+log = logging.getLogger(__name__)
+
+# Seconds to wait before each retry after an SMTP failure; after the last one the email is `failed`
+# and shows in the admin for staff to act on.
+RETRY_SCHEDULE: tuple[int, ...] = (60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600)
+# A row left in `sending` this long belongs to a worker that died mid-send. Whether SMTP accepted it is
+# unknown, so it is marked failed for staff to check, never resent blindly (at most once).
+STUCK_SENDING_AFTER = dt.timedelta(minutes=15)
+
+
+def render_email(template: str, context: dict[str, Any], *, language: str) -> tuple[str, str, str]:
+    """Subject, plain-text body and HTML body of `templates/emails/<template>-*.{txt,html}`."""
+    ctx = {"site_url": settings.SITE_URL, **context}
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}-subject.txt", ctx).strip()
+        text = render_to_string(f"emails/{template}-body.txt", ctx)
+        html = render_to_string(f"emails/{template}-body.html", ctx)
+    # A subject is one line: a newline in it would be a header-injection attempt.
+    subject = " ".join(subject.split())
+    return subject, text, html
+
+
+def queue_email(
+    *,
+    key: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str = "en",
+    request: Request | None = None,
+) -> OutgoingEmail:
+    """Write the email into the outbox (once per key) and send it after the transaction commits."""
+    existing = OutgoingEmail.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    subject, text, html = render_email(template, context, language=language)
+    email = OutgoingEmail.objects.create(
+        key=key,
+        request=request,
+        kind=template,
+        to=to,
+        language=language,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+    )
+    from .tasks import send_email_task  # tasks import this module
+
+    transaction.on_commit(lambda: send_email_task.delay(email.pk))
+    return email
+
+
+def claim(email_id: int, *, now: dt.datetime) -> bool:
+    """queued/awaiting_retry → sending, if it is due. True only for the one caller that wins."""
+    updated = OutgoingEmail.objects.filter(
+        pk=email_id,
+        status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.AWAITING_RETRY],
+        next_attempt_at__lte=now,
+    ).update(status=OutgoingEmail.Status.SENDING, next_attempt_at=now)
+    return updated == 1
+
+
+def deliver_email(email_id: int, *, now: dt.datetime | None = None) -> int | None:
+    """Send one outbox row. Returns the seconds until a retry is due, or None when there is nothing to retry."""
+    now = now or timezone.now()
+    if not claim(email_id, now=now):
+        return None
+    email = OutgoingEmail.objects.get(pk=email_id)
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={
+            "Message-ID": make_msgid(idstring=email.key.replace(":", "."), domain=domain),
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "OOF, AutoReply",
+        },
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send(fail_silently=False)  # outside any transaction: the claim is already committed
+    except (smtplib.SMTPException, OSError) as exc:
+        attempts = email.attempts + 1
+        if attempts > len(RETRY_SCHEDULE):
+            OutgoingEmail.objects.filter(pk=email_id).update(
+                status=OutgoingEmail.Status.FAILED, attempts=attempts, last_error=str(exc)[:1000]
+            )
+            log.error("email %s failed for good after %s attempts: %s", email.key, attempts, exc)
+            return None
+        delay = RETRY_SCHEDULE[attempts - 1]
+        OutgoingEmail.objects.filter(pk=email_id).update(
+            status=OutgoingEmail.Status.AWAITING_RETRY,
+            attempts=attempts,
+            last_error=str(exc)[:1000],
+            next_attempt_at=now + dt.timedelta(seconds=delay),
+        )
+        log.warning("email %s not sent (attempt %s), retry in %ss: %s", email.key, attempts, delay, exc)
+        return delay
+    OutgoingEmail.objects.filter(pk=email_id).update(
+        status=OutgoingEmail.Status.SENT, attempts=email.attempts + 1, sent_at=timezone.now(), last_error=""
+    )
+    return None

@@ -1,0 +1,55 @@
+"""Signed, expiring, single-purpose links.
+
+Each purpose has its own salt, so a status link cannot be replayed as a verification link, and its own
+lifetime. The token carries only the request reference (and an assignment id for responders): never an
+email address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core import signing
+
+# How long each kind of link works. The verification lifetime is also how long an unconfirmed request
+# is kept before it expires and its personal data is deleted (dsr.sweeps.expire_unverified).
+LIFETIMES: dict[str, dt.timedelta] = {
+    "verify": dt.timedelta(days=7),
+    "status": dt.timedelta(days=400),
+    "responder": dt.timedelta(days=180),
+}
+
+
+class BadToken(Exception):
+    """The link is tampered with, for another purpose, or expired. `expired` tells which, for the page."""
+
+    def __init__(self, *, expired: bool) -> None:
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class TokenData:
+    reference: str
+    assignment_id: int | None = None
+
+
+def make_token(purpose: str, reference: str, *, assignment_id: int | None = None) -> str:
+    payload: dict[str, object] = {"r": reference}
+    if assignment_id is not None:
+        payload["a"] = assignment_id
+    return signing.dumps(payload, salt=f"dsr.{purpose}", compress=False)
+
+
+def read_token(purpose: str, token: str) -> TokenData:
+    try:
+        payload = signing.loads(token, salt=f"dsr.{purpose}", max_age=LIFETIMES[purpose])
+    except signing.SignatureExpired:
+        raise BadToken(expired=True) from None
+    except signing.BadSignature:
+        raise BadToken(expired=False) from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("r"), str):
+        raise BadToken(expired=False)
+    assignment = payload.get("a")
+    return TokenData(reference=payload["r"], assignment_id=assignment if isinstance(assignment, int) else None)

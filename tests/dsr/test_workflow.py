@@ -1,0 +1,277 @@
+"""A request's life after intake: verification, stored deadlines recomputed on every event, routing,
+answers, withdrawal, reminders, escalation, expiry and purge."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from dsr import sweeps, workflow
+from dsr.intake import DomainError, Submission, submit_request, verify_email
+from dsr.models import Assignment, Event, OutgoingEmail, Request
+
+pytestmark = pytest.mark.usefixtures("policies")
+
+RECEIVED = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
+
+
+def file(**overrides: Any) -> Request:
+    fields: dict[str, Any] = {
+        "vendor_slug": "leadsment",
+        "request_type": "erasure",
+        "relationship": "account_user",
+        "country": "FI",
+        "state": "",
+        "subject_name": "Alice Virtanen",
+        "email": "alice@example.com",
+        **overrides,
+    }
+    return submit_request(Submission(**fields), now=RECEIVED)
+
+
+def verified(**overrides: Any) -> Request:
+    request = file(**overrides)
+    return verify_email(request.reference, now=request.received_at)
+
+
+def kinds(request: Request) -> list[str]:
+    return list(request.events.values_list("kind", flat=True))
+
+
+def emails(kind: str) -> list[OutgoingEmail]:
+    return list(OutgoingEmail.objects.filter(kind=kind))
+
+
+def test_nothing_is_routed_or_due_before_the_email_is_verified() -> None:
+    request = file()
+    assert request.status == "submitted"
+    assert request.due_at is None
+    assert not request.assignments.exists()
+    assert [e.kind for e in OutgoingEmail.objects.all()] == ["verify"]
+
+
+def test_verification_stores_the_deadlines_and_acknowledges_with_the_due_date() -> None:
+    request = verified()
+    assert request.status == "verified"
+    # 31 January + one month = 28 February 2026 (a Saturday) -> Monday 2 March (Reg 1182/71 Art 3).
+    assert workflow.due_date(request) == dt.date(2026, 3, 2)
+    assert request.deadlines["strictest"]["due_date"] == "2026-03-02"
+    assert "deadlines" in kinds(request)
+    (ack,) = emails("acknowledged")
+    assert "2026-03-02" in ack.body_text
+    assert ack.to == "alice@example.com"
+
+
+def test_verifying_twice_changes_nothing() -> None:
+    request = verified()
+    again = verify_email(request.reference, now=RECEIVED + dt.timedelta(hours=1))
+    assert again.pk == request.pk
+    assert len(emails("acknowledged")) == 1
+    assert kinds(request).count("verified") == 1
+
+
+def test_a_repeated_request_is_joined_to_the_open_one_not_duplicated() -> None:
+    first = verified()
+    second = file(email="ALICE@example.com")
+    followed = verify_email(second.reference, now=RECEIVED)
+    assert followed.pk == first.pk
+    second.refresh_from_db()
+    assert second.status == "duplicate"
+    assert "repeated" in kinds(first)
+    assert len(emails("acknowledged")) == 1
+
+
+def test_an_expired_request_cannot_be_verified() -> None:
+    request = file()
+    sweeps.expire_unverified(now=RECEIVED + dt.timedelta(days=8))
+    with pytest.raises(DomainError, match="expired"):
+        verify_email(request.reference, now=RECEIVED + dt.timedelta(days=8))
+
+
+def test_routing_twice_makes_one_plan() -> None:
+    request = verified()
+    workflow.route_request(request.pk, now=RECEIVED)
+    workflow.route_request(request.pk, now=RECEIVED)
+    request.refresh_from_db()
+    assert request.status == "in_progress"
+    actions = sorted(request.assignments.values_list("action", flat=True))
+    assert actions == ["fulfil", "propagate"]  # Leadsment fulfils; Stripe is told of the erasure
+    assert kinds(request).count("routed") == 1
+    assert len(emails("assignment")) == 2
+    # Stripe has no address in the policy: Leadsment's privacy team gets the instruction to pass on.
+    stripe = request.assignments.get(action="propagate")
+    assert OutgoingEmail.objects.get(key=f"{request.reference}:assignment:{stripe.pk}").to == "Konsta@leadsment.com"
+
+
+def test_a_pause_under_uk_gdpr_stops_the_clock_and_resuming_recomputes() -> None:
+    # Leadoro names the UK GDPR: stop-the-clock for clarification (DPA 2018 s.54(3C)-(3D)).
+    request = verified(vendor_slug="leadoro", country="GB", request_type="access")
+    before = workflow.due_date(request)
+    assert before == dt.date(2026, 3, 2)
+    # (Art 12A, which allows the stop, is in force from 5 February 2026.)
+    workflow.pause_request(
+        request, kind="clarification", on=dt.date(2026, 2, 6), reason="Which account?", actor="staff"
+    )
+    request = workflow.resume_request(request, on=dt.date(2026, 2, 13), actor="staff")
+    request.refresh_from_db()
+    # 28 February (clamped) + 7 paused days = Saturday 7 March -> Monday 9 March.
+    assert workflow.due_date(request) == dt.date(2026, 3, 9)
+    timeline = kinds(request)
+    paused = timeline.index("paused")
+    assert timeline[paused : paused + 4] == ["paused", "deadlines", "resumed", "deadlines"]
+    assert timeline[-1] == "routed"  # it was paused before routing: routed once the person answered
+    assert len(emails("info_needed")) == 1
+
+
+def test_a_pause_under_the_gdpr_does_not_move_the_deadline_and_says_why() -> None:
+    request = verified()
+    before = request.due_at
+    workflow.pause_request(request, kind="identity", on=dt.date(2026, 2, 3), reason="Please confirm.", actor="staff")
+    request = workflow.resume_request(request, on=dt.date(2026, 2, 20), actor="staff")
+    request.refresh_from_db()
+    assert request.due_at == before
+    gdpr = next(d for d in request.deadlines["deadlines"] if d["law_code"] == "EU_GDPR" and d["kind"] == "response")
+    assert gdpr["pauses"] and not gdpr["pauses"][0]["applied"]
+
+
+def test_an_extension_recomputes_from_receipt_but_leadsments_promise_still_binds() -> None:
+    request = verified()
+    workflow.route_request(request.pk, now=RECEIVED)
+    request = workflow.extend_request(
+        request, announced_on=dt.date(2026, 2, 20), reason="Many systems to search.", actor="staff"
+    )
+    request.refresh_from_db()
+    assert request.extended
+    # GDPR: 3 months from 31 January = 30 April; but Leadsment promised "within 30 days" (2 March).
+    assert workflow.due_date(request) == dt.date(2026, 3, 2)
+    extended = [d for d in request.deadlines["deadlines"] if d["law_code"] == "EU_GDPR" and d["kind"] == "response"]
+    assert extended[0]["due_date"] == "2026-04-30"
+    assert "extended" in kinds(request)
+    (mail,) = emails("extended")
+    assert "Many systems to search." in mail.body_text
+
+
+def test_an_extension_moves_the_deadline_where_no_promise_binds() -> None:
+    request = verified(vendor_slug="sera-leads", country="EE")
+    request = workflow.extend_request(request, announced_on=dt.date(2026, 2, 20), reason="Complex.", actor="staff")
+    request.refresh_from_db()
+    assert workflow.due_date(request) == dt.date(2026, 4, 30)
+
+
+def test_an_extension_announced_too_late_or_without_reasons_is_refused() -> None:
+    request = verified(vendor_slug="sera-leads", country="EE")
+    with pytest.raises(DomainError, match="announced"):
+        workflow.extend_request(request, announced_on=dt.date(2026, 3, 3), reason="Late.", actor="staff")
+    with pytest.raises(DomainError, match="reasons"):
+        workflow.extend_request(request, announced_on=dt.date(2026, 2, 1), reason=" ", actor="staff")
+    request.refresh_from_db()
+    assert not request.extended
+
+
+def test_when_every_assignment_is_done_the_request_closes_partially_for_legal_holds() -> None:
+    request = verified()
+    workflow.route_request(request.pk, now=RECEIVED)
+    for assignment in Assignment.objects.filter(request=request):
+        workflow.complete_assignment(assignment, outcome="Done; invoices kept 6 years by law.", actor="staff")
+    request.refresh_from_db()
+    assert request.status == "partially_completed"
+    (mail,) = emails("completed")
+    assert "invoices kept 6 years by law" in mail.body_text
+
+
+def test_a_rejection_names_the_supervisory_authority() -> None:
+    request = verified(vendor_slug="sera-leads", country="EE")
+    workflow.close_request(request, status="rejected", message="We hold no data about you.", actor="staff")
+    (mail,) = emails("rejected")
+    assert "Estonian Data Protection Inspectorate" in mail.body_text
+    assert "We hold no data about you." in mail.body_text
+    with pytest.raises(DomainError, match="reasons"):
+        workflow.close_request(verified(email="bob@example.com"), status="rejected", message="", actor="staff")
+
+
+def test_withdrawal_closes_the_request_and_its_assignments() -> None:
+    request = verified()
+    workflow.route_request(request.pk, now=RECEIVED)
+    workflow.withdraw_request(request)
+    request.refresh_from_db()
+    assert request.status == "withdrawn"
+    assert set(request.assignments.values_list("status", flat=True)) == {"not_applicable"}
+    with pytest.raises(DomainError, match="already"):
+        workflow.withdraw_request(request)
+
+
+def test_reminders_go_out_7_and_2_days_before_and_escalation_once_overdue() -> None:
+    request = verified(vendor_slug="sera-leads", country="EE")
+    workflow.route_request(request.pk, now=RECEIVED)
+    assignment = request.assignments.get(action="fulfil")
+    due = assignment.due_at
+    assert sweeps.sweep_deadlines(now=due - dt.timedelta(days=10)) == 0
+    sweeps.sweep_deadlines(now=due - dt.timedelta(days=7))
+    sweeps.sweep_deadlines(now=due - dt.timedelta(days=6))  # nothing new
+    sweeps.sweep_deadlines(now=due - dt.timedelta(days=2))
+    mine = [e for e in emails("reminder") if e.key.startswith(f"{request.reference}:reminder:{assignment.pk}:")]
+    assert sorted(e.key.rsplit(":", 1)[1] for e in mine) == ["2", "7"]
+    assert all(e.to == "support@seraleads.com" and "/respond/" in e.body_text for e in mine)
+    assert not emails("escalation")
+    sweeps.sweep_deadlines(now=due + dt.timedelta(minutes=1))
+    sweeps.sweep_deadlines(now=due + dt.timedelta(days=1))
+    assert len([e for e in emails("escalation") if e.key.endswith(f":{assignment.pk}")]) == 1
+    assignment.refresh_from_db()
+    assert assignment.escalated_at is not None
+    assert assignment.next_action_at is None
+    assert "escalated" in kinds(request)
+
+
+def test_a_late_routed_request_gets_only_the_nearest_reminder() -> None:
+    request = verified(vendor_slug="sera-leads", country="EE")
+    workflow.route_request(request.pk, now=RECEIVED)
+    assignment = request.assignments.get(action="fulfil")
+    sweeps.sweep_deadlines(now=assignment.due_at - dt.timedelta(days=1))
+    mine = [e for e in emails("reminder") if e.key.startswith(f"{request.reference}:reminder:{assignment.pk}:")]
+    assert [e.key.rsplit(":", 1)[1] for e in mine] == ["2"]
+
+
+def test_the_sweep_only_reads_what_is_due() -> None:
+    for i in range(5):
+        workflow.route_request(verified(email=f"p{i}@example.com").pk, now=RECEIVED)
+    assert sweeps.sweep_deadlines(now=RECEIVED + dt.timedelta(days=1)) == 0
+    assert sweeps.sweep_deadlines(now=RECEIVED + dt.timedelta(days=24), batch=3) == 3
+
+
+def test_unverified_requests_expire_with_their_personal_data() -> None:
+    request = file(details="My account number is 12345")
+    assert sweeps.expire_unverified(now=RECEIVED + dt.timedelta(days=6)) == 0
+    assert sweeps.expire_unverified(now=RECEIVED + dt.timedelta(days=7, minutes=1)) == 1
+    request.refresh_from_db()
+    assert request.status == "expired"
+    assert (request.subject_name, request.subject_email, request.details) == ("", "", "")
+    assert not OutgoingEmail.objects.filter(body_text__contains="Alice").exists()
+    assert request.events.filter(kind="purged").exists()
+
+
+def test_closed_requests_keep_their_audit_trail_but_lose_personal_data_after_retention() -> None:
+    request = verified()
+    workflow.close_request(request, status="completed", message="Erased.", actor="staff")
+    request.refresh_from_db()
+    assert sweeps.purge_closed(now=request.closed_at + dt.timedelta(days=364)) == 0
+    assert sweeps.purge_closed(now=request.closed_at + sweeps.CLOSED_RETENTION + dt.timedelta(days=1)) == 1
+    request.refresh_from_db()
+    assert request.subject_email == "" and request.purged_at is not None
+    assert request.status == "completed" and request.due_at is not None
+    events = Event.objects.filter(request=request)
+    assert events.filter(kind="completed").exists()
+    assert not events.filter(message__contains="Alice").exists()
+
+
+def test_reconcile_picks_up_a_verified_request_whose_routing_message_was_lost(
+    django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = verified()
+    sent: list[int] = []
+    monkeypatch.setattr("dsr.tasks.route_request_task.delay", lambda pk: sent.append(pk))
+    monkeypatch.setattr("dsr.tasks.send_email_task.delay", lambda pk: None)
+    counts = sweeps.reconcile(now=RECEIVED + dt.timedelta(minutes=10))
+    assert counts["routes"] == 1
+    assert sent == [request.pk]
