@@ -11,7 +11,8 @@ policies/loader.py) and the request's facts, and returns one planned assignment 
 - where the policy lacks a fact routing needs, the work goes to the **staff queue** flagged as a policy
   gap, never to a made-up address.
 
-No database, no clock: tests call it directly for every vendor, relationship and request type.
+No database, no clock: tests call it directly for every vendor, relationship and request type. The
+notes for the person are translated into the active language (dsr.workflow activates theirs).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from policies import vocabulary
 
@@ -127,7 +130,10 @@ def plan_for(document: Mapping[str, Any], facts: RequestFacts, *, due_at: dt.dat
                     policy_gap=True,
                 ),
             ),
-            subject_notes=(f"{vendor}'s privacy team will check what data it holds about you and answer you.",),
+            subject_notes=(
+                _("The privacy team of %(vendor)s will check what data it holds about you and answer you.")
+                % {"vendor": vendor},
+            ),
         )
 
     controlled = [c for c in categories if c["role"] == "controller"]
@@ -139,14 +145,20 @@ def plan_for(document: Mapping[str, Any], facts: RequestFacts, *, due_at: dt.dat
 
     if controlled:
         assignments.append(_fulfil(document, vendor, controlled, facts, contact, due_at))
-        notes.append(f"{vendor} is responsible (the controller) for {_names(controlled)} and will answer you.")
+        notes.append(
+            _("%(vendor)s is responsible (the controller) for %(categories)s and will answer you.")
+            % {"vendor": vendor, "categories": _names(controlled)}
+        )
     if processed:
         assignments += _assist(document, vendor, processed, facts, contact, due_at)
-        controller = facts.customer_name or "the business customer that put your data into the service"
+        controller = facts.customer_name or _("the business customer that put your data into the service")
         notes.append(
-            f"For {_names(processed)}, {vendor} acts only on behalf of {controller}, which is the controller "
-            f"and decides on your request. {vendor} will forward your request to it and help it answer; "
-            "you can also contact that business directly."
+            _(
+                "For %(categories)s, %(vendor)s acts only on behalf of %(controller)s, which is the controller and "
+                "decides on your request. %(vendor)s will forward your request to it and help it answer; you can "
+                "also contact that business directly."
+            )
+            % {"categories": _names(processed), "vendor": vendor, "controller": controller}
         )
     if unknown:
         assignments.append(

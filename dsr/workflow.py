@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from policies.laws import LawRules, parse_law
 from policies.models import Law, PolicyVersion
@@ -203,7 +203,8 @@ def make_plan(request: Request) -> Plan:
         customer_name=request.customer_name,
         customer_email=request.customer_email,
     )
-    return plan_for(request.policy_version.document, facts, due_at=request.due_at)
+    with translation.override(request.language):  # the notes for the person, in their language
+        return plan_for(request.policy_version.document, facts, due_at=request.due_at)
 
 
 def _schedule_assignments(request: Request) -> None:

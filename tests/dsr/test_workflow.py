@@ -275,3 +275,12 @@ def test_reconcile_picks_up_a_verified_request_whose_routing_message_was_lost(
     counts = sweeps.reconcile(now=RECEIVED + dt.timedelta(minutes=10))
     assert counts["routes"] == 1
     assert sent == [request.pk]
+
+
+def test_the_person_is_told_who_answers_in_their_own_language() -> None:
+    request = verified(vendor_slug="sera-leads", relationship="customer_data_subject", country="DE", language="de")
+    workflow.route_request(request.pk, now=RECEIVED)
+    (routed,) = emails("routed")
+    assert "handelt Sera nur im Auftrag von" in routed.body_text
+    # Staff-facing explanations stay in English.
+    assert "is only a processor" in request.assignments.get(action="assist_controller").explanation
