@@ -65,8 +65,11 @@ EVENT_TITLES: dict[str, Any] = {
     "purged": _("Personal data deleted"),
 }
 
-# Events whose recorded message only repeats the title (in English): the translated title is enough.
-TITLE_SAYS_ALL = frozenset({"verified", "withdrawn", "expired", "purged"})
+# Events whose recorded message only repeats the title (in English), or is the office's working note
+# (a responder's outcome, the routing list, an escalation): the person sees the translated title only.
+TITLE_SAYS_ALL = frozenset(
+    {"verified", "withdrawn", "expired", "purged", "submitted", "routed", "assignment_done", "escalated"}
+)
 
 INVALID_LINK = _("This link is not valid. Copy the whole link from the email, or file the request again.")
 EXPIRED_LINK = _("This link has expired. If your request still needs an answer, please file the request again.")

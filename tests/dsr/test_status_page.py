@@ -1,0 +1,39 @@
+"""The person's status page shows where the request stands, never the office's working notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from dsr import workflow
+from dsr.intake import Submission, submit_request, verify_email
+from dsr.tokens import make_token
+
+NOW = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
+
+
+@pytest.mark.usefixtures("policies")
+def test_a_responders_outcome_note_is_not_shown_to_the_person() -> None:
+    request = submit_request(
+        Submission(
+            vendor_slug="leadsment",
+            request_type="erasure",
+            relationship="account_user",
+            country="FI",
+            state="",
+            subject_name="Aino",
+            email="aino@example.com",
+        ),
+        now=NOW,
+    )
+    verify_email(request.reference, now=NOW)
+    workflow.route_request(request.pk, now=NOW)
+    stripe = request.assignments.get(action="propagate")
+    workflow.complete_assignment(stripe, outcome="Ticket #4411 with Stripe, contact j.doe@stripe.test", actor="staff")
+    page = Client().get(f"/status/{make_token('status', request.reference)}/").content.decode()
+    assert "Part of the request answered" in page
+    assert "Ticket #4411" not in page
+    assert "j.doe@stripe.test" not in page
+    assert "2026-03-02" in page or "2 March 2026" in page or "March 2, 2026" in page
