@@ -39,6 +39,7 @@ class RequestFacts:
     state: str = ""
     customer_name: str = ""  # the vendor's business customer, where the subject knows it
     customer_email: str = ""
+    agent_name: str = ""  # set where an authorised agent filed for the person
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,12 @@ def _fulfil(
                         "instead of erasing them, erase the rest, and tell the person which records are kept and why."
                     )
                     citations.append(Citation(f"{category['name']}: kept under a legal obligation", rule["cite"]))
+    if facts.agent_name:
+        lines.append(
+            f"Filed by an authorised agent ({facts.agent_name}) for the person: before disclosing or deleting "
+            "anything, ask the agent for proof of authority and, where the law allows, have the person confirm "
+            "it (e.g. CCPA 11 CCR 7063; EDPB Guidelines 01/2022)."
+        )
     if facts.request_type not in {r["right"] for r in document["rights"]}:
         lines.append(
             "The policy does not list this right among those it grants; check whether the law that applies "

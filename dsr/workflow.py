@@ -202,6 +202,7 @@ def make_plan(request: Request) -> Plan:
         state=request.state,
         customer_name=request.customer_name,
         customer_email=request.customer_email,
+        agent_name=request.agent_name,
     )
     with translation.override(request.language):  # the notes for the person, in their language
         return plan_for(request.policy_version.document, facts, due_at=request.due_at)

@@ -256,3 +256,11 @@ def test_route_preview_bad_input_is_a_clear_error(policies: None, options: dict[
     }
     with pytest.raises(CommandError, match=message):
         call_command("route_preview", **args)
+
+
+def test_a_request_filed_by_an_agent_asks_for_proof_of_authority() -> None:
+    p = plan("sera-leads", "account_user", "access", agent_name="Privacy Helpers Ltd")
+    fulfil = next(a for a in p.assignments if a.action == "fulfil")
+    assert "authorised agent (Privacy Helpers Ltd)" in fulfil.explanation
+    assert "proof of authority" in fulfil.explanation
+    assert "agent" not in next(a for a in plan("sera-leads", "account_user", "access").assignments).explanation
