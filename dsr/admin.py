@@ -1,19 +1,44 @@
-"""Requests in the staff admin, read-only for now: the timeline, assignments, pauses and emails.
+"""Requests in the staff admin: each staff member sees only the vendors they work on.
 
-State changes go through dsr.workflow (extend, pause, close) and arrive with the staff admin site
-and its per-vendor teams; until then staff see everything here and change nothing by hand.
+Nothing on a request is edited by hand. Staff act through buttons that call dsr.workflow (ask the
+person for information, record their answer, extend, close), each of which checks the transition,
+writes the timeline and emails the person.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 
 from policies.admin import ReadOnly, ReadOnlyInline
 
-from .models import Assignment, Event, OutgoingEmail, Pause, Request
-from .workflow import due_date
+from . import workflow
+from .intake import DomainError
+from .models import Assignment, Event, OutgoingEmail, Pause, Request, StaffMembership
+
+
+def is_vendor_staff(user: Any) -> bool:
+    """Active staff who are superusers or members of at least one vendor's team."""
+    if not (user.is_active and user.is_staff):
+        return False
+    return bool(user.is_superuser or StaffMembership.objects.filter(user_id=user.pk).exists())
+
+
+def visible_requests(user: Any, queryset: QuerySet[Request]) -> QuerySet[Request]:
+    """Superusers see every vendor; other staff only the vendors they are members of."""
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(vendor__staff_memberships__user=user)
 
 
 class AssignmentInline(ReadOnlyInline):
@@ -36,6 +61,61 @@ class EmailInline(ReadOnlyInline):
     fields = ("created_at", "kind", "to", "subject", "status", "attempts", "last_error")
 
 
+class PauseForm(forms.Form):
+    kind = forms.ChoiceField(choices=Pause.Kind.choices, label="What is needed from the person")
+    on = forms.DateField(label="Asked on", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What the person is asked (sent to them)")
+
+
+class ResumeForm(forms.Form):
+    on = forms.DateField(label="The person answered on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ExtendForm(forms.Form):
+    announced_on = forms.DateField(label="Announced to the person on", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Reasons (sent to the person)")
+
+
+class CloseForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (Request.Status.COMPLETED, "Completed"),
+            (Request.Status.PARTIALLY_COMPLETED, "Partially completed (with reasons)"),
+            (Request.Status.REJECTED, "Rejected (with reasons)"),
+        ]
+    )
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        label="What was done, or the reasons (sent to the person)",
+    )
+
+
+# name -> (button label, form, workflow call)
+ACTIONS: dict[str, tuple[str, type[forms.Form], Any]] = {
+    "pause": (
+        "Ask the person for information",
+        PauseForm,
+        lambda r, d, actor: workflow.pause_request(r, kind=d["kind"], on=d["on"], reason=d["reason"], actor=actor),
+    ),
+    "resume": (
+        "Record the person's answer",
+        ResumeForm,
+        lambda r, d, actor: workflow.resume_request(r, on=d["on"], actor=actor),
+    ),
+    "extend": (
+        "Extend the deadline",
+        ExtendForm,
+        lambda r, d, actor: workflow.extend_request(r, announced_on=d["announced_on"], reason=d["reason"], actor=actor),
+    ),
+    "close": (
+        "Answer and close",
+        CloseForm,
+        lambda r, d, actor: workflow.close_request(r, status=d["status"], message=d["message"], actor=actor),
+    ),
+}
+
+
 @admin.register(Request)
 class RequestAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("reference", "vendor", "request_type", "status", "received_at", "response_due", "extended")
@@ -45,14 +125,64 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin):
     date_hierarchy = "received_at"
     exclude = ("deadlines", "email_digest")
     inlines = [AssignmentInline, PauseInline, EventInline, EmailInline]
+    change_form_template = "admin/dsr/request/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Request]:
-        return super().get_queryset(request).defer("details", "deadlines")
+        return visible_requests(request.user, super().get_queryset(request).defer("details", "deadlines"))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_vendor_staff(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_vendor_staff(request.user)
 
     @admin.display(description="answer due (responder's date)")
     def response_due(self, obj: Request) -> str:
-        day = due_date(obj)
+        day = workflow.due_date(obj)
         return day.isoformat() if day else "—"
+
+    def get_urls(self) -> list[URLPattern]:
+        urls = [
+            path("<int:pk>/act/<str:action>/", self.admin_site.admin_view(self.act), name="dsr_request_act"),
+        ]
+        return urls + super().get_urls()
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        actions = [(name, label) for name, (label, _, _) in ACTIONS.items()]
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "dsr_actions": actions})
+
+    def act(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        """One staff action on one request, through the workflow function that owns it."""
+        if action not in ACTIONS:
+            raise Http404
+        target = self.get_queryset(request).filter(pk=pk).first()
+        if target is None:  # not there, or another vendor's: the same answer
+            raise Http404
+        if not self.has_view_permission(request, target):
+            raise PermissionDenied
+        label, form_class, call = ACTIONS[action]
+        today = timezone.now().astimezone(ZoneInfo(target.policy_version.timezone)).date()
+        form = form_class(request.POST or None, initial={"on": today, "announced_on": today})
+        if request.method == "POST" and form.is_valid():
+            try:
+                call(target, form.cleaned_data, request.user.get_username())
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"{label}: done. The timeline and the deadlines are updated.")
+                return redirect(reverse("admin:dsr_request_change", args=[target.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{label}: {target.reference}",
+            "opts": self.model._meta,
+            "original": target,
+            "form": form,
+            "label": label,
+            "due": workflow.due_date(target),
+        }
+        return TemplateResponse(request, "admin/dsr/request/act.html", context)
 
 
 @admin.register(OutgoingEmail)
@@ -62,5 +192,28 @@ class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin):
     search_fields = ("key", "subject")
     exclude = ("body_html",)
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_vendor_staff(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_vendor_staff(request.user)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[OutgoingEmail]:
-        return super().get_queryset(request).defer("body_text", "body_html")
+        qs = super().get_queryset(request).defer("body_text", "body_html")
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(request__vendor__staff_memberships__user=request.user)
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "vendor")
+    list_filter = ("vendor",)
+    raw_id_fields = ("user",)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    has_view_permission = has_add_permission = has_change_permission = has_delete_permission = (  # type: ignore[assignment]
+        lambda self, request, obj=None: bool(request.user.is_superuser)
+    )

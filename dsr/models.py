@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -273,3 +274,16 @@ class Throttle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]}… {self.count} since {self.window_start:%H:%M}"
+
+
+class StaffMembership(models.Model):
+    """Which vendors' requests a staff member works on. Superusers see every vendor."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dsr_memberships")
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="staff_memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "vendor"], name="dsr_staff_membership_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} works on {self.vendor}"

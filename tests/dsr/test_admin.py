@@ -51,3 +51,92 @@ def test_requests_are_found_by_reference_with_their_due_date(policies: None, sta
     detail = staff_client.get(f"/admin/dsr/request/{request.pk}/change/").content.decode()
     assert "support@seraleads.com" in detail
     assert "Email address confirmed." in detail
+
+
+NOW = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
+
+
+def routed(vendor: str, country: str, email: str = "mari@example.com"):  # type: ignore[no-untyped-def]
+    request = submit_request(
+        Submission(
+            vendor_slug=vendor,
+            request_type="erasure",
+            relationship="account_user",
+            country=country,
+            state="",
+            subject_name="Mari",
+            email=email,
+        ),
+        now=NOW,
+    )
+    verify_email(request.reference, now=NOW)
+    return workflow.route_request(request.pk, now=NOW)
+
+
+@pytest.fixture
+def sera_staff(db: None) -> Client:
+    """sera_staff: works on Sera Leads only; sees nothing of the other vendors."""
+    from dsr.models import StaffMembership
+    from policies.models import Vendor
+
+    user = get_user_model().objects.create_user("sera-staff", "s@example.org", "pw", is_staff=True)
+    StaffMembership.objects.create(user=user, vendor=Vendor.objects.get(slug="sera-leads"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_staff_see_only_the_vendors_they_work_on(policies: None, sera_staff: Client) -> None:
+    sera = routed("sera-leads", "EE")
+    leadsment = routed("leadsment", "FI", email="aino@example.com")
+    listing = sera_staff.get("/admin/dsr/request/").content.decode()
+    assert sera.reference in listing
+    assert leadsment.reference not in listing
+    assert sera_staff.get(f"/admin/dsr/request/{leadsment.pk}/change/").status_code in (302, 404)
+    assert sera_staff.get(f"/admin/dsr/request/{leadsment.pk}/act/extend/").status_code == 404
+    assert sera_staff.get(f"/admin/dsr/request/{sera.pk}/change/").status_code == 200
+
+
+def test_staff_without_a_team_see_no_requests(policies: None) -> None:
+    user = get_user_model().objects.create_user("lonely", "l@example.org", "pw", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    routed("sera-leads", "EE")
+    assert client.get("/admin/dsr/request/").status_code == 403
+
+
+def test_staff_extend_a_deadline_from_the_admin_and_the_person_is_told(policies: None, sera_staff: Client) -> None:
+    from dsr.models import OutgoingEmail
+
+    request = routed("sera-leads", "EE")
+    url = f"/admin/dsr/request/{request.pk}/act/extend/"
+    assert "Extend the deadline" in sera_staff.get(url).content.decode()
+    late = sera_staff.post(url, {"announced_on": "2026-03-03", "reason": "Many systems."})
+    assert "after the deadline to announce it" in late.content.decode()
+    done = sera_staff.post(url, {"announced_on": "2026-02-20", "reason": "Many systems."})
+    assert done.status_code == 302
+    request.refresh_from_db()
+    assert workflow.due_date(request) == dt.date(2026, 4, 30)
+    assert request.events.get(kind="extended").actor == "sera-staff"
+    assert OutgoingEmail.objects.filter(request=request, kind="extended").count() == 1
+
+
+def test_staff_ask_for_information_then_close_with_reasons(policies: None, sera_staff: Client) -> None:
+    from dsr.models import OutgoingEmail
+
+    request = routed("sera-leads", "EE")
+    base = f"/admin/dsr/request/{request.pk}/act/"
+    assert (
+        sera_staff.post(
+            base + "pause/", {"kind": "identity", "on": "2026-02-02", "reason": "Which account?"}
+        ).status_code
+        == 302
+    )
+    assert sera_staff.post(base + "resume/", {"on": "2026-02-05"}).status_code == 302
+    refused = sera_staff.post(base + "close/", {"status": "rejected", "message": ""})
+    assert "reasons" in refused.content.decode()
+    assert sera_staff.post(base + "close/", {"status": "rejected", "message": "No data found."}).status_code == 302
+    request.refresh_from_db()
+    assert request.status == "rejected"
+    kinds = set(OutgoingEmail.objects.filter(request=request).values_list("kind", flat=True))
+    assert {"info_needed", "rejected"} <= kinds
