@@ -1,0 +1,73 @@
+"""Two workers at once: each reminder and each route happen once (PostgreSQL row locks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+
+from dsr import sweeps, workflow
+from dsr.intake import Submission, submit_request, verify_email
+from dsr.models import Assignment, OutgoingEmail, Request
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres", "policies")]
+
+NOW = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
+
+
+def verified(email: str) -> Request:
+    request = submit_request(
+        Submission(
+            vendor_slug="sera-leads",
+            request_type="access",
+            relationship="account_user",
+            country="EE",
+            state="",
+            subject_name="Mari",
+            email=email,
+        ),
+        now=NOW,
+    )
+    return verify_email(request.reference, now=NOW)
+
+
+def at_once(fn: Callable[[], object], n: int = 2) -> list[BaseException]:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(n)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            fn()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_two_routers_make_one_plan() -> None:
+    request = verified("mari@example.com")
+    assert at_once(lambda: workflow.route_request(request.pk, now=NOW)) == []
+    assert request.events.filter(kind="routed").count() == 1
+    planned = Assignment.objects.filter(request=request).count()
+    assert planned == len(workflow.make_plan(Request.objects.get(pk=request.pk)).assignments)
+
+
+def test_two_sweeps_send_each_reminder_once() -> None:
+    for i in range(10):
+        workflow.route_request(verified(f"p{i}@example.com").pk, now=NOW)
+    due = Assignment.objects.order_by("due_at").first().due_at
+    assert at_once(lambda: sweeps.sweep_deadlines(now=due - dt.timedelta(days=7)), n=3) == []
+    reminders = OutgoingEmail.objects.filter(kind="reminder")
+    assert reminders.count() == Assignment.objects.count()
+    assert all(sent == [7] for sent in Assignment.objects.values_list("reminders_sent", flat=True))
