@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from celery import shared_task
 from celery.app.task import Task
+from django.utils import timezone
 
-from . import notifications, sweeps, workflow
+from . import notifications, ratelimit, sweeps, workflow
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -32,8 +33,10 @@ def sweep_deadlines_task() -> None:
 
 @shared_task
 def expire_and_purge_task() -> None:
-    sweeps.expire_unverified()
-    sweeps.purge_closed()
+    now = timezone.now()
+    sweeps.expire_unverified(now=now)
+    sweeps.purge_closed(now=now)
+    ratelimit.purge_old(now=now)
 
 
 @shared_task

@@ -284,3 +284,14 @@ def test_the_person_is_told_who_answers_in_their_own_language() -> None:
     assert "handelt Sera nur im Auftrag von" in routed.body_text
     # Staff-facing explanations stay in English.
     assert "is only a processor" in request.assignments.get(action="assist_controller").explanation
+
+
+def test_the_daily_purge_also_drops_old_rate_limit_counters() -> None:
+    from dsr import ratelimit
+    from dsr.models import Throttle
+    from dsr.tasks import expire_and_purge_task
+
+    ratelimit.allow("submit-ip", "192.0.2.1", now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    assert Throttle.objects.count() == 1
+    expire_and_purge_task()
+    assert Throttle.objects.count() == 0
