@@ -184,25 +184,31 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as exc:
             return message_page(request, title=_("This request cannot be withdrawn"), message=str(exc), status=409)
         return redirect(request.path)
-    events = [
-        {
-            "at": event.at,
-            "title": EVENT_TITLES[event.kind],
-            "message": "" if event.kind in TITLE_SAYS_ALL else event.message,
+    # The person's own language, unless they chose another one on the site.
+    language = request.LANGUAGE_CODE if settings.LANGUAGE_COOKIE_NAME in request.COOKIES else found.language
+    with translation.override(language):
+        events = [
+            {
+                "at": event.at,
+                "title": EVENT_TITLES[event.kind],
+                "message": "" if event.kind in TITLE_SAYS_ALL else event.message,
+            }
+            for event in found.events.filter(kind__in=EVENT_TITLES).order_by("at", "id")
+        ]
+        routed = found.events.filter(kind="routed").first()
+        context = {
+            "req": found,
+            "request_type": gettext(found.get_request_type_display()),
+            "status_label": gettext(found.get_status_display()),
+            "due": workflow.due_date(found),
+            "deadline_summary": workflow.deadline_summary(found) if found.due_at else "",
+            # Written in the person's language when the request was routed (dsr.routing).
+            "who_answers": (routed.data.get("notes") or []) if routed and not routed.redacted else [],
+            "events": events,
+            "can_withdraw": can_withdraw,
+            "form": form,
         }
-        for event in found.events.filter(kind__in=EVENT_TITLES).order_by("at", "id")
-    ]
-    context = {
-        "req": found,
-        "request_type": gettext(found.get_request_type_display()),
-        "status_label": gettext(found.get_status_display()),
-        "due": workflow.due_date(found),
-        "deadline_summary": workflow.deadline_summary(found) if found.due_at else "",
-        "events": events,
-        "can_withdraw": can_withdraw,
-        "form": form,
-    }
-    return render(request, "dsr/status.html", context)
+        return render(request, "dsr/status.html", context)
 
 
 @require_http_methods(["GET", "POST"])

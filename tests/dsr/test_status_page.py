@@ -37,3 +37,31 @@ def test_a_responders_outcome_note_is_not_shown_to_the_person() -> None:
     assert "Ticket #4411" not in page
     assert "j.doe@stripe.test" not in page
     assert "2026-03-02" in page or "2 March 2026" in page or "March 2, 2026" in page
+
+
+@pytest.mark.usefixtures("policies")
+def test_the_status_page_speaks_the_persons_language_and_says_who_answers() -> None:
+    request = submit_request(
+        Submission(
+            vendor_slug="sera-leads",
+            request_type="erasure",
+            relationship="customer_data_subject",
+            country="DE",
+            state="",
+            subject_name="Max",
+            email="max@example.com",
+            customer_name="Acme GmbH",
+            language="de",
+        ),
+        now=NOW,
+    )
+    verify_email(request.reference, now=NOW)
+    workflow.route_request(request.pk, now=NOW)
+    url = f"/status/{make_token('status', request.reference)}/"
+    page = Client().get(url).content.decode()  # a browser that asks for nothing in particular
+    assert "Wer antwortet" in page
+    assert "handelt Sera nur im Auftrag von Acme GmbH" in page
+    # A language the person picked on the site wins.
+    client = Client()
+    client.cookies["django_language"] = "fi"
+    assert "Kuka vastaa" in client.get(url).content.decode()
