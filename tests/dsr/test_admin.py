@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from dsr import workflow
-from dsr.intake import Submission, submit_request, verify_email
 from policies.models import PolicyVersion
+from tests.factories import routed
 
 
 @pytest.fixture
@@ -30,47 +30,13 @@ def test_a_policy_version_page_shows_each_fact_with_its_citation(policies: None,
 
 
 def test_requests_are_found_by_reference_with_their_due_date(policies: None, staff_client: Client) -> None:
-    now = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
-    request = submit_request(
-        Submission(
-            vendor_slug="sera-leads",
-            request_type="access",
-            relationship="account_user",
-            country="EE",
-            state="",
-            subject_name="Mari",
-            email="mari@example.com",
-        ),
-        now=now,
-    )
-    verify_email(request.reference, now=now)
-    workflow.route_request(request.pk, now=now)
+    request = routed(vendor_slug="sera-leads", country="EE", request_type="access")
     listing = staff_client.get(f"/admin/dsr/request/?q={request.reference}").content.decode()
     assert request.reference in listing
     assert "2026-03-02" in listing
     detail = staff_client.get(f"/admin/dsr/request/{request.pk}/change/").content.decode()
     assert "support@seraleads.com" in detail
     assert "Email address confirmed." in detail
-
-
-NOW = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
-
-
-def routed(vendor: str, country: str, email: str = "mari@example.com"):  # type: ignore[no-untyped-def]
-    request = submit_request(
-        Submission(
-            vendor_slug=vendor,
-            request_type="erasure",
-            relationship="account_user",
-            country=country,
-            state="",
-            subject_name="Mari",
-            email=email,
-        ),
-        now=NOW,
-    )
-    verify_email(request.reference, now=NOW)
-    return workflow.route_request(request.pk, now=NOW)
 
 
 @pytest.fixture
@@ -87,8 +53,8 @@ def sera_staff(db: None) -> Client:
 
 
 def test_staff_see_only_the_vendors_they_work_on(policies: None, sera_staff: Client) -> None:
-    sera = routed("sera-leads", "EE")
-    leadsment = routed("leadsment", "FI", email="aino@example.com")
+    sera = routed(vendor_slug="sera-leads", country="EE")
+    leadsment = routed(vendor_slug="leadsment", country="FI", email="aino@example.com")
     listing = sera_staff.get("/admin/dsr/request/").content.decode()
     assert sera.reference in listing
     assert leadsment.reference not in listing
@@ -101,14 +67,14 @@ def test_staff_without_a_team_see_no_requests(policies: None) -> None:
     user = get_user_model().objects.create_user("lonely", "l@example.org", "pw", is_staff=True)
     client = Client()
     client.force_login(user)
-    routed("sera-leads", "EE")
+    routed(vendor_slug="sera-leads", country="EE")
     assert client.get("/admin/dsr/request/").status_code == 403
 
 
 def test_staff_extend_a_deadline_from_the_admin_and_the_person_is_told(policies: None, sera_staff: Client) -> None:
     from dsr.models import OutgoingEmail
 
-    request = routed("sera-leads", "EE")
+    request = routed(vendor_slug="sera-leads", country="EE")
     url = f"/admin/dsr/request/{request.pk}/act/extend/"
     assert "Extend the deadline" in sera_staff.get(url).content.decode()
     late = sera_staff.post(url, {"announced_on": "2026-03-03", "reason": "Many systems."})
@@ -124,7 +90,7 @@ def test_staff_extend_a_deadline_from_the_admin_and_the_person_is_told(policies:
 def test_staff_ask_for_information_then_close_with_reasons(policies: None, sera_staff: Client) -> None:
     from dsr.models import OutgoingEmail
 
-    request = routed("sera-leads", "EE")
+    request = routed(vendor_slug="sera-leads", country="EE")
     base = f"/admin/dsr/request/{request.pk}/act/"
     assert (
         sera_staff.post(

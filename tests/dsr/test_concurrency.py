@@ -10,28 +10,11 @@ import pytest
 from django.db import connection
 
 from dsr import sweeps, workflow
-from dsr.intake import Submission, submit_request, verify_email
 from dsr.models import Assignment, OutgoingEmail, Request
+from tests.factories import RECEIVED as NOW
+from tests.factories import verified
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres", "policies")]
-
-NOW = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
-
-
-def verified(email: str) -> Request:
-    request = submit_request(
-        Submission(
-            vendor_slug="sera-leads",
-            request_type="access",
-            relationship="account_user",
-            country="EE",
-            state="",
-            subject_name="Mari",
-            email=email,
-        ),
-        now=NOW,
-    )
-    return verify_email(request.reference, now=NOW)
 
 
 def at_once(fn: Callable[[], object], n: int = 2) -> list[BaseException]:
@@ -56,7 +39,7 @@ def at_once(fn: Callable[[], object], n: int = 2) -> list[BaseException]:
 
 
 def test_two_routers_make_one_plan() -> None:
-    request = verified("mari@example.com")
+    request = verified(vendor_slug="sera-leads", country="EE", request_type="access", email="mari@example.com")
     assert at_once(lambda: workflow.route_request(request.pk, now=NOW)) == []
     assert request.events.filter(kind="routed").count() == 1
     planned = Assignment.objects.filter(request=request).count()
@@ -65,7 +48,10 @@ def test_two_routers_make_one_plan() -> None:
 
 def test_two_sweeps_send_each_reminder_once() -> None:
     for i in range(10):
-        workflow.route_request(verified(f"p{i}@example.com").pk, now=NOW)
+        workflow.route_request(
+            verified(vendor_slug="sera-leads", country="EE", request_type="access", email=f"p{i}@example.com").pk,
+            now=NOW,
+        )
     due = Assignment.objects.order_by("due_at").first().due_at
     assert at_once(lambda: sweeps.sweep_deadlines(now=due - dt.timedelta(days=7)), n=3) == []
     reminders = OutgoingEmail.objects.filter(kind="reminder")

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 
 from dsr import workflow
-from dsr.intake import Submission, submit_request, verify_email
 from dsr.tokens import make_token
-
-NOW = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
+from tests.factories import routed
 
 
 @pytest.mark.usefixtures("policies")
 def test_a_responders_outcome_note_is_not_shown_to_the_person() -> None:
-    request = submit_request(
-        Submission(
-            vendor_slug="leadsment",
-            request_type="erasure",
-            relationship="account_user",
-            country="FI",
-            state="",
-            subject_name="Aino",
-            email="aino@example.com",
-        ),
-        now=NOW,
-    )
-    verify_email(request.reference, now=NOW)
-    workflow.route_request(request.pk, now=NOW)
+    request = routed(email="aino@example.com")
     stripe = request.assignments.get(action="propagate")
     workflow.complete_assignment(stripe, outcome="Ticket #4411 with Stripe, contact j.doe@stripe.test", actor="staff")
     page = Client().get(f"/status/{make_token('status', request.reference)}/").content.decode()
@@ -41,22 +24,13 @@ def test_a_responders_outcome_note_is_not_shown_to_the_person() -> None:
 
 @pytest.mark.usefixtures("policies")
 def test_the_status_page_speaks_the_persons_language_and_says_who_answers() -> None:
-    request = submit_request(
-        Submission(
-            vendor_slug="sera-leads",
-            request_type="erasure",
-            relationship="customer_data_subject",
-            country="DE",
-            state="",
-            subject_name="Max",
-            email="max@example.com",
-            customer_name="Acme GmbH",
-            language="de",
-        ),
-        now=NOW,
+    request = routed(
+        vendor_slug="sera-leads",
+        relationship="customer_data_subject",
+        country="DE",
+        customer_name="Acme GmbH",
+        language="de",
     )
-    verify_email(request.reference, now=NOW)
-    workflow.route_request(request.pk, now=NOW)
     url = f"/status/{make_token('status', request.reference)}/"
     page = Client().get(url).content.decode()  # a browser that asks for nothing in particular
     assert "Wer antwortet" in page

@@ -9,31 +9,12 @@ from typing import Any
 import pytest
 
 from dsr import sweeps, workflow
-from dsr.intake import DomainError, Submission, submit_request, verify_email
+from dsr.intake import DomainError, verify_email
 from dsr.models import Assignment, Event, OutgoingEmail, Request
+from tests.factories import RECEIVED, verified
+from tests.factories import filed as file
 
 pytestmark = pytest.mark.usefixtures("policies")
-
-RECEIVED = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
-
-
-def file(**overrides: Any) -> Request:
-    fields: dict[str, Any] = {
-        "vendor_slug": "leadsment",
-        "request_type": "erasure",
-        "relationship": "account_user",
-        "country": "FI",
-        "state": "",
-        "subject_name": "Alice Virtanen",
-        "email": "alice@example.com",
-        **overrides,
-    }
-    return submit_request(Submission(**fields), now=RECEIVED)
-
-
-def verified(**overrides: Any) -> Request:
-    request = file(**overrides)
-    return verify_email(request.reference, now=request.received_at)
 
 
 def kinds(request: Request) -> list[str]:

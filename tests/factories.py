@@ -1,0 +1,37 @@
+"""Requests as a person files them, for tests: through the real intake and workflow functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from dsr import workflow
+from dsr.intake import Submission, submit_request, verify_email
+from dsr.models import Request
+
+# A fixed, aware receipt time: Saturday 31 January 2026, 10:00 UTC (a month-end case).
+RECEIVED = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
+
+
+def filed(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:
+    """A submitted request (email not yet confirmed). Defaults: a Leadsment account user in Finland."""
+    fields: dict[str, Any] = {
+        "vendor_slug": "leadsment",
+        "request_type": "erasure",
+        "relationship": "account_user",
+        "country": "FI",
+        "state": "",
+        "subject_name": "Alice Virtanen",
+        "email": "alice@example.com",
+        **overrides,
+    }
+    return submit_request(Submission(**fields), now=now)
+
+
+def verified(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:
+    request = filed(now=now, **overrides)
+    return verify_email(request.reference, now=now)
+
+
+def routed(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:
+    return workflow.route_request(verified(now=now, **overrides).pk, now=now)
