@@ -24,6 +24,7 @@ test: install
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy dsr policies config
 
 migrations-check: install
 	DSR_VAR_DIR=$(CURDIR)/var/check $(PY) manage.py makemigrations --check --dry-run

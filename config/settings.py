@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+django_stubs_ext.monkeypatch()  # lets ModelAdmin[Model] and other generics be written at run time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()

@@ -31,14 +31,18 @@ def is_vendor_staff(user: Any) -> bool:
     """Active staff who are superusers or members of at least one vendor's team."""
     if not (user.is_active and user.is_staff):
         return False
-    return bool(user.is_superuser or StaffMembership.objects.filter(user_id=user.pk).exists())
+    return bool(user.is_superuser or member_vendor_ids(user).exists())
+
+
+def member_vendor_ids(user: Any) -> QuerySet[StaffMembership, Any]:
+    return StaffMembership.objects.filter(user_id=int(user.pk or 0)).values("vendor_id")
 
 
 def visible_requests(user: Any, queryset: QuerySet[Request]) -> QuerySet[Request]:
     """Superusers see every vendor; other staff only the vendors they are members of."""
     if user.is_superuser:
         return queryset
-    return queryset.filter(vendor__staff_memberships__user=user)
+    return queryset.filter(vendor_id__in=member_vendor_ids(user))
 
 
 class AssignmentInline(ReadOnlyInline):
@@ -117,7 +121,7 @@ ACTIONS: dict[str, tuple[str, type[forms.Form], Any]] = {
 
 
 @admin.register(Request)
-class RequestAdmin(ReadOnly, admin.ModelAdmin):
+class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     list_display = ("reference", "vendor", "request_type", "status", "received_at", "response_due", "extended")
     list_filter = ("status", "vendor", "request_type", "extended")
     list_select_related = ("vendor", "policy_version")
@@ -186,7 +190,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin):
+class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin[OutgoingEmail]):
     list_display = ("created_at", "kind", "to", "subject", "status", "attempts", "next_attempt_at")
     list_filter = ("status", "kind")
     search_fields = ("key", "subject")
@@ -202,11 +206,11 @@ class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin):
         qs = super().get_queryset(request).defer("body_text", "body_html")
         if request.user.is_superuser:
             return qs
-        return qs.filter(request__vendor__staff_memberships__user=request.user)
+        return qs.filter(request__vendor_id__in=member_vendor_ids(request.user))
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(admin.ModelAdmin):
+class StaffMembershipAdmin(admin.ModelAdmin[StaffMembership]):
     list_display = ("user", "vendor")
     list_filter = ("vendor",)
     raw_id_fields = ("user",)
@@ -214,6 +218,7 @@ class StaffMembershipAdmin(admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
 
-    has_view_permission = has_add_permission = has_change_permission = has_delete_permission = (  # type: ignore[assignment]
-        lambda self, request, obj=None: bool(request.user.is_superuser)
-    )
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission

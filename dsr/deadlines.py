@@ -989,7 +989,10 @@ def _law_deadlines(law: LawRules, case: _Case) -> tuple[list[Deadline], list[str
             notes.append(f"{law.code} has no appeal to the organisation: {law.appeal.note}".strip())
         typed: list[tuple[DeadlineKind, TimedRule]] = [
             (kind, rule)
-            for kind, rule in (("opt_out", law.opt_out), ("consent_withdrawal", law.consent_withdrawal))
+            for kind, rule in cast(
+                "tuple[tuple[DeadlineKind, TimedRule | None], ...]",
+                (("opt_out", law.opt_out), ("consent_withdrawal", law.consent_withdrawal)),
+            )
             if rule is not None and rule.covers(request_type)
         ]
         use_response = not law.lists(request_type) or law.response.covers(request_type)

@@ -302,15 +302,25 @@ class RequestForm(forms.Form):
         self.version = vendor_version
         self.vendor_name = vendor_version.vendor.name
         fields = self.fields
-        fields["request_type"].choices = [
+        self.choice_field("request_type").choices = [
             (key, gettext(vocabulary.REQUEST_TYPES[key])) for key in offered_request_types(vendor_version)
         ]
         relationships = offered_relationships(vendor_version)
-        fields["relationship"].choices = [(key, gettext(vocabulary.RELATIONSHIPS[key])) for key in relationships]
+        self.choice_field("relationship").choices = [
+            (key, gettext(vocabulary.RELATIONSHIPS[key])) for key in relationships
+        ]
         fields["relationship"].label = gettext("How does %(vendor)s have your data?") % {"vendor": self.vendor_name}
         if not CUSTOMER_RELATIONSHIPS & set(relationships):
             del fields["customer_name"], fields["customer_email"]
-        fields["country"].choices = [("", gettext("Choose a country…")), *country_choices(get_language() or "en")]
+        self.choice_field("country").choices = [
+            ("", gettext("Choose a country…")),
+            *country_choices(get_language() or "en"),
+        ]
+
+    def choice_field(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
 
     @property
     def asks_for_customer(self) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
 
@@ -96,7 +96,7 @@ def privacy_contact(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
     for kind in ("privacy", "dpo"):
         for contact in document["contacts"]:
             if contact["kind"] == kind and contact["email"]:
-                return contact
+                return cast(Mapping[str, Any], contact)
     return None
 
 

@@ -14,7 +14,7 @@ from . import notifications, ratelimit, sweeps, workflow
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def send_email_task(self: Task, email_id: int) -> None:
+def send_email_task(self: Task[[int], None], email_id: int) -> None:
     delay = notifications.deliver_email(email_id)
     if delay is not None:
         raise self.retry(countdown=delay)

@@ -82,7 +82,7 @@ def client_ip(request: HttpRequest) -> str:
     if hops:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= hops:
-            return forwarded[-hops]
+            return str(forwarded[-hops])
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
@@ -218,12 +218,14 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         data = _token(request, "responder", token)
         if isinstance(data, HttpResponse):
             return data
+        if data.assignment_id is None:
+            return _invalid(request)
         assignment = (
             Assignment.objects.select_related("request__vendor", "request__policy_version")
             .filter(pk=data.assignment_id, request__reference=data.reference)
             .first()
         )
-        if data.assignment_id is None or assignment is None:
+        if assignment is None:
             return _invalid(request)
         form = ResponderForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and assignment.status == Assignment.Status.OPEN and form.is_valid():

@@ -251,7 +251,7 @@ def _notify_assignee(request: Request, assignment: Assignment) -> None:
         "relationship": request.get_relationship_display(),
         "action": assignment.get_action_display(),
         "responder": assignment.responder_name,
-        "due": due_date(request).isoformat() if due_date(request) else "",
+        "due": day.isoformat() if (day := due_date(request)) else "",
         "explanation": assignment.explanation,
         "citations": assignment.citations,
         "policy_gap": assignment.policy_gap,

@@ -38,7 +38,7 @@ class ReadOnly:
         return False
 
 
-class ReadOnlyInline(ReadOnly, admin.TabularInline):
+class ReadOnlyInline(ReadOnly, admin.TabularInline):  # type: ignore[type-arg]  # generic over each model
     extra = 0
     can_delete = False
     show_change_link = False
@@ -81,7 +81,7 @@ class GapInline(ReadOnlyInline):
 
 
 @admin.register(Vendor)
-class VendorAdmin(ReadOnly, admin.ModelAdmin):
+class VendorAdmin(ReadOnly, admin.ModelAdmin[Vendor]):
     list_display = ("name", "slug", "versions_count")
     search_fields = ("name", "slug")
 
@@ -91,7 +91,7 @@ class VendorAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(ReadOnly, admin.ModelAdmin):
+class PolicyVersionAdmin(ReadOnly, admin.ModelAdmin[PolicyVersion]):
     list_display = ("vendor", "number", "effective_date", "published_date", "country", "authority_name", "loaded_at")
     list_filter = ("vendor",)
     list_select_related = ("vendor",)
@@ -126,7 +126,7 @@ class RetentionInline(ReadOnlyInline):
 
 
 @admin.register(DataCategory)
-class DataCategoryAdmin(ReadOnly, admin.ModelAdmin):
+class DataCategoryAdmin(ReadOnly, admin.ModelAdmin[DataCategory]):
     list_display = ("name", "version", "role", "relationships")
     list_filter = ("role", "version__vendor")
     list_select_related = ("version__vendor",)
@@ -134,7 +134,7 @@ class DataCategoryAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Law)
-class LawAdmin(ReadOnly, admin.ModelAdmin):
+class LawAdmin(ReadOnly, admin.ModelAdmin[Law]):
     list_display = ("code", "name", "revision", "loaded_at")
     search_fields = ("code", "name")
     exclude = ("data",)
@@ -148,5 +148,5 @@ class LawAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(SupervisoryAuthority)
-class AuthorityAdmin(ReadOnly, admin.ModelAdmin):
+class AuthorityAdmin(ReadOnly, admin.ModelAdmin[SupervisoryAuthority]):
     list_display = ("country", "name", "website", "status")

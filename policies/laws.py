@@ -399,7 +399,7 @@ def _amount(value: Any, ctx: _Ctx, field: str, *, nullable: bool) -> int | None:
         ctx.fail(field, f"{_show(value)} must be a whole number" + (" or null" if nullable else ""))
     if value < 1:
         ctx.fail(field, f"{value} must be at least 1")
-    return value
+    return int(value)
 
 
 def _unit(value: Any, ctx: _Ctx, field: str) -> Unit:

@@ -204,7 +204,7 @@ def validate_vendor(doc: Any, *, path: Path, law_codes: Iterable[str]) -> dict[s
     country = c.fact(vendor, "country", "vendor")
     if country["value"] is not None and not re.fullmatch(r"[A-Z]{2}", str(country["value"])):
         raise c.fail("vendor", "country.value", f"{country['value']!r} is not a two-letter country code")
-    out_vendor = {
+    out_vendor: dict[str, Any] = {
         "slug": slug,
         "timezone": tz,
         "legal_name": c.fact(vendor, "legal_name", "vendor", required=True),

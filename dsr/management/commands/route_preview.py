@@ -68,7 +68,7 @@ class Command(BaseCommand):
         )
         plan = plan_for(version.document, facts, due_at=due_at)
         tz = ZoneInfo(version.timezone)
-        output = {
+        output: dict[str, Any] = {
             "vendor": version.vendor.slug,
             "policy_version": version.number,
             "received": received.isoformat(),
