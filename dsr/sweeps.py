@@ -77,7 +77,7 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
                 f"was due {context['due']}. Escalated to the privacy staff.",
             )
             queue_email(
-                key=f"{request.reference}:escalation:{assignment.pk}",
+                key=f"{request.reference}:escalation:{assignment.pk}:{context['due']}",
                 to=staff_email(),
                 template="escalation",
                 context=context,
@@ -97,7 +97,7 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
                 message=f"Reminder sent to {assignment.responder_name}: due in {days} days.",
             )
             queue_email(
-                key=f"{request.reference}:reminder:{assignment.pk}:{days}",
+                key=f"{request.reference}:reminder:{assignment.pk}:{context['due']}:{days}",
                 to=handler_email(request, assignment),
                 template="reminder",
                 context={**context, "days": days, "link": responder_link},

@@ -119,7 +119,10 @@ def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: s
     request.next_action_at = request.due_at
     request.save(update_fields=["deadlines", "due_at", "ack_due_at", "extension_notice_due_at", "next_action_at"])
     if request.due_at != previous:
-        request.assignments.filter(status=Assignment.Status.OPEN).update(due_at=request.due_at, next_action_at=None)
+        # A new due date starts the reminders and the escalation over, counted from it.
+        request.assignments.filter(status=Assignment.Status.OPEN).update(
+            due_at=request.due_at, reminders_sent=[], escalated_at=None, next_action_at=None
+        )
         _schedule_assignments(request)
     Event.objects.create(
         request=request,

@@ -198,7 +198,7 @@ def test_reminders_go_out_7_and_2_days_before_and_escalation_once_overdue() -> N
     assert not emails("escalation")
     sweeps.sweep_deadlines(now=due + dt.timedelta(minutes=1))
     sweeps.sweep_deadlines(now=due + dt.timedelta(days=1))
-    assert len([e for e in emails("escalation") if e.key.endswith(f":{assignment.pk}")]) == 1
+    assert len([e for e in emails("escalation") if f":escalation:{assignment.pk}:" in e.key]) == 1
     assignment.refresh_from_db()
     assert assignment.escalated_at is not None
     assert assignment.next_action_at is None
@@ -276,3 +276,17 @@ def test_the_daily_purge_also_drops_old_rate_limit_counters() -> None:
     assert Throttle.objects.count() == 1
     expire_and_purge_task()
     assert Throttle.objects.count() == 0
+
+
+def test_after_an_extension_the_reminders_count_from_the_new_due_date() -> None:
+    request = verified(vendor_slug="sera-leads", country="EE")
+    workflow.route_request(request.pk, now=RECEIVED)
+    assignment = request.assignments.get(action="fulfil")
+    sweeps.sweep_deadlines(now=assignment.due_at - dt.timedelta(days=7))  # 7-day reminder for 2 March
+    workflow.extend_request(request, announced_on=dt.date(2026, 2, 24), reason="Complex.", actor="staff")
+    assignment.refresh_from_db()
+    assert workflow.due_date(Request.objects.get(pk=request.pk)) == dt.date(2026, 4, 30)
+    assert assignment.reminders_sent == []
+    sweeps.sweep_deadlines(now=assignment.due_at - dt.timedelta(days=7))
+    mine = [e for e in emails("reminder") if e.key.startswith(f"{request.reference}:reminder:{assignment.pk}:")]
+    assert len(mine) == 2  # one before the first due date, one before the extended one
