@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Assignment, Event, OutgoingEmail, Request
-from .notifications import STUCK_SENDING_AFTER, queue_email
+from .notifications import STUCK_SENDING_AFTER
 from .tokens import LIFETIMES, make_token
-from .workflow import REMINDER_DAYS, due_date, handler_email, next_reminder_at, staff_email
+from .workflow import REMINDER_DAYS, due_date, handler_emails, next_reminder_at, queue_to_each, staff_emails
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,9 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
                 message=f"Overdue: {assignment.responder_name} ({assignment.get_action_display()}) "
                 f"was due {context['due']}. Escalated to the privacy staff.",
             )
-            queue_email(
+            queue_to_each(
+                staff_emails(request),
                 key=f"{request.reference}:escalation:{assignment.pk}:{context['due']}",
-                to=staff_email(),
                 template="escalation",
                 context=context,
                 request=request,
@@ -96,9 +96,9 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
                 actor="system",
                 message=f"Reminder sent to {assignment.responder_name}: due in {days} days.",
             )
-            queue_email(
+            queue_to_each(
+                handler_emails(request, assignment),
                 key=f"{request.reference}:reminder:{assignment.pk}:{context['due']}:{days}",
-                to=handler_email(request, assignment),
                 template="reminder",
                 context={**context, "days": days, "link": responder_link},
                 request=request,

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -230,20 +231,34 @@ def next_reminder_at(assignment: Assignment) -> dt.datetime | None:
     return None
 
 
-def staff_email() -> str:
-    return str(getattr(settings, "DSR_STAFF_EMAIL", "privacy-staff@localhost"))
+def staff_emails(request: Request) -> list[str]:
+    """The vendor's staff team (active members with an address), else the shared DSR_STAFF_EMAIL."""
+    team = (
+        get_user_model()
+        .objects.filter(dsr_memberships__vendor_id=request.vendor_id, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+    return list(team) or [str(settings.DSR_STAFF_EMAIL)]
 
 
-def handler_email(request: Request, assignment: Assignment) -> str:
+def handler_emails(request: Request, assignment: Assignment) -> list[str]:
     """Who gets an assignment's emails: the responder if it has an address, else the vendor's privacy
-    team (it instructs recipients the policy gives no address for), else the staff queue."""
+    contact (it instructs recipients the policy gives no address for), else the vendor's staff team."""
     if assignment.responder_email:
-        return assignment.responder_email
+        return [assignment.responder_email]
     if assignment.responder_kind == Assignment.ResponderKind.SUB_PROCESSOR:
         contact = request.policy_version.contact("privacy") or request.policy_version.contact("dpo")
         if contact is not None:
-            return contact.email
-    return staff_email()
+            return [contact.email]
+    return staff_emails(request)
+
+
+def queue_to_each(addresses: list[str], *, key: str, **email: Any) -> None:
+    """One outbox row per address; the first keeps the plain key so existing keys stay stable."""
+    for i, address in enumerate(addresses):
+        queue_email(key=key if i == 0 else f"{key}:{address}", to=address, **email)
 
 
 def _notify_assignee(request: Request, assignment: Assignment) -> None:
@@ -261,9 +276,9 @@ def _notify_assignee(request: Request, assignment: Assignment) -> None:
         "deadline_summary": deadline_summary(request),
         "link": f"/respond/{make_token('responder', request.reference, assignment_id=assignment.pk)}/",
     }
-    queue_email(
+    queue_to_each(
+        handler_emails(request, assignment),
         key=f"{request.reference}:assignment:{assignment.pk}",
-        to=handler_email(request, assignment),
         template="assignment",
         context=context,
         language="en",

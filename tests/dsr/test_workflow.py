@@ -290,3 +290,32 @@ def test_after_an_extension_the_reminders_count_from_the_new_due_date() -> None:
     sweeps.sweep_deadlines(now=assignment.due_at - dt.timedelta(days=7))
     mine = [e for e in emails("reminder") if e.key.startswith(f"{request.reference}:reminder:{assignment.pk}:")]
     assert len(mine) == 2  # one before the first due date, one before the extended one
+
+
+def test_policy_gap_work_and_escalations_go_to_the_vendors_staff_team(settings: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    from dsr.models import StaffMembership
+    from policies.models import Vendor
+
+    seerene = Vendor.objects.get(slug="seerene")
+    for name in ("anna", "ben"):
+        user = get_user_model().objects.create_user(name, f"{name}@seerene.test", "pw", is_staff=True)
+        StaffMembership.objects.create(user=user, vendor=seerene)
+    request = verified(vendor_slug="seerene", country="DE", request_type="access")
+    workflow.route_request(request.pk, now=RECEIVED)
+    gap = request.assignments.get(action="fulfil")  # Seerene gives no privacy address: staff queue
+    assert gap.policy_gap
+    to = set(OutgoingEmail.objects.filter(kind="assignment").values_list("to", flat=True))
+    assert to == {"anna@seerene.test", "ben@seerene.test"}
+    sweeps.sweep_deadlines(now=gap.due_at + dt.timedelta(hours=1))
+    assert set(OutgoingEmail.objects.filter(kind="escalation").values_list("to", flat=True)) == to
+
+
+def test_without_a_team_staff_work_goes_to_the_shared_staff_address(settings: Any) -> None:
+    settings.DSR_STAFF_EMAIL = "privacy-office@example.org"
+    request = verified(vendor_slug="seerene", country="DE", request_type="access")
+    workflow.route_request(request.pk, now=RECEIVED)
+    assert set(OutgoingEmail.objects.filter(kind="assignment").values_list("to", flat=True)) == {
+        "privacy-office@example.org"
+    }
