@@ -86,6 +86,11 @@ def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+def person_language(request: HttpRequest, filed_in: str) -> str:
+    """The language the person filed in, unless they chose another one on the site since."""
+    return request.LANGUAGE_CODE if settings.LANGUAGE_COOKIE_NAME in request.COOKIES else filed_in
+
+
 def message_page(request: HttpRequest, *, title: Any, message: Any, status: int) -> HttpResponse:
     return render(request, "dsr/message.html", {"title": title, "message": message}, status=status)
 
@@ -165,7 +170,9 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
                 request, title=_("This request cannot be confirmed"), message=gettext(str(exc)), status=409
             )
         return redirect(_status_url(followed.reference))
-    return render(request, "dsr/verify.html", {"reference": data.reference})
+    filed = Request.objects.filter(reference=data.reference).values_list("language", flat=True).first()
+    with translation.override(person_language(request, filed or request.LANGUAGE_CODE)):
+        return render(request, "dsr/verify.html", {"reference": data.reference})
 
 
 @require_http_methods(["GET", "POST"])
@@ -184,9 +191,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as exc:
             return message_page(request, title=_("This request cannot be withdrawn"), message=str(exc), status=409)
         return redirect(request.path)
-    # The person's own language, unless they chose another one on the site.
-    language = request.LANGUAGE_CODE if settings.LANGUAGE_COOKIE_NAME in request.COOKIES else found.language
-    with translation.override(language):
+    with translation.override(person_language(request, found.language)):
         events = [
             {
                 "at": event.at,

@@ -39,3 +39,12 @@ def test_the_status_page_speaks_the_persons_language_and_says_who_answers() -> N
     client = Client()
     client.cookies["django_language"] = "fi"
     assert "Kuka vastaa" in client.get(url).content.decode()
+
+
+@pytest.mark.usefixtures("policies")
+def test_the_verification_page_speaks_the_language_the_person_filed_in() -> None:
+    from tests.factories import filed
+
+    request = filed(vendor_slug="sera-leads", country="EE", language="et")
+    page = Client().get(f"/verify/{make_token('verify', request.reference)}/").content.decode()
+    assert 'lang="et"' in page
