@@ -58,6 +58,9 @@ def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
     law_codes, why = applicable_law_codes(
         version.document, jurisdictions, country=submission.country, state=submission.state
     )
+    from .workflow import law_entries
+
+    entries = law_entries(law_codes)
     with transaction.atomic(durable=True):
         request = Request.objects.create(
             vendor=version.vendor,
@@ -67,6 +70,7 @@ def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
             country=submission.country,
             state=submission.state,
             law_codes=law_codes,
+            law_entries=entries,
             language=submission.language,
             subject_name=submission.subject_name,
             subject_email=submission.email,

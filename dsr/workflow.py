@@ -34,12 +34,24 @@ REMINDER_DAYS: tuple[int, ...] = (7, 2)
 INTERNAL_TARGET = dt.timedelta(days=30)
 
 
-def law_rules(codes: Sequence[str]) -> list[LawRules]:
-    rows = {law.code: law for law in Law.objects.filter(code__in=codes)}
+def law_entries(codes: Sequence[str]) -> dict[str, Any]:
+    """The laws' entries as loaded now, {code: entry}, to keep with a request received now."""
+    rows = dict(Law.objects.filter(code__in=codes).values_list("code", "data"))
     missing = [code for code in codes if code not in rows]
     if missing:
         raise engine.DeadlineError(f"Unknown law {', '.join(missing)}: run load_policies.")
-    return [parse_law(rows[code].data, where="database") for code in codes]
+    return {code: rows[code] for code in codes}
+
+
+def law_rules(codes: Sequence[str], *, entries: dict[str, Any] | None = None) -> list[LawRules]:
+    """The typed rules of these laws: from the entries kept with a request, else as loaded now.
+
+    A request keeps the rules in force when it was received, so a later change to laws.yaml does not
+    move the deadlines of requests already running when they are recomputed (pause, extension).
+    """
+    if entries is None or any(code not in entries for code in codes):
+        entries = law_entries(codes)
+    return [parse_law(entries[code], where="request") for code in codes]
 
 
 def deadlines_for(
@@ -50,6 +62,7 @@ def deadlines_for(
     received_at: dt.datetime,
     pauses: Sequence[engine.Pause] = (),
     extension: engine.ExtensionRequest | None = None,
+    entries: dict[str, Any] | None = None,
 ) -> engine.DeadlineResult:
     """Ask the deadline engine about a request under one policy version (its promises, zone and country)."""
     promises = [
@@ -59,7 +72,7 @@ def deadlines_for(
         for p in version.promises.filter(kind="response_time")
     ]
     return engine.compute_deadlines(
-        law_rules(law_codes),
+        law_rules(law_codes, entries=entries),
         request_type=request_type,
         received_at=received_at,
         timezone=version.timezone,
@@ -86,6 +99,7 @@ def compute_for(
     return deadlines_for(
         request.policy_version,
         law_codes=request.law_codes,
+        entries=request.law_entries,
         request_type=request.request_type,
         received_at=request.received_at,
         pauses=pauses,

@@ -319,3 +319,19 @@ def test_without_a_team_staff_work_goes_to_the_shared_staff_address(settings: An
     assert set(OutgoingEmail.objects.filter(kind="assignment").values_list("to", flat=True)) == {
         "privacy-office@example.org"
     }
+
+
+def test_a_change_to_a_law_after_receipt_does_not_move_a_running_requests_deadline() -> None:
+    from policies.models import Law
+
+    request = verified(vendor_slug="sera-leads", country="EE")
+    assert workflow.due_date(request) == dt.date(2026, 3, 2)
+    gdpr = Law.objects.get(code="EU_GDPR")
+    gdpr.data = {**gdpr.data, "response": {**gdpr.data["response"], "amount": 2}}  # say it became two months
+    gdpr.save()
+    workflow.pause_request(request, kind="identity", on=dt.date(2026, 2, 2), reason="Which account?", actor="staff")
+    request.refresh_from_db()
+    assert workflow.due_date(request) == dt.date(2026, 3, 2)
+    # A request received after the change is judged by the new entry.
+    later = verified(vendor_slug="sera-leads", country="EE", email="bob@example.com")
+    assert workflow.due_date(later) == dt.date(2026, 3, 31)
