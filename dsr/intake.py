@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from policies.models import Law
-from policies.services import policy_in_force
+from policies.services import law_jurisdictions, policy_in_force
 
 from . import ratelimit
 from .models import Event, Request
@@ -54,9 +53,8 @@ def email_digest(email: str) -> str:
 def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
     """Record the request and email a verification link. The legal clock starts now (receipt)."""
     version = policy_in_force(submission.vendor_slug, now.date())
-    jurisdictions = dict(Law.objects.values_list("code", "jurisdictions"))
     law_codes, why = applicable_law_codes(
-        version.document, jurisdictions, country=submission.country, state=submission.state
+        version.document, law_jurisdictions(), country=submission.country, state=submission.state
     )
     from .workflow import law_entries
 

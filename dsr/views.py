@@ -144,7 +144,7 @@ def _token(request: HttpRequest, purpose: str, token: str) -> TokenData | HttpRe
     except BadToken as exc:
         if exc.expired:
             return message_page(request, title=_("This link has expired"), message=EXPIRED_LINK, status=410)
-        return message_page(request, title=_("This link is not valid"), message=INVALID_LINK, status=400)
+        return _invalid(request)
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from policies.laws import LawRules, parse_law
 from policies.models import Law, PolicyVersion
+from policies.services import response_promises
 
 from . import deadlines as engine
 from .intake import DomainError, notify_subject
@@ -65,12 +66,7 @@ def deadlines_for(
     entries: dict[str, Any] | None = None,
 ) -> engine.DeadlineResult:
     """Ask the deadline engine about a request under one policy version (its promises, zone and country)."""
-    promises = [
-        engine.Promise.from_mapping(
-            {"amount": p.amount, "unit": p.unit, "applies_to": p.applies_to, "cite": p.cite}, vendor=version.vendor.name
-        )
-        for p in version.promises.filter(kind="response_time")
-    ]
+    promises = [engine.Promise.from_mapping(item) for item in response_promises(version)]
     return engine.compute_deadlines(
         law_rules(law_codes, entries=entries),
         request_type=request_type,

@@ -11,7 +11,6 @@ date, and a request is judged by the version in force on the day it was received
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import models
 
@@ -163,9 +162,6 @@ class DataCategory(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.role})"
 
-    def limits(self, right: str) -> list[dict[str, Any]]:
-        return [limit for limit in self.limited_rights if limit.get("right") == right]
-
 
 class RetentionRule(models.Model):
     category = models.ForeignKey(DataCategory, on_delete=models.CASCADE, related_name="retention_rules")
@@ -209,9 +205,6 @@ class Recipient(Fact):
     def __str__(self) -> str:
         return self.name
 
-    def covers(self, category_key: str) -> bool:
-        return "all" in self.categories or category_key in self.categories
-
 
 class Contact(Fact):
     version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="contacts")
@@ -239,9 +232,6 @@ class Promise(Fact):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.amount} {self.unit}"
-
-    def applies(self, request_type: str) -> bool:
-        return "all" in self.applies_to or request_type in self.applies_to
 
 
 class RightGrant(Fact):

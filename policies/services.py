@@ -22,10 +22,9 @@ def policy_in_force(slug: str, on: dt.date) -> PolicyVersion:
     return version
 
 
-def promise_and_place_for_vendor(slug: str, on: dt.date | None = None) -> tuple[list[dict[str, Any]], str, str]:
-    """The vendor's response promises, its time zone and its country, as in the policy in force."""
-    version = policy_in_force(slug, on or dt.date.max)
-    promises = [
+def response_promises(version: PolicyVersion) -> list[dict[str, Any]]:
+    """The version's response-time promises, as the deadline engine's `Promise.from_mapping` reads them."""
+    return [
         {
             "amount": p.amount,
             "unit": p.unit,
@@ -35,7 +34,17 @@ def promise_and_place_for_vendor(slug: str, on: dt.date | None = None) -> tuple[
         }
         for p in version.promises.filter(kind="response_time")
     ]
-    return promises, version.timezone, version.country
+
+
+def promise_and_place_for_vendor(slug: str, on: dt.date | None = None) -> tuple[list[dict[str, Any]], str, str]:
+    """The vendor's response promises, its time zone and its country, as in the policy in force."""
+    version = policy_in_force(slug, on or dt.date.max)
+    return response_promises(version), version.timezone, version.country
+
+
+def law_jurisdictions() -> dict[str, list[str]]:
+    """Each loaded law's territories ({code: ["EE", "US-CA", ...]}), for choosing the laws of a request."""
+    return dict(Law.objects.values_list("code", "jurisdictions"))
 
 
 def policy_as_dict(version: PolicyVersion) -> dict[str, Any]:
@@ -117,7 +126,3 @@ def policy_as_dict(version: PolicyVersion) -> dict[str, Any]:
         ],
         "gaps": [{"field": g.field, "note": g.note, "cite": g.cite or None} for g in version.gaps.all()],
     }
-
-
-def law_codes() -> list[str]:
-    return list(Law.objects.values_list("code", flat=True))

@@ -34,6 +34,7 @@ from dsr.deadlines import (
 )
 from policies import vocabulary
 from policies.laws import PAUSE_KINDS, LawDataError, LawRules, PauseKind, default_laws_path, load_laws_file, parse_law
+from policies.services import promise_and_place_for_vendor
 
 DEFAULT_PAUSE_KIND: PauseKind = "identity"
 
@@ -190,12 +191,6 @@ class Command(BaseCommand):
             self._print(result, laws, vendor, laws_source)
 
     def _vendor(self, slug: str, received: str) -> tuple[list[Promise], str, str | None]:
-        try:
-            from policies.services import promise_and_place_for_vendor
-        except ImportError:
-            raise CommandError(
-                "--vendor is not available yet (policies.services.promise_and_place_for_vendor)."
-            ) from None
         on = parse_day(received, "--received")
         try:
             raw, timezone, country = promise_and_place_for_vendor(slug, on)

@@ -12,8 +12,7 @@ from dsr import deadlines as engine
 from dsr.routing import RequestFacts, applicable_law_codes, plan_for
 from dsr.workflow import deadlines_for, response_due_at
 from policies import vocabulary
-from policies.models import Law
-from policies.services import UnknownVendor, policy_in_force
+from policies.services import UnknownVendor, law_jurisdictions, policy_in_force
 
 
 class Command(BaseCommand):
@@ -50,8 +49,7 @@ class Command(BaseCommand):
             version = policy_in_force(options["vendor"], received)
         except UnknownVendor as exc:
             raise CommandError(str(exc)) from None
-        jurisdictions = dict(Law.objects.values_list("code", "jurisdictions"))
-        codes, why = applicable_law_codes(version.document, jurisdictions, country=country, state=state)
+        codes, why = applicable_law_codes(version.document, law_jurisdictions(), country=country, state=state)
         # Received at noon in the vendor's zone: the date is what counts for every period.
         received_at = dt.datetime.combine(received, dt.time(12), tzinfo=ZoneInfo(version.timezone))
         try:
