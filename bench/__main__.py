@@ -19,8 +19,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from dsr import deadlines  # noqa: E402
-from dsr.routing import RequestFacts, plan_for  # noqa: E402
+from dsr.engine import deadlines  # noqa: E402
+from dsr.engine.routing import RequestFacts, plan_for  # noqa: E402
 from policies.laws import default_laws_path, load_laws_file  # noqa: E402
 from policies.loader import read_data_dir  # noqa: E402
 

@@ -8,5 +8,5 @@ admin.site.index_title = "Requests, vendors and policies"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("dsr.urls")),
+    path("", include("dsr.public.urls")),
 ]

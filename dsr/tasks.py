@@ -1,7 +1,8 @@
-"""Celery tasks: thin wrappers that take ids and call the domain functions.
+"""Celery tasks: thin wrappers that take ids and call the services.
 
-The broker only carries "look at row N". Every task is idempotent (the domain function claims its
-work in the database first), so a redelivered or duplicated message changes nothing.
+The broker only carries "look at row N". Every task is idempotent (the service claims its work in the
+database first), so a redelivered or duplicated message changes nothing. Services queue these by name
+through dsr.jobs, so nothing below this module imports it.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from celery import shared_task
 from celery.app.task import Task
 from django.utils import timezone
 
-from . import notifications, ratelimit, sweeps, workflow
+from .outbox import emails
+from .privacy import retention
+from .requests import sweeps, workflow
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def send_email_task(self: Task[[int], None], email_id: int) -> None:
-    delay = notifications.deliver_email(email_id)
+    delay = emails.deliver_email(email_id)
     if delay is not None:
         raise self.retry(countdown=delay)
 
@@ -33,12 +36,11 @@ def sweep_deadlines_task() -> None:
 
 @shared_task
 def expire_and_purge_task() -> None:
-    now = timezone.now()
-    sweeps.expire_unverified(now=now)
-    sweeps.purge_closed(now=now)
-    ratelimit.purge_old(now=now)
+    retention.run_daily(now=timezone.now())
 
 
 @shared_task
 def reconcile_task() -> None:
-    sweeps.reconcile()
+    now = timezone.now()
+    emails.reconcile_unsent(now=now)
+    sweeps.reconcile_routing(now=now)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dsr import workflow
-from dsr.intake import Submission, submit_request, verify_email
 from dsr.models import Request
+from dsr.requests import workflow
+from dsr.requests.intake import Submission, submit_request, verify_email
 
 # A fixed, aware receipt time: Saturday 31 January 2026, 10:00 UTC (a month-end case).
 RECEIVED = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)

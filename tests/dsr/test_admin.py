@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from dsr import workflow
+from dsr.requests import schedule
 from policies.models import PolicyVersion
 from tests.factories import routed
 
@@ -82,7 +82,7 @@ def test_staff_extend_a_deadline_from_the_admin_and_the_person_is_told(policies:
     done = sera_staff.post(url, {"announced_on": "2026-02-20", "reason": "Many systems."})
     assert done.status_code == 302
     request.refresh_from_db()
-    assert workflow.due_date(request) == dt.date(2026, 4, 30)
+    assert schedule.due_date(request) == dt.date(2026, 4, 30)
     assert request.events.get(kind="extended").actor == "sera-staff"
     assert OutgoingEmail.objects.filter(request=request, kind="extended").count() == 1
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
-from dsr import sweeps, workflow
 from dsr.models import Assignment, OutgoingEmail, Request
+from dsr.requests import sweeps, workflow
 from tests.factories import RECEIVED as NOW
 from tests.factories import verified
 

@@ -22,7 +22,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsr.deadlines import (
+from dsr.engine.deadlines import (
     Deadline,
     DeadlineError,
     DeadlineResult,

@@ -17,11 +17,12 @@ from django.test import Client
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from dsr import forms as dsr_forms
-from dsr import ratelimit, workflow
-from dsr.intake import verify_email
 from dsr.models import Assignment, OutgoingEmail, Request
-from dsr.tokens import make_token
+from dsr.public import forms as dsr_forms
+from dsr.requests import schedule, workflow
+from dsr.requests.intake import verify_email
+from dsr.security import ratelimit
+from dsr.security.tokens import make_token
 from policies import vocabulary
 
 VENDOR = "sera-leads"
@@ -325,7 +326,7 @@ def verified(client: Client, **changes: Any) -> Request:
 
 def test_the_status_page_shows_the_due_date_and_what_was_done(client: Client, policies: None) -> None:
     request = verified(client)
-    due = workflow.due_date(request)
+    due = schedule.due_date(request)
     assert due is not None
     response = client.get(f"/status/{make_token('status', request.reference)}/")
     page = text(response)
@@ -334,7 +335,7 @@ def test_the_status_page_shows_the_due_date_and_what_was_done(client: Client, po
     assert vocabulary.REQUEST_TYPES["access"] in page
     assert "Email confirmed" in page
     assert date_format(due, "DATE_FORMAT") in page
-    assert workflow.deadline_summary(request) in page
+    assert schedule.deadline_summary(request) in page
     assert page.index("Request received") < page.index("Email address confirmed")
     assert "alice@example.com" not in page
     assert "Withdraw my request" in page

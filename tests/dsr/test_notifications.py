@@ -11,8 +11,7 @@ import pytest
 from django.db import connection
 
 from dsr.models import OutgoingEmail
-from dsr.notifications import RETRY_SCHEDULE, claim, deliver_email
-from dsr.sweeps import reconcile
+from dsr.outbox.emails import RETRY_SCHEDULE, claim, deliver_email, reconcile_unsent
 from tests.integration.conftest import Mailbox, smtp_server  # noqa: F401  (fixture)
 
 NOW = dt.datetime(2026, 3, 5, 12, tzinfo=dt.UTC)
@@ -82,7 +81,7 @@ def test_an_email_that_keeps_failing_ends_as_failed_for_staff(smtp_server: Mailb
 @pytest.mark.django_db
 def test_reconcile_marks_a_send_interrupted_midway_as_failed_not_resent() -> None:
     email = outbox_row(status="sending", next_attempt_at=NOW)
-    counts = reconcile(now=NOW + dt.timedelta(minutes=30))
+    counts = reconcile_unsent(now=NOW + dt.timedelta(minutes=30))
     email.refresh_from_db()
     assert counts["stuck_sending"] == 1
     assert email.status == "failed"

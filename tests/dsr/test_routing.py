@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from dsr.routing import PROPAGATED_TYPES, Plan, RequestFacts, applicable_law_codes, plan_for
+from dsr.engine.routing import PROPAGATED_TYPES, Plan, RequestFacts, applicable_law_codes, plan_for
 from policies import vocabulary
 from policies.loader import read_data_dir
 

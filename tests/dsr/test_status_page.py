@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from dsr import workflow
-from dsr.tokens import make_token
+from dsr.requests import workflow
+from dsr.security.tokens import make_token
 from tests.factories import routed
 
 

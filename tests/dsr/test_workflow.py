@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from dsr import sweeps, workflow
-from dsr.intake import DomainError, verify_email
 from dsr.models import Assignment, Event, OutgoingEmail, Request
+from dsr.privacy import retention
+from dsr.requests import schedule, sweeps, workflow
+from dsr.requests.errors import DomainError
+from dsr.requests.intake import verify_email
 from tests.factories import RECEIVED, verified
 from tests.factories import filed as file
 
@@ -37,7 +39,7 @@ def test_verification_stores_the_deadlines_and_acknowledges_with_the_due_date() 
     request = verified()
     assert request.status == "verified"
     # 31 January + one month = 28 February 2026 (a Saturday) -> Monday 2 March (Reg 1182/71 Art 3).
-    assert workflow.due_date(request) == dt.date(2026, 3, 2)
+    assert schedule.due_date(request) == dt.date(2026, 3, 2)
     assert request.deadlines["strictest"]["due_date"] == "2026-03-02"
     assert "deadlines" in kinds(request)
     (ack,) = emails("acknowledged")
@@ -66,7 +68,7 @@ def test_a_repeated_request_is_joined_to_the_open_one_not_duplicated() -> None:
 
 def test_an_expired_request_cannot_be_verified() -> None:
     request = file()
-    sweeps.expire_unverified(now=RECEIVED + dt.timedelta(days=8))
+    retention.expire_unverified(now=RECEIVED + dt.timedelta(days=8))
     with pytest.raises(DomainError, match="expired"):
         verify_email(request.reference, now=RECEIVED + dt.timedelta(days=8))
 
@@ -89,7 +91,7 @@ def test_routing_twice_makes_one_plan() -> None:
 def test_a_pause_under_uk_gdpr_stops_the_clock_and_resuming_recomputes() -> None:
     # Leadoro names the UK GDPR: stop-the-clock for clarification (DPA 2018 s.54(3C)-(3D)).
     request = verified(vendor_slug="leadoro", country="GB", request_type="access")
-    before = workflow.due_date(request)
+    before = schedule.due_date(request)
     assert before == dt.date(2026, 3, 2)
     # (Art 12A, which allows the stop, is in force from 5 February 2026.)
     workflow.pause_request(
@@ -98,7 +100,7 @@ def test_a_pause_under_uk_gdpr_stops_the_clock_and_resuming_recomputes() -> None
     request = workflow.resume_request(request, on=dt.date(2026, 2, 13), actor="staff")
     request.refresh_from_db()
     # 28 February (clamped) + 7 paused days = Saturday 7 March -> Monday 9 March.
-    assert workflow.due_date(request) == dt.date(2026, 3, 9)
+    assert schedule.due_date(request) == dt.date(2026, 3, 9)
     timeline = kinds(request)
     paused = timeline.index("paused")
     assert timeline[paused : paused + 4] == ["paused", "deadlines", "resumed", "deadlines"]
@@ -126,7 +128,7 @@ def test_an_extension_recomputes_from_receipt_but_leadsments_promise_still_binds
     request.refresh_from_db()
     assert request.extended
     # GDPR: 3 months from 31 January = 30 April; but Leadsment promised "within 30 days" (2 March).
-    assert workflow.due_date(request) == dt.date(2026, 3, 2)
+    assert schedule.due_date(request) == dt.date(2026, 3, 2)
     extended = [d for d in request.deadlines["deadlines"] if d["law_code"] == "EU_GDPR" and d["kind"] == "response"]
     assert extended[0]["due_date"] == "2026-04-30"
     assert "extended" in kinds(request)
@@ -138,7 +140,7 @@ def test_an_extension_moves_the_deadline_where_no_promise_binds() -> None:
     request = verified(vendor_slug="sera-leads", country="EE")
     request = workflow.extend_request(request, announced_on=dt.date(2026, 2, 20), reason="Complex.", actor="staff")
     request.refresh_from_db()
-    assert workflow.due_date(request) == dt.date(2026, 4, 30)
+    assert schedule.due_date(request) == dt.date(2026, 4, 30)
 
 
 def test_an_extension_announced_too_late_or_without_reasons_is_refused() -> None:
@@ -223,8 +225,8 @@ def test_the_sweep_only_reads_what_is_due() -> None:
 
 def test_unverified_requests_expire_with_their_personal_data() -> None:
     request = file(details="My account number is 12345")
-    assert sweeps.expire_unverified(now=RECEIVED + dt.timedelta(days=6)) == 0
-    assert sweeps.expire_unverified(now=RECEIVED + dt.timedelta(days=7, minutes=1)) == 1
+    assert retention.expire_unverified(now=RECEIVED + dt.timedelta(days=6)) == 0
+    assert retention.expire_unverified(now=RECEIVED + dt.timedelta(days=7, minutes=1)) == 1
     request.refresh_from_db()
     assert request.status == "expired"
     assert (request.subject_name, request.subject_email, request.details) == ("", "", "")
@@ -236,8 +238,8 @@ def test_closed_requests_keep_their_audit_trail_but_lose_personal_data_after_ret
     request = verified()
     workflow.close_request(request, status="completed", message="Erased.", actor="staff")
     request.refresh_from_db()
-    assert sweeps.purge_closed(now=request.closed_at + dt.timedelta(days=364)) == 0
-    assert sweeps.purge_closed(now=request.closed_at + sweeps.CLOSED_RETENTION + dt.timedelta(days=1)) == 1
+    assert retention.purge_closed(now=request.closed_at + dt.timedelta(days=364)) == 0
+    assert retention.purge_closed(now=request.closed_at + retention.CLOSED_RETENTION + dt.timedelta(days=1)) == 1
     request.refresh_from_db()
     assert request.subject_email == "" and request.purged_at is not None
     assert request.status == "completed" and request.due_at is not None
@@ -250,12 +252,10 @@ def test_reconcile_picks_up_a_verified_request_whose_routing_message_was_lost(
     django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     request = verified()
-    sent: list[int] = []
-    monkeypatch.setattr("dsr.tasks.route_request_task.delay", lambda pk: sent.append(pk))
-    monkeypatch.setattr("dsr.tasks.send_email_task.delay", lambda pk: None)
-    counts = sweeps.reconcile(now=RECEIVED + dt.timedelta(minutes=10))
-    assert counts["routes"] == 1
-    assert sent == [request.pk]
+    sent: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args: sent.append((task, args)))
+    assert sweeps.reconcile_routing(now=RECEIVED + dt.timedelta(minutes=10)) == 1
+    assert sent == [("route_request_task", (request.pk,))]
 
 
 def test_the_person_is_told_who_answers_in_their_own_language() -> None:
@@ -268,8 +268,8 @@ def test_the_person_is_told_who_answers_in_their_own_language() -> None:
 
 
 def test_the_daily_purge_also_drops_old_rate_limit_counters() -> None:
-    from dsr import ratelimit
     from dsr.models import Throttle
+    from dsr.security import ratelimit
     from dsr.tasks import expire_and_purge_task
 
     ratelimit.allow("submit-ip", "192.0.2.1", now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
@@ -285,7 +285,7 @@ def test_after_an_extension_the_reminders_count_from_the_new_due_date() -> None:
     sweeps.sweep_deadlines(now=assignment.due_at - dt.timedelta(days=7))  # 7-day reminder for 2 March
     workflow.extend_request(request, announced_on=dt.date(2026, 2, 24), reason="Complex.", actor="staff")
     assignment.refresh_from_db()
-    assert workflow.due_date(Request.objects.get(pk=request.pk)) == dt.date(2026, 4, 30)
+    assert schedule.due_date(Request.objects.get(pk=request.pk)) == dt.date(2026, 4, 30)
     assert assignment.reminders_sent == []
     sweeps.sweep_deadlines(now=assignment.due_at - dt.timedelta(days=7))
     mine = [e for e in emails("reminder") if e.key.startswith(f"{request.reference}:reminder:{assignment.pk}:")]
@@ -325,13 +325,13 @@ def test_a_change_to_a_law_after_receipt_does_not_move_a_running_requests_deadli
     from policies.models import Law
 
     request = verified(vendor_slug="sera-leads", country="EE")
-    assert workflow.due_date(request) == dt.date(2026, 3, 2)
+    assert schedule.due_date(request) == dt.date(2026, 3, 2)
     gdpr = Law.objects.get(code="EU_GDPR")
     gdpr.data = {**gdpr.data, "response": {**gdpr.data["response"], "amount": 2}}  # say it became two months
     gdpr.save()
     workflow.pause_request(request, kind="identity", on=dt.date(2026, 2, 2), reason="Which account?", actor="staff")
     request.refresh_from_db()
-    assert workflow.due_date(request) == dt.date(2026, 3, 2)
+    assert schedule.due_date(request) == dt.date(2026, 3, 2)
     # A request received after the change is judged by the new entry.
     later = verified(vendor_slug="sera-leads", country="EE", email="bob@example.com")
-    assert workflow.due_date(later) == dt.date(2026, 3, 31)
+    assert schedule.due_date(later) == dt.date(2026, 3, 31)

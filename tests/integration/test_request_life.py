@@ -103,7 +103,7 @@ def test_a_request_from_form_to_routed_with_every_email_once(
 def test_an_smtp_outage_delays_an_email_but_never_loses_or_doubles_it(
     postgres: None, policies: None, smtp_server: Mailbox, celery_worker: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dsr.notifications.RETRY_SCHEDULE", (1, 1, 1, 1, 1))
+    monkeypatch.setattr("dsr.outbox.emails.RETRY_SCHEDULE", (1, 1, 1, 1, 1))
     smtp_server.fail_next = 2
     response = Client().post("/request/sera-leads/", {**FORM, "country": "EE"})
     assert response.status_code == 302

@@ -21,7 +21,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from dsr.deadlines import (
+from dsr.engine.deadlines import (
     Deadline,
     DeadlineError,
     DeadlineResult,

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from dsr import deadlines as engine
-from dsr.routing import RequestFacts, applicable_law_codes, plan_for
-from dsr.workflow import deadlines_for, response_due_at
+from dsr.engine import deadlines as engine
+from dsr.engine.routing import RequestFacts, applicable_law_codes, plan_for
+from dsr.requests.schedule import deadlines_for, response_due_at
 from policies import vocabulary
 from policies.services import UnknownVendor, law_jurisdictions, policy_in_force
 

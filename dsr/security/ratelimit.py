@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from .models import Throttle
+from ..models import Throttle
 
 # (maximum count, window) per kind of key.
 LIMITS: dict[str, tuple[int, dt.timedelta]] = {

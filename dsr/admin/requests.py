@@ -1,6 +1,6 @@
 """Requests in the staff admin: each staff member sees only the vendors they work on.
 
-Nothing on a request is edited by hand. Staff act through buttons that call dsr.workflow (ask the
+Nothing on a request is edited by hand. Staff act through buttons that call dsr.requests.workflow (ask the
 person for information, record their answer, extend, close), each of which checks the transition,
 writes the timeline and emails the person.
 """
@@ -22,27 +22,10 @@ from django.utils import timezone
 
 from policies.admin import ReadOnly, ReadOnlyInline
 
-from . import workflow
-from .intake import DomainError
-from .models import Assignment, Event, OutgoingEmail, Pause, Request, StaffMembership
-
-
-def is_vendor_staff(user: Any) -> bool:
-    """Active staff who are superusers or members of at least one vendor's team."""
-    if not (user.is_active and user.is_staff):
-        return False
-    return bool(user.is_superuser or member_vendor_ids(user).exists())
-
-
-def member_vendor_ids(user: Any) -> QuerySet[StaffMembership, Any]:
-    return StaffMembership.objects.filter(user_id=int(user.pk or 0)).values("vendor_id")
-
-
-def visible_requests(user: Any, queryset: QuerySet[Request]) -> QuerySet[Request]:
-    """Superusers see every vendor; other staff only the vendors they are members of."""
-    if user.is_superuser:
-        return queryset
-    return queryset.filter(vendor_id__in=member_vendor_ids(user))
+from ..models import Assignment, Event, OutgoingEmail, Pause, Request
+from ..requests import schedule, workflow
+from ..requests.errors import DomainError
+from ..requests.selectors import is_vendor_staff, visible_requests
 
 
 class AssignmentInline(ReadOnlyInline):
@@ -142,7 +125,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
 
     @admin.display(description="answer due (responder's date)")
     def response_due(self, obj: Request) -> str:
-        day = workflow.due_date(obj)
+        day = schedule.due_date(obj)
         return day.isoformat() if day else "—"
 
     def get_urls(self) -> list[URLPattern]:
@@ -184,41 +167,6 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
             "original": target,
             "form": form,
             "label": label,
-            "due": workflow.due_date(target),
+            "due": schedule.due_date(target),
         }
         return TemplateResponse(request, "admin/dsr/request/act.html", context)
-
-
-@admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin[OutgoingEmail]):
-    list_display = ("created_at", "kind", "to", "subject", "status", "attempts", "next_attempt_at")
-    list_filter = ("status", "kind")
-    search_fields = ("key", "subject")
-    exclude = ("body_html",)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_vendor_staff(request.user)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_vendor_staff(request.user)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[OutgoingEmail]:
-        qs = super().get_queryset(request).defer("body_text", "body_html")
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(request__vendor_id__in=member_vendor_ids(request.user))
-
-
-@admin.register(StaffMembership)
-class StaffMembershipAdmin(admin.ModelAdmin[StaffMembership]):
-    list_display = ("user", "vendor")
-    list_filter = ("vendor",)
-    raw_id_fields = ("user",)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
-
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission

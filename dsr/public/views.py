@@ -22,13 +22,16 @@ from django.views.decorators.http import require_http_methods
 from policies.models import PolicyVersion, Vendor
 from policies.services import UnknownVendor, policy_in_force
 
-from . import ratelimit, workflow
+from ..models import Assignment, Request, new_reference
+from ..requests import schedule, workflow
+from ..requests.errors import DomainError
+from ..requests.intake import submit_request, verify_email
+from ..security import ratelimit
+from ..security.clients import client_ip
+from ..security.tokens import LIFETIMES, BadToken, TokenData, make_token, read_token
 from .forms import RequestForm, ResponderForm, WithdrawForm
-from .intake import DomainError, submit_request, verify_email
-from .models import Assignment, Request, new_reference
-from .tokens import LIFETIMES, BadToken, TokenData, make_token, read_token
 
-# Status labels and domain messages a person reads: plain English in dsr.models / dsr.intake, so their
+# Status labels and domain messages a person reads: plain English in dsr.models / dsr.requests, so their
 # msgids are listed here for makemessages and translated when shown.
 STATUS_MSGIDS = (
     gettext_noop("Waiting for email confirmation"),
@@ -74,16 +77,6 @@ TITLE_SAYS_ALL = frozenset(
 INVALID_LINK = _("This link is not valid. Copy the whole link from the email, or file the request again.")
 EXPIRED_LINK = _("This link has expired. If your request still needs an answer, please file the request again.")
 TOO_MANY = _("Too many attempts from your connection. Please try again later.")
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address; behind N trusted proxies (DSR_TRUSTED_PROXY_HOPS), the one they saw."""
-    hops = int(getattr(settings, "DSR_TRUSTED_PROXY_HOPS", 0))
-    if hops:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= hops:
-            return str(forwarded[-hops])
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def person_language(request: HttpRequest, filed_in: str) -> str:
@@ -205,8 +198,8 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             "req": found,
             "request_type": gettext(found.get_request_type_display()),
             "status_label": gettext(found.get_status_display()),
-            "due": workflow.due_date(found),
-            "deadline_summary": workflow.deadline_summary(found) if found.due_at else "",
+            "due": schedule.due_date(found),
+            "deadline_summary": schedule.deadline_summary(found) if found.due_at else "",
             # Written in the person's language when the request was routed (dsr.routing).
             "who_answers": (routed.data.get("notes") or []) if routed and not routed.redacted else [],
             "events": events,
@@ -245,7 +238,7 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         context = {
             "assignment": assignment,
             "req": assignment.request,
-            "due": workflow.due_date(assignment.request) or assignment.due_at.date(),
+            "due": schedule.due_date(assignment.request) or assignment.due_at.date(),
             "form": form,
         }
         return render(request, "dsr/respond.html", context)

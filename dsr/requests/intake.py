@@ -17,15 +17,17 @@ from django.db import transaction
 
 from policies.services import law_jurisdictions, policy_in_force
 
-from . import ratelimit
-from .models import Event, Request
-from .notifications import queue_email
-from .routing import applicable_law_codes
-from .tokens import LIFETIMES, make_token
+from .. import jobs
+from ..engine.routing import applicable_law_codes
+from ..models import Event, Request
+from ..outbox.emails import queue_email
+from ..security import ratelimit
+from ..security.tokens import LIFETIMES, make_token
+from .errors import DomainError
+from .notices import notify_subject
+from .schedule import apply_deadlines, law_entries
 
-
-class DomainError(Exception):
-    """A state change that is not allowed now. The message is shown to the person as it is."""
+__all__ = ["DomainError", "Submission", "email_digest", "submit_request", "verify_email"]
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,6 @@ def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
     law_codes, why = applicable_law_codes(
         version.document, law_jurisdictions(), country=submission.country, state=submission.state
     )
-    from .workflow import law_entries
-
     entries = law_entries(law_codes)
     with transaction.atomic(durable=True):
         request = Request.objects.create(
@@ -113,8 +113,6 @@ def verify_email(reference: str, *, now: dt.datetime) -> Request:
 
     Returns the request the person should follow: this one, or the earlier open request it repeats.
     """
-    from .workflow import apply_deadlines, route_request_after_commit
-
     with transaction.atomic(durable=True):
         request = (
             Request.objects.select_for_update().select_related("vendor", "policy_version").get(reference=reference)
@@ -170,35 +168,5 @@ def verify_email(reference: str, *, now: dt.datetime) -> Request:
         )
         apply_deadlines(request, now=now, reason="email confirmed")
         notify_subject(request, "acknowledged", "acknowledged")
-        route_request_after_commit(request.pk)
+        jobs.enqueue_after_commit("route_request_task", request.pk)
     return request
-
-
-def subject_context(request: Request) -> dict[str, object]:
-    """What every email to the person may show (their own request only)."""
-    from .workflow import deadline_summary, due_date
-
-    return {
-        "reference": request.reference,
-        "vendor": request.vendor.name,
-        "request_type": request.get_request_type_display(),
-        "name": request.agent_name or request.subject_name,
-        "subject_name": request.subject_name,
-        "is_agent": bool(request.agent_name),
-        "received": request.received_at.date().isoformat(),
-        "due": due.isoformat() if (due := due_date(request)) else "",
-        "deadline_summary": deadline_summary(request),
-        "status_link": f"/status/{make_token('status', request.reference)}/",
-    }
-
-
-def notify_subject(request: Request, template: str, key: str, **extra: object) -> None:
-    """Queue an email to the person, in their language, once per `key` (e.g. "acknowledged")."""
-    queue_email(
-        key=f"{request.reference}:{key}",
-        to=request.subject_email,
-        template=template,
-        context={**subject_context(request), **extra},
-        language=request.language,
-        request=request,
-    )

@@ -8,160 +8,16 @@ are never computed here: `apply_deadlines` asks dsr.deadlines and stores the ans
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 
-from policies.laws import LawRules, parse_law
-from policies.models import Law, PolicyVersion
-from policies.services import response_promises
-
-from . import deadlines as engine
-from .intake import DomainError, notify_subject
-from .models import Assignment, Event, Pause, Request
-from .notifications import queue_email
-from .routing import Plan, RequestFacts, plan_for
-from .tokens import make_token
-
-# Reminders to an assignee this many days before its due date; escalation to staff once it is overdue.
-REMINDER_DAYS: tuple[int, ...] = (7, 2)
-# Where no applicable law fixes a period (India's DPDP access rights, Singapore's "as soon as reasonably
-# possible"), work still needs a date: the shortest common statutory period, named as a target, not a law.
-INTERNAL_TARGET = dt.timedelta(days=30)
-
-
-def law_entries(codes: Sequence[str]) -> dict[str, Any]:
-    """The laws' entries as loaded now, {code: entry}, to keep with a request received now."""
-    rows = dict(Law.objects.filter(code__in=codes).values_list("code", "data"))
-    missing = [code for code in codes if code not in rows]
-    if missing:
-        raise engine.DeadlineError(f"Unknown law {', '.join(missing)}: run load_policies.")
-    return {code: rows[code] for code in codes}
-
-
-def law_rules(codes: Sequence[str], *, entries: dict[str, Any] | None = None) -> list[LawRules]:
-    """The typed rules of these laws: from the entries kept with a request, else as loaded now.
-
-    A request keeps the rules in force when it was received, so a later change to laws.yaml does not
-    move the deadlines of requests already running when they are recomputed (pause, extension).
-    """
-    if entries is None or any(code not in entries for code in codes):
-        entries = law_entries(codes)
-    return [parse_law(entries[code], where="request") for code in codes]
-
-
-def deadlines_for(
-    version: PolicyVersion,
-    *,
-    law_codes: Sequence[str],
-    request_type: str,
-    received_at: dt.datetime,
-    pauses: Sequence[engine.Pause] = (),
-    extension: engine.ExtensionRequest | None = None,
-    entries: dict[str, Any] | None = None,
-) -> engine.DeadlineResult:
-    """Ask the deadline engine about a request under one policy version (its promises, zone and country)."""
-    promises = [engine.Promise.from_mapping(item) for item in response_promises(version)]
-    return engine.compute_deadlines(
-        law_rules(law_codes, entries=entries),
-        request_type=request_type,
-        received_at=received_at,
-        timezone=version.timezone,
-        country=version.country or None,
-        promises=promises,
-        pauses=pauses,
-        extension=extension,
-    )
-
-
-def compute_for(
-    request: Request,
-    *,
-    extension_on: dt.date | None = None,
-    extended: bool | None = None,
-) -> engine.DeadlineResult:
-    """The deadlines of this request as it stands (or as it would be with the given extension)."""
-    today = timezone.now().astimezone(ZoneInfo(request.policy_version.timezone)).date()
-    pauses = [
-        # An open pause counts up to today; resuming recomputes with its real end.
-        engine.Pause(start=p.started_on, end=p.ended_on or max(today, p.started_on), kind=p.kind)  # type: ignore[arg-type]
-        for p in request.pauses.all()
-    ]
-    return deadlines_for(
-        request.policy_version,
-        law_codes=request.law_codes,
-        entries=request.law_entries,
-        request_type=request.request_type,
-        received_at=request.received_at,
-        pauses=pauses,
-        extension=engine.ExtensionRequest(
-            taken=request.extended if extended is None else extended,
-            announced_on=extension_on or request.extension_announced_on,
-        ),
-    )
-
-
-def response_due_at(result: engine.DeadlineResult) -> tuple[dt.datetime, str]:
-    """The date work is due: the strictest legal deadline, or an internal target where no law fixes one."""
-    strictest = result.strictest
-    if strictest is not None and strictest.due_at is not None:
-        return strictest.due_at, strictest.explanation
-    target = engine.end_of_day(result.received_on + INTERNAL_TARGET, ZoneInfo(result.timezone))
-    return target, (
-        f"No law that applies fixes a deadline for this request. The back office sets an internal target of "
-        f"{INTERNAL_TARGET.days} days from receipt ({target.date().isoformat()}), so the request is not forgotten; "
-        "answer as soon as reasonably possible."
-    )
-
-
-def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: str = "system") -> engine.DeadlineResult:
-    """Recompute and store the request's deadlines (inside the caller's transaction), with an event."""
-    result = compute_for(request)
-    previous = request.due_at
-    request.deadlines = result.as_dict()
-    request.due_at, request.deadlines["summary"] = response_due_at(result)
-    request.ack_due_at = result.acknowledgement.due_at if result.acknowledgement else None
-    request.extension_notice_due_at = result.extension_notice.due_at if result.extension_notice else None
-    request.next_action_at = request.due_at
-    request.save(update_fields=["deadlines", "due_at", "ack_due_at", "extension_notice_due_at", "next_action_at"])
-    if request.due_at != previous:
-        # A new due date starts the reminders and the escalation over, counted from it.
-        request.assignments.filter(status=Assignment.Status.OPEN).update(
-            due_at=request.due_at, reminders_sent=[], escalated_at=None, next_action_at=None
-        )
-        _schedule_assignments(request)
-    Event.objects.create(
-        request=request,
-        at=now,
-        kind="deadlines",
-        actor=actor,
-        message=f"Deadlines computed ({reason}). " + deadline_summary(request),
-        data={"due_at": request.due_at.isoformat() if request.due_at else None, "reason": reason},
-        policy_version=request.policy_version,
-    )
-    return result
-
-
-def due_date(request: Request) -> dt.date | None:
-    """The response due date as the responder counts it (the local date of `due_at`)."""
-    if request.due_at is None:
-        return None
-    return request.due_at.astimezone(ZoneInfo(request.policy_version.timezone)).date()
-
-
-def deadline_summary(request: Request) -> str:
-    return str((request.deadlines or {}).get("summary") or "The deadline is set once the email address is confirmed.")
-
-
-def route_request_after_commit(request_id: int) -> None:
-    from .tasks import route_request_task
-
-    transaction.on_commit(lambda: route_request_task.delay(request_id))
+from ..engine import deadlines as engine
+from ..engine.routing import Plan, RequestFacts, plan_for
+from ..models import Assignment, Event, Pause, Request
+from .errors import DomainError
+from .notices import notify_assignee, notify_subject, notify_withdrawn
+from .schedule import apply_deadlines, compute_for, local_date, schedule_assignments
 
 
 def route_request(request_id: int, *, now: dt.datetime | None = None) -> Request:
@@ -188,7 +44,7 @@ def route_request(request_id: int, *, now: dt.datetime | None = None) -> Request
                     "policy_gap": planned.policy_gap,
                 },
             )
-        _schedule_assignments(request)
+        schedule_assignments(request)
         request.status = Request.Status.IN_PROGRESS
         request.save(update_fields=["status"])
         Event.objects.create(
@@ -201,7 +57,7 @@ def route_request(request_id: int, *, now: dt.datetime | None = None) -> Request
             policy_version=request.policy_version,
         )
         for assignment in request.assignments.all():
-            _notify_assignee(request, assignment)
+            notify_assignee(request, assignment)
         notify_subject(request, "routed", "routed", notes=list(plan.subject_notes))
     return request
 
@@ -222,80 +78,6 @@ def make_plan(request: Request) -> Plan:
         return plan_for(request.policy_version.document, facts, due_at=request.due_at)
 
 
-def _schedule_assignments(request: Request) -> None:
-    """Set each open assignment's next reminder (dsr.sweeps reads it through a partial index)."""
-    for assignment in request.assignments.filter(status=Assignment.Status.OPEN):
-        assignment.next_action_at = next_reminder_at(assignment)
-        assignment.save(update_fields=["next_action_at"])
-
-
-def next_reminder_at(assignment: Assignment) -> dt.datetime | None:
-    """When the sweep should next look at this assignment: the next reminder, else the moment it is overdue."""
-    if assignment.status != Assignment.Status.OPEN:
-        return None
-    for days in REMINDER_DAYS:
-        if days not in assignment.reminders_sent:
-            return assignment.due_at - dt.timedelta(days=days)
-    if assignment.escalated_at is None:
-        return assignment.due_at
-    return None
-
-
-def staff_emails(request: Request) -> list[str]:
-    """The vendor's staff team (active members with an address), else the shared DSR_STAFF_EMAIL."""
-    team = (
-        get_user_model()
-        .objects.filter(dsr_memberships__vendor_id=request.vendor_id, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
-    return list(team) or [str(settings.DSR_STAFF_EMAIL)]
-
-
-def handler_emails(request: Request, assignment: Assignment) -> list[str]:
-    """Who gets an assignment's emails: the responder if it has an address, else the vendor's privacy
-    contact (it instructs recipients the policy gives no address for), else the vendor's staff team."""
-    if assignment.responder_email:
-        return [assignment.responder_email]
-    if assignment.responder_kind == Assignment.ResponderKind.SUB_PROCESSOR:
-        contact = request.policy_version.contact("privacy") or request.policy_version.contact("dpo")
-        if contact is not None:
-            return [contact.email]
-    return staff_emails(request)
-
-
-def queue_to_each(addresses: list[str], *, key: str, **email: Any) -> None:
-    """One outbox row per address; the first keeps the plain key so existing keys stay stable."""
-    for i, address in enumerate(addresses):
-        queue_email(key=key if i == 0 else f"{key}:{address}", to=address, **email)
-
-
-def _notify_assignee(request: Request, assignment: Assignment) -> None:
-    context: dict[str, Any] = {
-        "reference": request.reference,
-        "vendor": request.vendor.name,
-        "request_type": request.get_request_type_display(),
-        "relationship": request.get_relationship_display(),
-        "action": assignment.get_action_display(),
-        "responder": assignment.responder_name,
-        "due": day.isoformat() if (day := due_date(request)) else "",
-        "explanation": assignment.explanation,
-        "citations": assignment.citations,
-        "policy_gap": assignment.policy_gap,
-        "deadline_summary": deadline_summary(request),
-        "link": f"/respond/{make_token('responder', request.reference, assignment_id=assignment.pk)}/",
-    }
-    queue_to_each(
-        handler_emails(request, assignment),
-        key=f"{request.reference}:assignment:{assignment.pk}",
-        template="assignment",
-        context=context,
-        language="en",
-        request=request,
-    )
-
-
 def _lock(request_id: int) -> Request:
     return Request.objects.select_for_update().select_related("vendor", "policy_version").get(pk=request_id)
 
@@ -314,7 +96,7 @@ def pause_request(
         last = request.pauses.order_by("-started_on").first()
         if last and last.ended_on and on < last.ended_on:
             raise DomainError("A pause cannot start before the previous one ended.")
-        if on < request.received_at.astimezone(ZoneInfo(request.policy_version.timezone)).date():
+        if on < local_date(request, request.received_at):
             raise DomainError("A pause cannot start before the request was received.")
         Pause.objects.create(request=request, kind=kind, started_on=on, reason=reason)
         request.status = Request.Status.AWAITING_SUBJECT
@@ -372,7 +154,7 @@ def extend_request(
         if request.extended:
             raise DomainError("The deadline was already extended once.")
         try:
-            compute_for(request, extended=True, extension_on=announced_on)
+            compute_for(request, now=now, extended=True, extension_on=announced_on)
         except engine.DeadlineError as exc:
             raise DomainError(str(exc)) from None
         request.extended = True
@@ -485,18 +267,22 @@ def withdraw_request(request: Request, *, now: dt.datetime | None = None) -> Req
         Event.objects.create(
             request=request, at=now, kind="withdrawn", actor="subject", message="The person withdrew the request."
         )
-        notify_subject(request, "withdrawn", "withdrawn")
-        for assignment in request.assignments.exclude(responder_email=""):
-            queue_email(
-                key=f"{request.reference}:withdrawn:{assignment.pk}",
-                to=assignment.responder_email,
-                template="assignment_withdrawn",
-                context={
-                    "reference": request.reference,
-                    "vendor": request.vendor.name,
-                    "responder": assignment.responder_name,
-                },
-                language="en",
-                request=request,
-            )
+        notify_withdrawn(request)
     return request
+
+
+def expire(request: Request, *, now: dt.datetime) -> None:
+    """The email was never confirmed in time: the request expires. The caller holds the row lock."""
+    if request.status != Request.Status.SUBMITTED:
+        raise DomainError(f"A request that is {request.get_status_display().lower()} cannot expire.")
+    request.status = Request.Status.EXPIRED
+    request.closed_at = now
+    request.next_action_at = None
+    request.save(update_fields=["status", "closed_at", "next_action_at"])
+    Event.objects.create(
+        request=request,
+        at=now,
+        kind="expired",
+        actor="system",
+        message="The email address was never confirmed: the request expired.",
+    )

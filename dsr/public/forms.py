@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from policies import vocabulary
 from policies.models import Law, PolicyVersion
 
-from .intake import Submission
+from ..requests.intake import Submission
 
 DETAILS_MAX_LENGTH = 5000
 NAME_MAX_LENGTH = 200  # dsr.models.Request.subject_name / agent_name / customer_name

@@ -15,17 +15,20 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .models import OutgoingEmail, Request
+from .. import jobs
+from ..models import OutgoingEmail, Request
 
 log = logging.getLogger(__name__)
 
 # Seconds to wait before each retry after an SMTP failure; after the last one the email is `failed`
 # and shows in the admin for staff to act on.
 RETRY_SCHEDULE: tuple[int, ...] = (60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600)
+# Mail that should have been picked up by now: a lost broker message, a worker that died.
+STUCK_AFTER = dt.timedelta(minutes=5)
+BATCH_SIZE = 200
 # A row left in `sending` this long belongs to a worker that died mid-send. Whether SMTP accepted it is
 # unknown, so it is marked failed for staff to check, never resent blindly (at most once).
 STUCK_SENDING_AFTER = dt.timedelta(minutes=15)
@@ -67,9 +70,7 @@ def queue_email(
         body_text=text,
         body_html=html,
     )
-    from .tasks import send_email_task  # tasks import this module
-
-    transaction.on_commit(lambda: send_email_task.delay(email.pk))
+    jobs.enqueue_after_commit("send_email_task", email.pk)
     return email
 
 
@@ -126,3 +127,23 @@ def deliver_email(email_id: int, *, now: dt.datetime | None = None) -> int | Non
         status=OutgoingEmail.Status.SENT, attempts=email.attempts + 1, sent_at=timezone.now(), last_error=""
     )
     return None
+
+
+def reconcile_unsent(*, now: dt.datetime) -> dict[str, int]:
+    """Mail whose broker message was lost is queued again; a send cut off mid-way is marked failed."""
+    stuck = OutgoingEmail.objects.filter(
+        status=OutgoingEmail.Status.SENDING, next_attempt_at__lt=now - STUCK_SENDING_AFTER
+    )
+    stuck_count = stuck.update(
+        status=OutgoingEmail.Status.FAILED,
+        last_error="The worker stopped while sending; whether it was delivered is unknown. Check before resending.",
+    )
+    waiting = OutgoingEmail.objects.filter(
+        status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.AWAITING_RETRY],
+        next_attempt_at__lte=now - STUCK_AFTER,
+    ).values_list("pk", flat=True)[:BATCH_SIZE]
+    count = 0
+    for pk in waiting:
+        jobs.enqueue("send_email_task", pk)
+        count += 1
+    return {"emails": count, "stuck_sending": stuck_count}

@@ -1,0 +1,76 @@
+"""The shredder: one list of every field that holds personal data, and the one function that blanks it.
+
+A request's record of what was done and when (status, dates, deadlines, the timeline rows themselves)
+stays for the vendor to show a regulator; what identifies the person goes. `NOT_PERSONAL` lists every
+other text field, so a new field must be put on one list or the other (tests/dsr/test_privacy.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models
+
+from ..models import Assignment, Event, OutgoingEmail, Pause, Request
+
+REDACTED = "(redacted: personal data deleted)"
+
+# Field -> the value it gets when the person's data is deleted.
+PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
+    Request: {
+        "subject_name": "",
+        "subject_email": "",
+        "details": "",
+        "agent_name": "",
+        "customer_name": "",
+        "customer_email": "",
+        "email_digest": "",
+    },
+    # A responder's outcome and a question put to the person are free text about the person.
+    Assignment: {"outcome": ""},
+    Pause: {"reason": ""},
+    Event: {"message": REDACTED, "data": {}, "redacted": True},
+    OutgoingEmail: {"to": "redacted@invalid", "subject": "(redacted)", "body_text": "", "body_html": ""},
+}
+
+# Text fields that hold no personal data: codes, labels, computed deadlines, business contacts.
+NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
+    Request: frozenset(
+        {"reference", "request_type", "relationship", "country", "state", "law_codes", "law_entries", "language"}
+        | {"status", "extension_reason", "deadlines"}
+    ),
+    Assignment: frozenset(
+        {"responder_kind", "responder_name", "responder_email", "action", "categories", "explanation"}
+        | {"citations", "status", "reminders_sent"}
+    ),
+    Pause: frozenset({"kind"}),
+    Event: frozenset({"kind", "actor"}),
+    OutgoingEmail: frozenset({"key", "kind", "language", "status", "last_error"}),
+}
+
+# Timeline rows that hold only the office's own bookkeeping (computed deadlines): kept whole.
+KEPT_EVENT_KINDS = frozenset({"deadlines"})
+
+
+def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
+    """Blank the person's data on this request and everything hanging off it; False if already done.
+
+    Call inside a transaction that holds the request's row lock.
+    """
+    if request.purged_at is not None:
+        return False
+    Request.objects.filter(pk=request.pk).update(**PERSONAL_DATA[Request], purged_at=now)
+    Assignment.objects.filter(request=request).update(**PERSONAL_DATA[Assignment])
+    Pause.objects.filter(request=request).update(**PERSONAL_DATA[Pause])
+    Event.objects.filter(request=request).exclude(kind__in=KEPT_EVENT_KINDS).update(**PERSONAL_DATA[Event])
+    OutgoingEmail.objects.filter(request=request).update(**PERSONAL_DATA[OutgoingEmail])
+    Event.objects.create(
+        request=request,
+        at=now,
+        kind="purged",
+        actor="system",
+        message="Personal data deleted; the record of what was done and when is kept.",
+    )
+    request.purged_at = now
+    return True

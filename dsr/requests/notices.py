@@ -1,0 +1,123 @@
+"""Who is told what about a request: the person, the responders and the vendor's staff team.
+
+Each function builds the message's context and queues it in the outbox (dsr.outbox.emails), inside the
+caller's transaction, once per key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from ..models import Assignment, Request
+from ..outbox.emails import queue_email
+from ..security.tokens import make_token
+from .schedule import deadline_summary, due_date
+
+
+def subject_context(request: Request) -> dict[str, object]:
+    """What every email to the person may show (their own request only)."""
+    return {
+        "reference": request.reference,
+        "vendor": request.vendor.name,
+        "request_type": request.get_request_type_display(),
+        "name": request.agent_name or request.subject_name,
+        "subject_name": request.subject_name,
+        "is_agent": bool(request.agent_name),
+        "received": request.received_at.date().isoformat(),
+        "due": due.isoformat() if (due := due_date(request)) else "",
+        "deadline_summary": deadline_summary(request),
+        "status_link": f"/status/{make_token('status', request.reference)}/",
+    }
+
+
+def notify_subject(request: Request, template: str, key: str, **extra: object) -> None:
+    """Queue an email to the person, in their language, once per `key` (e.g. "acknowledged")."""
+    queue_email(
+        key=f"{request.reference}:{key}",
+        to=request.subject_email,
+        template=template,
+        context={**subject_context(request), **extra},
+        language=request.language,
+        request=request,
+    )
+
+
+def staff_emails(request: Request) -> list[str]:
+    """The vendor's staff team (active members with an address), else the shared DSR_STAFF_EMAIL."""
+    team = (
+        get_user_model()
+        .objects.filter(dsr_memberships__vendor_id=request.vendor_id, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+    return list(team) or [str(settings.DSR_STAFF_EMAIL)]
+
+
+def handler_emails(request: Request, assignment: Assignment) -> list[str]:
+    """Who gets an assignment's emails: the responder if it has an address, else the vendor's privacy
+    contact (it instructs recipients the policy gives no address for), else the vendor's staff team."""
+    if assignment.responder_email:
+        return [assignment.responder_email]
+    if assignment.responder_kind == Assignment.ResponderKind.SUB_PROCESSOR:
+        contact = request.policy_version.contact("privacy") or request.policy_version.contact("dpo")
+        if contact is not None:
+            return [contact.email]
+    return staff_emails(request)
+
+
+def queue_to_each(addresses: list[str], *, key: str, **email: Any) -> None:
+    """One outbox row per address; the first keeps the plain key so existing keys stay stable."""
+    for i, address in enumerate(addresses):
+        queue_email(key=key if i == 0 else f"{key}:{address}", to=address, **email)
+
+
+def responder_link(request: Request, assignment: Assignment) -> str:
+    return f"/respond/{make_token('responder', request.reference, assignment_id=assignment.pk)}/"
+
+
+def notify_assignee(request: Request, assignment: Assignment) -> None:
+    """The responder's task, with its signed link, sent when the request is routed."""
+    context: dict[str, Any] = {
+        "reference": request.reference,
+        "vendor": request.vendor.name,
+        "request_type": request.get_request_type_display(),
+        "relationship": request.get_relationship_display(),
+        "action": assignment.get_action_display(),
+        "responder": assignment.responder_name,
+        "due": day.isoformat() if (day := due_date(request)) else "",
+        "explanation": assignment.explanation,
+        "citations": assignment.citations,
+        "policy_gap": assignment.policy_gap,
+        "deadline_summary": deadline_summary(request),
+        "link": responder_link(request, assignment),
+    }
+    queue_to_each(
+        handler_emails(request, assignment),
+        key=f"{request.reference}:assignment:{assignment.pk}",
+        template="assignment",
+        context=context,
+        language="en",
+        request=request,
+    )
+
+
+def notify_withdrawn(request: Request) -> None:
+    """The person withdrew: tell them, and every responder that has an address."""
+    notify_subject(request, "withdrawn", "withdrawn")
+    for assignment in request.assignments.exclude(responder_email=""):
+        queue_email(
+            key=f"{request.reference}:withdrawn:{assignment.pk}",
+            to=assignment.responder_email,
+            template="assignment_withdrawn",
+            context={
+                "reference": request.reference,
+                "vendor": request.vendor.name,
+                "responder": assignment.responder_name,
+            },
+            language="en",
+            request=request,
+        )

@@ -1,0 +1,173 @@
+"""Deadline storage: ask the engine (dsr.engine.deadlines) about a request and store its answer.
+
+The computed due dates are stored on the request and its assignments so the sweeps find what is due
+through partial indexes. Nothing here reads the wall clock: every function is given `now`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from policies.laws import LawRules, parse_law
+from policies.models import Law, PolicyVersion
+from policies.services import response_promises
+
+from ..engine import deadlines as engine
+from ..models import Assignment, Event, Request
+
+# Reminders to an assignee this many days before its due date; escalation to staff once it is overdue.
+REMINDER_DAYS: tuple[int, ...] = (7, 2)
+# Where no applicable law fixes a period (India's DPDP access rights, Singapore's "as soon as reasonably
+# possible"), work still needs a date: the shortest common statutory period, named as a target, not a law.
+INTERNAL_TARGET = dt.timedelta(days=30)
+
+
+def law_entries(codes: Sequence[str]) -> dict[str, Any]:
+    """The laws' entries as loaded now, {code: entry}, to keep with a request received now."""
+    rows = dict(Law.objects.filter(code__in=codes).values_list("code", "data"))
+    missing = [code for code in codes if code not in rows]
+    if missing:
+        raise engine.DeadlineError(f"Unknown law {', '.join(missing)}: run load_policies.")
+    return {code: rows[code] for code in codes}
+
+
+def law_rules(codes: Sequence[str], *, entries: dict[str, Any] | None = None) -> list[LawRules]:
+    """The typed rules of these laws: from the entries kept with a request, else as loaded now.
+
+    A request keeps the rules in force when it was received, so a later change to laws.yaml does not
+    move the deadlines of requests already running when they are recomputed (pause, extension).
+    """
+    if entries is None or any(code not in entries for code in codes):
+        entries = law_entries(codes)
+    return [parse_law(entries[code], where="request") for code in codes]
+
+
+def deadlines_for(
+    version: PolicyVersion,
+    *,
+    law_codes: Sequence[str],
+    request_type: str,
+    received_at: dt.datetime,
+    pauses: Sequence[engine.Pause] = (),
+    extension: engine.ExtensionRequest | None = None,
+    entries: dict[str, Any] | None = None,
+) -> engine.DeadlineResult:
+    """Ask the deadline engine about a request under one policy version (its promises, zone and country)."""
+    promises = [engine.Promise.from_mapping(item) for item in response_promises(version)]
+    return engine.compute_deadlines(
+        law_rules(law_codes, entries=entries),
+        request_type=request_type,
+        received_at=received_at,
+        timezone=version.timezone,
+        country=version.country or None,
+        promises=promises,
+        pauses=pauses,
+        extension=extension,
+    )
+
+
+def local_date(request: Request, moment: dt.datetime) -> dt.date:
+    """The calendar day `moment` falls on in the responder's time zone."""
+    return moment.astimezone(ZoneInfo(request.policy_version.timezone)).date()
+
+
+def compute_for(
+    request: Request,
+    *,
+    now: dt.datetime,
+    extension_on: dt.date | None = None,
+    extended: bool | None = None,
+) -> engine.DeadlineResult:
+    """The deadlines of this request as it stands at `now` (or as it would be with the given extension)."""
+    today = local_date(request, now)
+    pauses = [
+        # An open pause counts up to today; resuming recomputes with its real end.
+        engine.Pause(start=p.started_on, end=p.ended_on or max(today, p.started_on), kind=p.kind)  # type: ignore[arg-type]
+        for p in request.pauses.all()
+    ]
+    return deadlines_for(
+        request.policy_version,
+        law_codes=request.law_codes,
+        entries=request.law_entries,
+        request_type=request.request_type,
+        received_at=request.received_at,
+        pauses=pauses,
+        extension=engine.ExtensionRequest(
+            taken=request.extended if extended is None else extended,
+            announced_on=extension_on or request.extension_announced_on,
+        ),
+    )
+
+
+def response_due_at(result: engine.DeadlineResult) -> tuple[dt.datetime, str]:
+    """The date work is due: the strictest legal deadline, or an internal target where no law fixes one."""
+    strictest = result.strictest
+    if strictest is not None and strictest.due_at is not None:
+        return strictest.due_at, strictest.explanation
+    target = engine.end_of_day(result.received_on + INTERNAL_TARGET, ZoneInfo(result.timezone))
+    return target, (
+        f"No law that applies fixes a deadline for this request. The back office sets an internal target of "
+        f"{INTERNAL_TARGET.days} days from receipt ({target.date().isoformat()}), so the request is not forgotten; "
+        "answer as soon as reasonably possible."
+    )
+
+
+def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: str = "system") -> engine.DeadlineResult:
+    """Recompute and store the request's deadlines (inside the caller's transaction), with an event."""
+    result = compute_for(request, now=now)
+    previous = request.due_at
+    request.deadlines = result.as_dict()
+    request.due_at, request.deadlines["summary"] = response_due_at(result)
+    request.ack_due_at = result.acknowledgement.due_at if result.acknowledgement else None
+    request.extension_notice_due_at = result.extension_notice.due_at if result.extension_notice else None
+    request.next_action_at = request.due_at
+    request.save(update_fields=["deadlines", "due_at", "ack_due_at", "extension_notice_due_at", "next_action_at"])
+    if request.due_at != previous:
+        # A new due date starts the reminders and the escalation over, counted from it.
+        request.assignments.filter(status=Assignment.Status.OPEN).update(
+            due_at=request.due_at, reminders_sent=[], escalated_at=None, next_action_at=None
+        )
+        schedule_assignments(request)
+    Event.objects.create(
+        request=request,
+        at=now,
+        kind="deadlines",
+        actor=actor,
+        message=f"Deadlines computed ({reason}). " + deadline_summary(request),
+        data={"due_at": request.due_at.isoformat() if request.due_at else None, "reason": reason},
+        policy_version=request.policy_version,
+    )
+    return result
+
+
+def due_date(request: Request) -> dt.date | None:
+    """The response due date as the responder counts it (the local date of `due_at`)."""
+    if request.due_at is None:
+        return None
+    return local_date(request, request.due_at)
+
+
+def deadline_summary(request: Request) -> str:
+    return str((request.deadlines or {}).get("summary") or "The deadline is set once the email address is confirmed.")
+
+
+def schedule_assignments(request: Request) -> None:
+    """Set each open assignment's next reminder (dsr.requests.sweeps reads it through a partial index)."""
+    for assignment in request.assignments.filter(status=Assignment.Status.OPEN):
+        assignment.next_action_at = next_reminder_at(assignment)
+        assignment.save(update_fields=["next_action_at"])
+
+
+def next_reminder_at(assignment: Assignment) -> dt.datetime | None:
+    """When the sweep should next look at this assignment: the next reminder, else the moment it is overdue."""
+    if assignment.status != Assignment.Status.OPEN:
+        return None
+    for days in REMINDER_DAYS:
+        if days not in assignment.reminders_sent:
+            return assignment.due_at - dt.timedelta(days=days)
+    if assignment.escalated_at is None:
+        return assignment.due_at
+    return None

@@ -1,0 +1,113 @@
+"""Periodic jobs over requests (Celery beat): reminders and escalations, and routing left behind.
+
+Each job selects due rows through a partial index (cost grows with what is due, not with all
+requests), claims each row inside a transaction with `skip_locked` so two sweeps never act on the same
+row, works in bounded batches, and pushes a failing row's next look into the future so one bad row
+cannot stop the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import jobs
+from ..models import Assignment, Event, Request
+from .notices import handler_emails, queue_to_each, responder_link, staff_emails
+from .schedule import REMINDER_DAYS, due_date, next_reminder_at
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+# Work that should have been picked up by now: a lost broker message, a worker that died.
+STUCK_AFTER = dt.timedelta(minutes=5)
+POISON_BACKOFF = dt.timedelta(hours=1)
+
+
+def sweep_deadlines(*, now: dt.datetime | None = None, batch: int = BATCH_SIZE) -> int:
+    """Send due reminders and escalate overdue assignments. Returns how many rows it handled."""
+    now = now or timezone.now()
+    handled = 0
+    with transaction.atomic():
+        due = list(
+            Assignment.objects.select_for_update(skip_locked=True)
+            .filter(status=Assignment.Status.OPEN, next_action_at__lte=now)
+            .order_by("next_action_at")[:batch]
+        )
+        for assignment in due:
+            try:
+                with transaction.atomic():
+                    _remind_or_escalate(assignment, now=now)
+            except Exception:  # a poison row must not stop the sweep
+                log.exception("sweep failed for assignment %s; looking again later", assignment.pk)
+                Assignment.objects.filter(pk=assignment.pk).update(next_action_at=now + POISON_BACKOFF)
+            handled += 1
+    return handled
+
+
+def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
+    request = Request.objects.select_related("vendor", "policy_version").get(pk=assignment.request_id)
+    context = {
+        "reference": request.reference,
+        "vendor": request.vendor.name,
+        "responder": assignment.responder_name,
+        "action": assignment.get_action_display(),
+        "due": (due_date(request) or assignment.due_at.date()).isoformat(),
+        "explanation": assignment.explanation,
+    }
+    if now >= assignment.due_at:
+        if assignment.escalated_at is None:
+            assignment.escalated_at = now
+            Event.objects.create(
+                request=request,
+                at=now,
+                kind="escalated",
+                actor="system",
+                message=f"Overdue: {assignment.responder_name} ({assignment.get_action_display()}) "
+                f"was due {context['due']}. Escalated to the privacy staff.",
+            )
+            queue_to_each(
+                staff_emails(request),
+                key=f"{request.reference}:escalation:{assignment.pk}:{context['due']}",
+                template="escalation",
+                context=context,
+                request=request,
+            )
+    else:
+        passed = [d for d in REMINDER_DAYS if now >= assignment.due_at - dt.timedelta(days=d)]
+        fresh = [d for d in passed if d not in assignment.reminders_sent]
+        if fresh:
+            days = min(fresh)  # only the nearest reminder, even if the request was routed late
+            assignment.reminders_sent = sorted(set(assignment.reminders_sent) | set(passed))
+            Event.objects.create(
+                request=request,
+                at=now,
+                kind="reminder",
+                actor="system",
+                message=f"Reminder sent to {assignment.responder_name}: due in {days} days.",
+            )
+            queue_to_each(
+                handler_emails(request, assignment),
+                key=f"{request.reference}:reminder:{assignment.pk}:{context['due']}:{days}",
+                template="reminder",
+                context={**context, "days": days, "link": responder_link(request, assignment)},
+                request=request,
+            )
+    assignment.next_action_at = next_reminder_at(assignment)
+    assignment.save(update_fields=["escalated_at", "reminders_sent", "next_action_at"])
+
+
+def reconcile_routing(*, now: dt.datetime | None = None) -> int:
+    """Verified requests never routed (a lost broker message, a worker that died) are queued again."""
+    now = now or timezone.now()
+    unrouted = Request.objects.filter(
+        status=Request.Status.VERIFIED, verified_at__lte=now - STUCK_AFTER, pauses__isnull=True
+    ).values_list("pk", flat=True)[:BATCH_SIZE]
+    count = 0
+    for pk in unrouted:
+        jobs.enqueue("route_request_task", pk)
+        count += 1
+    return count

@@ -1,0 +1,1 @@
+"""Signed links, rate limits and the client address behind trusted proxies."""
