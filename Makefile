@@ -25,6 +25,7 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy dsr policies config
+	.venv/bin/lint-imports
 
 migrations-check: install
 	DSR_VAR_DIR=$(CURDIR)/var/check $(PY) manage.py makemigrations --check --dry-run

@@ -154,6 +154,14 @@ class Event(models.Model):
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=40)
     actor = models.CharField(max_length=200, blank=True, help_text="Staff username, 'subject', 'system', ...")
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who acted, where one did (the label says who otherwise).",
+    )
     message = models.TextField()
     data = models.JSONField(default=dict, blank=True)
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, null=True, related_name="+")

@@ -18,19 +18,19 @@ from .requests import sweeps, workflow
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def send_email_task(self: Task[[int], None], email_id: int) -> None:
-    delay = emails.deliver_email(email_id)
+    delay = emails.deliver_email(email_id, now=timezone.now())
     if delay is not None:
         raise self.retry(countdown=delay)
 
 
 @shared_task(acks_late=True)
 def route_request_task(request_id: int) -> None:
-    workflow.route_request(request_id)
+    workflow.route_request(request_id, now=timezone.now())
 
 
 @shared_task
 def sweep_deadlines_task() -> None:
-    if sweeps.sweep_deadlines() == sweeps.BATCH_SIZE:
+    if sweeps.sweep_deadlines(now=timezone.now()) == sweeps.BATCH_SIZE:
         sweep_deadlines_task.delay()  # more is due: carry on in a fresh task
 
 

@@ -8,9 +8,19 @@ from typing import Any
 from dsr.models import Request
 from dsr.requests import workflow
 from dsr.requests.intake import Submission, submit_request, verify_email
+from dsr.requests.timeline import Actor
 
 # A fixed, aware receipt time: Saturday 31 January 2026, 10:00 UTC (a month-end case).
 RECEIVED = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
+# When staff act in a test that does not care: a few days after receipt, well before any due date.
+LATER = RECEIVED + dt.timedelta(days=3)
+# A staff member acting (no user row: the event keeps the label).
+STAFF = Actor("staff", "staff")
+
+
+def noon(day: dt.date) -> dt.datetime:
+    """Midday UTC on `day`: when a test's staff member acts on that day."""
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
 
 
 def filed(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:

@@ -8,7 +8,6 @@ writes the timeline and emails the person.
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
@@ -23,9 +22,10 @@ from django.utils import timezone
 from policies.admin import ReadOnly, ReadOnlyInline
 
 from ..models import Assignment, Event, OutgoingEmail, Pause, Request
-from ..requests import schedule, workflow
+from ..requests import schedule, transitions, workflow
 from ..requests.errors import DomainError
 from ..requests.selectors import is_vendor_staff, visible_requests
+from ..requests.timeline import Actor
 
 
 class AssignmentInline(ReadOnlyInline):
@@ -78,29 +78,34 @@ class CloseForm(forms.Form):
     )
 
 
-# name -> (button label, form, workflow call)
-ACTIONS: dict[str, tuple[str, type[forms.Form], Any]] = {
+# Transition-table action -> (form, workflow call). The button label and whether the button shows come
+# from dsr.requests.transitions, for the request's status and the staff role.
+ACTIONS: dict[str, tuple[type[forms.Form], Any]] = {
     "pause": (
-        "Ask the person for information",
         PauseForm,
-        lambda r, d, actor: workflow.pause_request(r, kind=d["kind"], on=d["on"], reason=d["reason"], actor=actor),
+        lambda r, d, actor, now: workflow.pause_request(
+            r, kind=d["kind"], on=d["on"], reason=d["reason"], actor=actor, now=now
+        ),
     ),
-    "resume": (
-        "Record the person's answer",
-        ResumeForm,
-        lambda r, d, actor: workflow.resume_request(r, on=d["on"], actor=actor),
-    ),
+    "resume": (ResumeForm, lambda r, d, actor, now: workflow.resume_request(r, on=d["on"], actor=actor, now=now)),
     "extend": (
-        "Extend the deadline",
         ExtendForm,
-        lambda r, d, actor: workflow.extend_request(r, announced_on=d["announced_on"], reason=d["reason"], actor=actor),
+        lambda r, d, actor, now: workflow.extend_request(
+            r, announced_on=d["announced_on"], reason=d["reason"], actor=actor, now=now
+        ),
     ),
     "close": (
-        "Answer and close",
         CloseForm,
-        lambda r, d, actor: workflow.close_request(r, status=d["status"], message=d["message"], actor=actor),
+        lambda r, d, actor, now: workflow.close_request(
+            r, status=d["status"], message=d["message"], actor=actor, now=now
+        ),
     ),
 }
+
+
+def staff_actions(request: Request) -> list[tuple[str, str]]:
+    """(action, label) of the actions staff may take on this request now, as the transition table says."""
+    return [(t.action, t.label) for t in transitions.allowed_actions(request.status, "staff") if t.action in ACTIONS]
 
 
 @admin.register(Request)
@@ -137,7 +142,8 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        actions = [(name, label) for name, (label, _, _) in ACTIONS.items()]
+        target = self.get_queryset(request).filter(pk=object_id).only("status").first() if object_id.isdigit() else None
+        actions = staff_actions(target) if target is not None else []
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "dsr_actions": actions})
 
     def act(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -149,12 +155,17 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
             raise Http404
         if not self.has_view_permission(request, target):
             raise PermissionDenied
-        label, form_class, call = ACTIONS[action]
-        today = timezone.now().astimezone(ZoneInfo(target.policy_version.timezone)).date()
+        form_class, call = ACTIONS[action]
+        label = transitions.transition(action).label
+        if not transitions.is_allowed(action, target.status, "staff"):
+            messages.error(request, str(transitions.transition(action).refuse(target.status)))
+            return redirect(reverse("admin:dsr_request_change", args=[target.pk]))
+        now = timezone.now()
+        today = schedule.local_date(target, now)
         form = form_class(request.POST or None, initial={"on": today, "announced_on": today})
         if request.method == "POST" and form.is_valid():
             try:
-                call(target, form.cleaned_data, request.user.get_username())
+                call(target, form.cleaned_data, Actor.staff(request.user), now)
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:

@@ -84,9 +84,8 @@ def claim(email_id: int, *, now: dt.datetime) -> bool:
     return updated == 1
 
 
-def deliver_email(email_id: int, *, now: dt.datetime | None = None) -> int | None:
+def deliver_email(email_id: int, *, now: dt.datetime) -> int | None:
     """Send one outbox row. Returns the seconds until a retry is due, or None when there is nothing to retry."""
-    now = now or timezone.now()
     if not claim(email_id, now=now):
         return None
     email = OutgoingEmail.objects.get(pk=email_id)

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import models
 
 from ..models import Assignment, Event, OutgoingEmail, Pause, Request
+from ..requests.timeline import SYSTEM, record
 
 REDACTED = "(redacted: personal data deleted)"
 
@@ -65,12 +66,8 @@ def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
     Pause.objects.filter(request=request).update(**PERSONAL_DATA[Pause])
     Event.objects.filter(request=request).exclude(kind__in=KEPT_EVENT_KINDS).update(**PERSONAL_DATA[Event])
     OutgoingEmail.objects.filter(request=request).update(**PERSONAL_DATA[OutgoingEmail])
-    Event.objects.create(
-        request=request,
-        at=now,
-        kind="purged",
-        actor="system",
-        message="Personal data deleted; the record of what was done and when is kept.",
+    record(
+        request, "purged", "Personal data deleted; the record of what was done and when is kept.", actor=SYSTEM, now=now
     )
     request.purged_at = now
     return True

@@ -26,6 +26,7 @@ from ..models import Assignment, Request, new_reference
 from ..requests import schedule, workflow
 from ..requests.errors import DomainError
 from ..requests.intake import submit_request, verify_email
+from ..requests.timeline import Actor
 from ..security import ratelimit
 from ..security.clients import client_ip
 from ..security.tokens import LIFETIMES, BadToken, TokenData, make_token, read_token
@@ -180,7 +181,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and can_withdraw and form.is_valid():
         try:
-            workflow.withdraw_request(found)
+            workflow.withdraw_request(found, now=timezone.now())
         except DomainError as exc:
             return message_page(request, title=_("This request cannot be withdrawn"), message=str(exc), status=409)
         return redirect(request.path)
@@ -229,7 +230,10 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST" and assignment.status == Assignment.Status.OPEN and form.is_valid():
             try:
                 workflow.complete_assignment(
-                    assignment, outcome=form.cleaned_data["outcome"], actor=f"responder: {assignment.responder_name}"
+                    assignment,
+                    outcome=form.cleaned_data["outcome"],
+                    actor=Actor.responder(assignment.responder_name),
+                    now=timezone.now(),
                 )
             except DomainError as exc:
                 form.add_error("outcome", str(exc))

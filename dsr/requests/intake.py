@@ -19,13 +19,16 @@ from policies.services import law_jurisdictions, policy_in_force
 
 from .. import jobs
 from ..engine.routing import applicable_law_codes
-from ..models import Event, Request
+from ..models import Request
 from ..outbox.emails import queue_email
 from ..security import ratelimit
 from ..security.tokens import LIFETIMES, make_token
+from . import transitions
 from .errors import DomainError
 from .notices import notify_subject
 from .schedule import apply_deadlines, law_entries
+from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
+from .workflow import lock
 
 __all__ = ["DomainError", "Submission", "email_digest", "submit_request", "verify_email"]
 
@@ -79,14 +82,12 @@ def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
             email_digest=email_digest(submission.email),
             received_at=now,
         )
-        Event.objects.create(
-            request=request,
-            at=now,
-            kind="submitted",
-            actor="agent" if submission.agent_name else "subject",
-            message=(
-                f"Request received: {request.get_request_type_display()}. Laws applied: {', '.join(law_codes)} ({why})."
-            ),
+        record(
+            request,
+            "submitted",
+            f"Request received: {request.get_request_type_display()}. Laws applied: {', '.join(law_codes)} ({why}).",
+            actor=AGENT if submission.agent_name else SUBJECT,
+            now=now,
             data={"law_codes": law_codes, "policy_version": version.number},
             policy_version=version,
         )
@@ -108,21 +109,20 @@ def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
     return request
 
 
-def verify_email(reference: str, *, now: dt.datetime) -> Request:
+def verify_email(reference: str, *, now: dt.datetime, actor: Actor = SUBJECT) -> Request:
     """Mark the email as proven, set the deadlines and queue routing. Safe to call twice.
 
     Returns the request the person should follow: this one, or the earlier open request it repeats.
     """
     with transaction.atomic(durable=True):
-        request = (
-            Request.objects.select_for_update().select_related("vendor", "policy_version").get(reference=reference)
-        )
+        request = lock(reference=reference)
         if request.status == Request.Status.DUPLICATE:
             return Request.objects.get(pk=request.events.filter(kind="duplicate").values("data")[0]["data"]["of"])
         if request.status == Request.Status.EXPIRED:
             raise DomainError("This request expired because its email address was not confirmed in time.")
         if request.status != Request.Status.SUBMITTED:
-            return request
+            return request  # confirmed already (a second click): nothing changes
+        transitions.check("verify", request.status, actor)
         earlier = (
             Request.objects.filter(
                 vendor=request.vendor,
@@ -136,35 +136,31 @@ def verify_email(reference: str, *, now: dt.datetime) -> Request:
             .first()
         )
         if earlier is not None:
+            transitions.check("join_duplicate", request.status, actor)
             request.status = Request.Status.DUPLICATE
             request.closed_at = now
             request.save(update_fields=["status", "closed_at"])
-            Event.objects.create(
-                request=request,
-                at=now,
-                kind="duplicate",
-                actor="system",
+            record(
+                request,
+                "duplicate",
+                f"Same person, vendor and request as {earlier.reference}: joined to it, not duplicated.",
+                actor=SYSTEM,
+                now=now,
                 data={"of": earlier.pk},
-                message=f"Same person, vendor and request as {earlier.reference}: joined to it, not duplicated.",
             )
-            Event.objects.create(
-                request=earlier,
-                at=now,
-                kind="repeated",
-                actor="subject",
-                message=f"The person filed the same request again ({request.reference}); it was joined to this one.",
+            record(
+                earlier,
+                "repeated",
+                f"The person filed the same request again ({request.reference}); it was joined to this one.",
+                actor=actor,
+                now=now,
             )
             return earlier
         request.status = Request.Status.VERIFIED
         request.verified_at = now
         request.save(update_fields=["status", "verified_at"])
-        Event.objects.create(
-            request=request,
-            at=now,
-            kind="verified",
-            actor="subject",
-            message="Email address confirmed.",
-            policy_version=request.policy_version,
+        record(
+            request, "verified", "Email address confirmed.", actor=actor, now=now, policy_version=request.policy_version
         )
         apply_deadlines(request, now=now, reason="email confirmed")
         notify_subject(request, "acknowledged", "acknowledged")

@@ -16,7 +16,8 @@ from policies.models import Law, PolicyVersion
 from policies.services import response_promises
 
 from ..engine import deadlines as engine
-from ..models import Assignment, Event, Request
+from ..models import Assignment, Request
+from .timeline import SYSTEM, Actor, record
 
 # Reminders to an assignee this many days before its due date; escalation to staff once it is overdue.
 REMINDER_DAYS: tuple[int, ...] = (7, 2)
@@ -115,7 +116,7 @@ def response_due_at(result: engine.DeadlineResult) -> tuple[dt.datetime, str]:
     )
 
 
-def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: str = "system") -> engine.DeadlineResult:
+def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: Actor = SYSTEM) -> engine.DeadlineResult:
     """Recompute and store the request's deadlines (inside the caller's transaction), with an event."""
     result = compute_for(request, now=now)
     previous = request.due_at
@@ -131,12 +132,12 @@ def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: s
             due_at=request.due_at, reminders_sent=[], escalated_at=None, next_action_at=None
         )
         schedule_assignments(request)
-    Event.objects.create(
-        request=request,
-        at=now,
-        kind="deadlines",
+    record(
+        request,
+        "deadlines",
+        f"Deadlines computed ({reason}). " + deadline_summary(request),
         actor=actor,
-        message=f"Deadlines computed ({reason}). " + deadline_summary(request),
+        now=now,
         data={"due_at": request.due_at.isoformat() if request.due_at else None, "reason": reason},
         policy_version=request.policy_version,
     )

@@ -12,12 +12,12 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.utils import timezone
 
 from .. import jobs
-from ..models import Assignment, Event, Request
+from ..models import Assignment, Request
 from .notices import handler_emails, queue_to_each, responder_link, staff_emails
 from .schedule import REMINDER_DAYS, due_date, next_reminder_at
+from .timeline import SYSTEM, record
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,8 @@ STUCK_AFTER = dt.timedelta(minutes=5)
 POISON_BACKOFF = dt.timedelta(hours=1)
 
 
-def sweep_deadlines(*, now: dt.datetime | None = None, batch: int = BATCH_SIZE) -> int:
+def sweep_deadlines(*, now: dt.datetime, batch: int = BATCH_SIZE) -> int:
     """Send due reminders and escalate overdue assignments. Returns how many rows it handled."""
-    now = now or timezone.now()
     handled = 0
     with transaction.atomic():
         due = list(
@@ -61,13 +60,13 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
     if now >= assignment.due_at:
         if assignment.escalated_at is None:
             assignment.escalated_at = now
-            Event.objects.create(
-                request=request,
-                at=now,
-                kind="escalated",
-                actor="system",
-                message=f"Overdue: {assignment.responder_name} ({assignment.get_action_display()}) "
+            record(
+                request,
+                "escalated",
+                f"Overdue: {assignment.responder_name} ({assignment.get_action_display()}) "
                 f"was due {context['due']}. Escalated to the privacy staff.",
+                actor=SYSTEM,
+                now=now,
             )
             queue_to_each(
                 staff_emails(request),
@@ -82,12 +81,12 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
         if fresh:
             days = min(fresh)  # only the nearest reminder, even if the request was routed late
             assignment.reminders_sent = sorted(set(assignment.reminders_sent) | set(passed))
-            Event.objects.create(
-                request=request,
-                at=now,
-                kind="reminder",
-                actor="system",
-                message=f"Reminder sent to {assignment.responder_name}: due in {days} days.",
+            record(
+                request,
+                "reminder",
+                f"Reminder sent to {assignment.responder_name}: due in {days} days.",
+                actor=SYSTEM,
+                now=now,
             )
             queue_to_each(
                 handler_emails(request, assignment),
@@ -100,9 +99,8 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
     assignment.save(update_fields=["escalated_at", "reminders_sent", "next_action_at"])
 
 
-def reconcile_routing(*, now: dt.datetime | None = None) -> int:
+def reconcile_routing(*, now: dt.datetime) -> int:
     """Verified requests never routed (a lost broker message, a worker that died) are queued again."""
-    now = now or timezone.now()
     unrouted = Request.objects.filter(
         status=Request.Status.VERIFIED, verified_at__lte=now - STUCK_AFTER, pauses__isnull=True
     ).values_list("pk", flat=True)[:BATCH_SIZE]

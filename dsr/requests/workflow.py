@@ -1,8 +1,9 @@
-"""State changes of a request after intake: routing, deadlines, pauses, extensions, answers, closing.
+"""State changes of a request after intake: routing, pauses, extensions, answers, closing, withdrawal.
 
-Each public function owns its transaction: it locks the request row, checks the transition, writes the
-change, appends an `Event`, queues any email into the outbox, and defers the rest to commit. Deadlines
-are never computed here: `apply_deadlines` asks dsr.deadlines and stores the answer.
+Each public function takes the acting `Actor` and `now`, owns its transaction, locks the request row
+(that row only), checks the change against the transition table (dsr.requests.transitions), writes it,
+appends timeline events, queues any email into the outbox, and defers the rest to commit. Deadlines
+are never computed here: dsr.requests.schedule asks the engine and stores the answer.
 """
 
 from __future__ import annotations
@@ -10,23 +11,31 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
 from ..engine import deadlines as engine
 from ..engine.routing import Plan, RequestFacts, plan_for
-from ..models import Assignment, Event, Pause, Request
+from ..models import Assignment, Pause, Request
+from . import transitions
 from .errors import DomainError
 from .notices import notify_assignee, notify_subject, notify_withdrawn
 from .schedule import apply_deadlines, compute_for, local_date, schedule_assignments
+from .timeline import SUBJECT, SYSTEM, Actor, record
 
 
-def route_request(request_id: int, *, now: dt.datetime | None = None) -> Request:
+def lock(**lookup: object) -> Request:
+    """The request (e.g. `lock(pk=1)`), its row locked until the transaction ends. `of=self`: never the
+    vendor or policy-version rows, which every request of a vendor shares."""
+    return Request.objects.select_for_update(of=("self",)).select_related("vendor", "policy_version").get(**lookup)
+
+
+def route_request(request_id: int, *, now: dt.datetime, actor: Actor = SYSTEM) -> Request:
     """Make the routing plan of a verified request and notify the responders. Running it twice makes one plan."""
-    now = now or timezone.now()
     with transaction.atomic(durable=True):
-        request = Request.objects.select_for_update().select_related("vendor", "policy_version").get(pk=request_id)
-        if request.status != Request.Status.VERIFIED:
+        request = lock(pk=request_id)
+        if not transitions.is_allowed("route", request.status):
             return request  # already routed, or closed meanwhile: nothing to do
+        transitions.check("route", request.status, actor)
         plan = make_plan(request)
         for planned in plan.assignments:
             Assignment.objects.get_or_create(
@@ -47,12 +56,12 @@ def route_request(request_id: int, *, now: dt.datetime | None = None) -> Request
         schedule_assignments(request)
         request.status = Request.Status.IN_PROGRESS
         request.save(update_fields=["status"])
-        Event.objects.create(
-            request=request,
-            at=now,
-            kind="routed",
-            actor="system",
-            message="Routed: " + "; ".join(f"{a.responder_name} — {a.action}" for a in plan.assignments),
+        record(
+            request,
+            "routed",
+            "Routed: " + "; ".join(f"{a.responder_name} — {a.action}" for a in plan.assignments),
+            actor=actor,
+            now=now,
             data={"assignments": len(plan.assignments), "notes": list(plan.subject_notes)},
             policy_version=request.policy_version,
         )
@@ -78,19 +87,11 @@ def make_plan(request: Request) -> Plan:
         return plan_for(request.policy_version.document, facts, due_at=request.due_at)
 
 
-def _lock(request_id: int) -> Request:
-    return Request.objects.select_for_update().select_related("vendor", "policy_version").get(pk=request_id)
-
-
-def pause_request(
-    request: Request, *, kind: str, on: dt.date, reason: str, actor: str, now: dt.datetime | None = None
-) -> Request:
+def pause_request(request: Request, *, kind: str, on: dt.date, reason: str, actor: Actor, now: dt.datetime) -> Request:
     """The request waits on the person (identity, clarification). The law decides whether the clock stops."""
-    now = now or timezone.now()
     with transaction.atomic(durable=True):
-        request = _lock(request.pk)
-        if request.status not in (Request.Status.VERIFIED, Request.Status.IN_PROGRESS):
-            raise DomainError(f"A request that is {request.get_status_display().lower()} cannot be paused.")
+        request = lock(pk=request.pk)
+        transitions.check("pause", request.status, actor)
         if kind not in Pause.Kind.values:
             raise DomainError(f"Unknown pause kind {kind!r}.")
         last = request.pauses.order_by("-started_on").first()
@@ -101,25 +102,25 @@ def pause_request(
         Pause.objects.create(request=request, kind=kind, started_on=on, reason=reason)
         request.status = Request.Status.AWAITING_SUBJECT
         request.save(update_fields=["status"])
-        Event.objects.create(
-            request=request,
-            at=now,
-            kind="paused",
+        record(
+            request,
+            "paused",
+            f"Waiting for the person ({Pause.Kind(kind).label.lower()}) from {on}: {reason}",
             actor=actor,
-            message=f"Waiting for the person ({Pause.Kind(kind).label.lower()}) from {on}: {reason}",
+            now=now,
         )
         apply_deadlines(request, now=now, reason=f"paused for {kind}", actor=actor)
         notify_subject(request, "info_needed", f"info-needed:{request.pauses.count()}", kind=kind, reason=reason)
     return request
 
 
-def resume_request(request: Request, *, on: dt.date, actor: str, now: dt.datetime | None = None) -> Request:
+def resume_request(request: Request, *, on: dt.date, actor: Actor, now: dt.datetime) -> Request:
     """The person answered: the pause ends and the deadlines are recomputed."""
-    now = now or timezone.now()
     with transaction.atomic(durable=True):
-        request = _lock(request.pk)
+        request = lock(pk=request.pk)
+        transitions.check("resume", request.status, actor)
         pause = request.pauses.filter(ended_on__isnull=True).first()
-        if request.status != Request.Status.AWAITING_SUBJECT or pause is None:
+        if pause is None:
             raise DomainError("The request is not waiting for the person.")
         if on < pause.started_on:
             raise DomainError(f"The pause started on {pause.started_on}; it cannot end before that.")
@@ -127,12 +128,12 @@ def resume_request(request: Request, *, on: dt.date, actor: str, now: dt.datetim
         pause.save(update_fields=["ended_on"])
         request.status = Request.Status.IN_PROGRESS if request.assignments.exists() else Request.Status.VERIFIED
         request.save(update_fields=["status"])
-        Event.objects.create(
-            request=request,
-            at=now,
-            kind="resumed",
+        record(
+            request,
+            "resumed",
+            f"The person answered on {on}; the pause from {pause.started_on} ended.",
             actor=actor,
-            message=f"The person answered on {on}; the pause from {pause.started_on} ended.",
+            now=now,
         )
         apply_deadlines(request, now=now, reason="pause ended", actor=actor)
     if request.status == Request.Status.VERIFIED:
@@ -140,17 +141,13 @@ def resume_request(request: Request, *, on: dt.date, actor: str, now: dt.datetim
     return request
 
 
-def extend_request(
-    request: Request, *, announced_on: dt.date, reason: str, actor: str, now: dt.datetime | None = None
-) -> Request:
+def extend_request(request: Request, *, announced_on: dt.date, reason: str, actor: Actor, now: dt.datetime) -> Request:
     """Extend the deadline where the law allows it; refused if announced too late or without reasons."""
-    now = now or timezone.now()
     if not reason.strip():
         raise DomainError("An extension needs the reasons the person will be told.")
     with transaction.atomic(durable=True):
-        request = _lock(request.pk)
-        if not request.is_open:
-            raise DomainError(f"A request that is {request.get_status_display().lower()} cannot be extended.")
+        request = lock(pk=request.pk)
+        transitions.check("extend", request.status, actor)
         if request.extended:
             raise DomainError("The deadline was already extended once.")
         try:
@@ -161,44 +158,36 @@ def extend_request(
         request.extension_announced_on = announced_on
         request.extension_reason = reason
         request.save(update_fields=["extended", "extension_announced_on", "extension_reason"])
-        Event.objects.create(
-            request=request,
-            at=now,
-            kind="extended",
-            actor=actor,
-            message=f"Deadline extended, announced on {announced_on}: {reason}",
-        )
+        record(request, "extended", f"Deadline extended, announced on {announced_on}: {reason}", actor=actor, now=now)
         apply_deadlines(request, now=now, reason="extension", actor=actor)
         notify_subject(request, "extended", "extended", reason=reason)
     return request
 
 
-def complete_assignment(
-    assignment: Assignment, *, outcome: str, actor: str, now: dt.datetime | None = None
-) -> Assignment:
+def complete_assignment(assignment: Assignment, *, outcome: str, actor: Actor, now: dt.datetime) -> Assignment:
     """A responder confirms what it did. The request closes itself once every assignment is done."""
-    now = now or timezone.now()
     if not outcome.strip():
         raise DomainError("Say what was done.")
     with transaction.atomic(durable=True):
-        request = _lock(assignment.request_id)
+        request = lock(pk=assignment.request_id)
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
         if assignment.status != Assignment.Status.OPEN:
             return assignment
+        transitions.check("complete_assignment", request.status, actor)
         assignment.status = Assignment.Status.DONE
         assignment.completed_at = now
         assignment.outcome = outcome
         assignment.next_action_at = None
         assignment.save(update_fields=["status", "completed_at", "outcome", "next_action_at"])
-        Event.objects.create(
-            request=request,
-            at=now,
-            kind="assignment_done",
+        record(
+            request,
+            "assignment_done",
+            f"{assignment.responder_name} ({assignment.get_action_display()}): {outcome}",
             actor=actor,
-            message=f"{assignment.responder_name} ({assignment.get_action_display()}): {outcome}",
+            now=now,
             data={"assignment": assignment.pk},
         )
-        if request.is_open and not request.assignments.filter(status=Assignment.Status.OPEN).exists():
+        if not request.assignments.filter(status=Assignment.Status.OPEN).exists():
             partial = request.assignments.filter(partial=True).exists()
             _close(
                 request,
@@ -210,25 +199,23 @@ def complete_assignment(
     return assignment
 
 
-def close_request(
-    request: Request, *, status: str, message: str, actor: str, now: dt.datetime | None = None
-) -> Request:
+CLOSING_STATUSES = (Request.Status.COMPLETED, Request.Status.PARTIALLY_COMPLETED, Request.Status.REJECTED)
+
+
+def close_request(request: Request, *, status: str, message: str, actor: Actor, now: dt.datetime) -> Request:
     """Staff answer the request: completed, partially completed (with reasons) or rejected (with reasons)."""
-    now = now or timezone.now()
-    allowed = (Request.Status.COMPLETED, Request.Status.PARTIALLY_COMPLETED, Request.Status.REJECTED)
-    if status not in allowed:
-        raise DomainError(f"A request can only be closed as {', '.join(allowed)}.")
+    if status not in CLOSING_STATUSES:
+        raise DomainError(f"A request can only be closed as {', '.join(CLOSING_STATUSES)}.")
     if status != Request.Status.COMPLETED and not message.strip():
         raise DomainError("The person must be told the reasons.")
     with transaction.atomic(durable=True):
-        request = _lock(request.pk)
-        if not request.is_open:
-            raise DomainError(f"The request is already {request.get_status_display().lower()}.")
+        request = lock(pk=request.pk)
+        transitions.check("close", request.status, actor)
         _close(request, status=status, message=message, actor=actor, now=now)
     return request
 
 
-def _close(request: Request, *, status: str, message: str, actor: str, now: dt.datetime) -> None:
+def _close(request: Request, *, status: str, message: str, actor: Actor, now: dt.datetime) -> None:
     request.status = status
     request.closed_at = now
     request.next_action_at = None
@@ -236,7 +223,7 @@ def _close(request: Request, *, status: str, message: str, actor: str, now: dt.d
     request.assignments.filter(status=Assignment.Status.OPEN).update(
         status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
     )
-    Event.objects.create(request=request, at=now, kind=status, actor=actor, message=message or "Request answered.")
+    record(request, status, message or "Request answered.", actor=actor, now=now)
     version = request.policy_version
     notify_subject(
         request,
@@ -250,13 +237,11 @@ def _close(request: Request, *, status: str, message: str, actor: str, now: dt.d
     )
 
 
-def withdraw_request(request: Request, *, now: dt.datetime | None = None) -> Request:
+def withdraw_request(request: Request, *, now: dt.datetime, actor: Actor = SUBJECT) -> Request:
     """The person withdraws the request (any time before it is answered)."""
-    now = now or timezone.now()
     with transaction.atomic(durable=True):
-        request = _lock(request.pk)
-        if request.status in Request.CLOSED_STATUSES:
-            raise DomainError(f"The request is already {request.get_status_display().lower()}.")
+        request = lock(pk=request.pk)
+        transitions.check("withdraw", request.status, actor)
         request.status = Request.Status.WITHDRAWN
         request.closed_at = now
         request.next_action_at = None
@@ -264,25 +249,16 @@ def withdraw_request(request: Request, *, now: dt.datetime | None = None) -> Req
         request.assignments.filter(status=Assignment.Status.OPEN).update(
             status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
         )
-        Event.objects.create(
-            request=request, at=now, kind="withdrawn", actor="subject", message="The person withdrew the request."
-        )
+        record(request, "withdrawn", "The person withdrew the request.", actor=actor, now=now)
         notify_withdrawn(request)
     return request
 
 
-def expire(request: Request, *, now: dt.datetime) -> None:
+def expire(request: Request, *, now: dt.datetime, actor: Actor = SYSTEM) -> None:
     """The email was never confirmed in time: the request expires. The caller holds the row lock."""
-    if request.status != Request.Status.SUBMITTED:
-        raise DomainError(f"A request that is {request.get_status_display().lower()} cannot expire.")
+    transitions.check("expire", request.status, actor)
     request.status = Request.Status.EXPIRED
     request.closed_at = now
     request.next_action_at = None
     request.save(update_fields=["status", "closed_at", "next_action_at"])
-    Event.objects.create(
-        request=request,
-        at=now,
-        kind="expired",
-        actor="system",
-        message="The email address was never confirmed: the request expired.",
-    )
+    record(request, "expired", "The email address was never confirmed: the request expired.", actor=actor, now=now)

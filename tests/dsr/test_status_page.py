@@ -7,14 +7,16 @@ from django.test import Client
 
 from dsr.requests import workflow
 from dsr.security.tokens import make_token
-from tests.factories import routed
+from tests.factories import LATER, STAFF, routed
 
 
 @pytest.mark.usefixtures("policies")
 def test_a_responders_outcome_note_is_not_shown_to_the_person() -> None:
     request = routed(email="aino@example.com")
     stripe = request.assignments.get(action="propagate")
-    workflow.complete_assignment(stripe, outcome="Ticket #4411 with Stripe, contact j.doe@stripe.test", actor="staff")
+    workflow.complete_assignment(
+        stripe, outcome="Ticket #4411 with Stripe, contact j.doe@stripe.test", actor=STAFF, now=LATER
+    )
     page = Client().get(f"/status/{make_token('status', request.reference)}/").content.decode()
     assert "Part of the request answered" in page
     assert "Ticket #4411" not in page

@@ -13,7 +13,7 @@ from dsr.privacy import retention
 from dsr.requests import schedule, sweeps, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.intake import verify_email
-from tests.factories import RECEIVED, verified
+from tests.factories import LATER, RECEIVED, STAFF, noon, verified
 from tests.factories import filed as file
 
 pytestmark = pytest.mark.usefixtures("policies")
@@ -95,9 +95,14 @@ def test_a_pause_under_uk_gdpr_stops_the_clock_and_resuming_recomputes() -> None
     assert before == dt.date(2026, 3, 2)
     # (Art 12A, which allows the stop, is in force from 5 February 2026.)
     workflow.pause_request(
-        request, kind="clarification", on=dt.date(2026, 2, 6), reason="Which account?", actor="staff"
+        request,
+        kind="clarification",
+        on=dt.date(2026, 2, 6),
+        reason="Which account?",
+        actor=STAFF,
+        now=noon(dt.date(2026, 2, 6)),
     )
-    request = workflow.resume_request(request, on=dt.date(2026, 2, 13), actor="staff")
+    request = workflow.resume_request(request, on=dt.date(2026, 2, 13), actor=STAFF, now=noon(dt.date(2026, 2, 13)))
     request.refresh_from_db()
     # 28 February (clamped) + 7 paused days = Saturday 7 March -> Monday 9 March.
     assert schedule.due_date(request) == dt.date(2026, 3, 9)
@@ -111,8 +116,15 @@ def test_a_pause_under_uk_gdpr_stops_the_clock_and_resuming_recomputes() -> None
 def test_a_pause_under_the_gdpr_does_not_move_the_deadline_and_says_why() -> None:
     request = verified()
     before = request.due_at
-    workflow.pause_request(request, kind="identity", on=dt.date(2026, 2, 3), reason="Please confirm.", actor="staff")
-    request = workflow.resume_request(request, on=dt.date(2026, 2, 20), actor="staff")
+    workflow.pause_request(
+        request,
+        kind="identity",
+        on=dt.date(2026, 2, 3),
+        reason="Please confirm.",
+        actor=STAFF,
+        now=noon(dt.date(2026, 2, 3)),
+    )
+    request = workflow.resume_request(request, on=dt.date(2026, 2, 20), actor=STAFF, now=noon(dt.date(2026, 2, 20)))
     request.refresh_from_db()
     assert request.due_at == before
     gdpr = next(d for d in request.deadlines["deadlines"] if d["law_code"] == "EU_GDPR" and d["kind"] == "response")
@@ -123,7 +135,11 @@ def test_an_extension_recomputes_from_receipt_but_leadsments_promise_still_binds
     request = verified()
     workflow.route_request(request.pk, now=RECEIVED)
     request = workflow.extend_request(
-        request, announced_on=dt.date(2026, 2, 20), reason="Many systems to search.", actor="staff"
+        request,
+        announced_on=dt.date(2026, 2, 20),
+        reason="Many systems to search.",
+        actor=STAFF,
+        now=noon(dt.date(2026, 2, 20)),
     )
     request.refresh_from_db()
     assert request.extended
@@ -138,7 +154,9 @@ def test_an_extension_recomputes_from_receipt_but_leadsments_promise_still_binds
 
 def test_an_extension_moves_the_deadline_where_no_promise_binds() -> None:
     request = verified(vendor_slug="sera-leads", country="EE")
-    request = workflow.extend_request(request, announced_on=dt.date(2026, 2, 20), reason="Complex.", actor="staff")
+    request = workflow.extend_request(
+        request, announced_on=dt.date(2026, 2, 20), reason="Complex.", actor=STAFF, now=noon(dt.date(2026, 2, 20))
+    )
     request.refresh_from_db()
     assert schedule.due_date(request) == dt.date(2026, 4, 30)
 
@@ -146,9 +164,13 @@ def test_an_extension_moves_the_deadline_where_no_promise_binds() -> None:
 def test_an_extension_announced_too_late_or_without_reasons_is_refused() -> None:
     request = verified(vendor_slug="sera-leads", country="EE")
     with pytest.raises(DomainError, match="announced"):
-        workflow.extend_request(request, announced_on=dt.date(2026, 3, 3), reason="Late.", actor="staff")
+        workflow.extend_request(
+            request, announced_on=dt.date(2026, 3, 3), reason="Late.", actor=STAFF, now=noon(dt.date(2026, 3, 3))
+        )
     with pytest.raises(DomainError, match="reasons"):
-        workflow.extend_request(request, announced_on=dt.date(2026, 2, 1), reason=" ", actor="staff")
+        workflow.extend_request(
+            request, announced_on=dt.date(2026, 2, 1), reason=" ", actor=STAFF, now=noon(dt.date(2026, 2, 1))
+        )
     request.refresh_from_db()
     assert not request.extended
 
@@ -157,7 +179,7 @@ def test_when_every_assignment_is_done_the_request_closes_partially_for_legal_ho
     request = verified()
     workflow.route_request(request.pk, now=RECEIVED)
     for assignment in Assignment.objects.filter(request=request):
-        workflow.complete_assignment(assignment, outcome="Done; invoices kept 6 years by law.", actor="staff")
+        workflow.complete_assignment(assignment, outcome="Done; invoices kept 6 years by law.", actor=STAFF, now=LATER)
     request.refresh_from_db()
     assert request.status == "partially_completed"
     (mail,) = emails("completed")
@@ -166,23 +188,23 @@ def test_when_every_assignment_is_done_the_request_closes_partially_for_legal_ho
 
 def test_a_rejection_names_the_supervisory_authority() -> None:
     request = verified(vendor_slug="sera-leads", country="EE")
-    workflow.close_request(request, status="rejected", message="We hold no data about you.", actor="staff")
+    workflow.close_request(request, status="rejected", message="We hold no data about you.", actor=STAFF, now=LATER)
     (mail,) = emails("rejected")
     assert "Estonian Data Protection Inspectorate" in mail.body_text
     assert "We hold no data about you." in mail.body_text
     with pytest.raises(DomainError, match="reasons"):
-        workflow.close_request(verified(email="bob@example.com"), status="rejected", message="", actor="staff")
+        workflow.close_request(verified(email="bob@example.com"), status="rejected", message="", actor=STAFF, now=LATER)
 
 
 def test_withdrawal_closes_the_request_and_its_assignments() -> None:
     request = verified()
     workflow.route_request(request.pk, now=RECEIVED)
-    workflow.withdraw_request(request)
+    workflow.withdraw_request(request, now=LATER)
     request.refresh_from_db()
     assert request.status == "withdrawn"
     assert set(request.assignments.values_list("status", flat=True)) == {"not_applicable"}
     with pytest.raises(DomainError, match="already"):
-        workflow.withdraw_request(request)
+        workflow.withdraw_request(request, now=LATER)
 
 
 def test_reminders_go_out_7_and_2_days_before_and_escalation_once_overdue() -> None:
@@ -236,7 +258,7 @@ def test_unverified_requests_expire_with_their_personal_data() -> None:
 
 def test_closed_requests_keep_their_audit_trail_but_lose_personal_data_after_retention() -> None:
     request = verified()
-    workflow.close_request(request, status="completed", message="Erased.", actor="staff")
+    workflow.close_request(request, status="completed", message="Erased.", actor=STAFF, now=LATER)
     request.refresh_from_db()
     assert retention.purge_closed(now=request.closed_at + dt.timedelta(days=364)) == 0
     assert retention.purge_closed(now=request.closed_at + retention.CLOSED_RETENTION + dt.timedelta(days=1)) == 1
@@ -283,7 +305,9 @@ def test_after_an_extension_the_reminders_count_from_the_new_due_date() -> None:
     workflow.route_request(request.pk, now=RECEIVED)
     assignment = request.assignments.get(action="fulfil")
     sweeps.sweep_deadlines(now=assignment.due_at - dt.timedelta(days=7))  # 7-day reminder for 2 March
-    workflow.extend_request(request, announced_on=dt.date(2026, 2, 24), reason="Complex.", actor="staff")
+    workflow.extend_request(
+        request, announced_on=dt.date(2026, 2, 24), reason="Complex.", actor=STAFF, now=noon(dt.date(2026, 2, 24))
+    )
     assignment.refresh_from_db()
     assert schedule.due_date(Request.objects.get(pk=request.pk)) == dt.date(2026, 4, 30)
     assert assignment.reminders_sent == []
@@ -329,7 +353,14 @@ def test_a_change_to_a_law_after_receipt_does_not_move_a_running_requests_deadli
     gdpr = Law.objects.get(code="EU_GDPR")
     gdpr.data = {**gdpr.data, "response": {**gdpr.data["response"], "amount": 2}}  # say it became two months
     gdpr.save()
-    workflow.pause_request(request, kind="identity", on=dt.date(2026, 2, 2), reason="Which account?", actor="staff")
+    workflow.pause_request(
+        request,
+        kind="identity",
+        on=dt.date(2026, 2, 2),
+        reason="Which account?",
+        actor=STAFF,
+        now=noon(dt.date(2026, 2, 2)),
+    )
     request.refresh_from_db()
     assert schedule.due_date(request) == dt.date(2026, 3, 2)
     # A request received after the change is judged by the new entry.

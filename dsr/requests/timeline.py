@@ -1,0 +1,64 @@
+"""Who acts on a request, and the one way a step is written to its timeline.
+
+Every service takes the acting `Actor` and `now`; the event records both, with a foreign key to the
+staff user where a person logged in acted, and the label for everyone else (the person, a responder
+through their link, the system).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from policies.models import PolicyVersion
+
+from ..models import Event, Request
+
+Role = Literal["subject", "staff", "responder", "system"]
+ROLES: tuple[Role, ...] = ("subject", "staff", "responder", "system")
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    label: str
+    user_id: int | None = None
+
+    @classmethod
+    def staff(cls, user: Any) -> Actor:
+        """A logged-in staff member (the event keeps a foreign key to the user)."""
+        return cls("staff", str(user.get_username()), int(user.pk))
+
+    @classmethod
+    def responder(cls, name: str) -> Actor:
+        """Whoever holds a responder's signed link for an assignment."""
+        return cls("responder", f"responder: {name}")
+
+
+SYSTEM = Actor("system", "system")
+SUBJECT = Actor("subject", "subject")
+AGENT = Actor("subject", "agent")  # an authorised agent, acting for the person
+
+
+def record(
+    request: Request,
+    kind: str,
+    message: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
+    policy_version: PolicyVersion | None = None,
+) -> Event:
+    """Append one step to the request's timeline (inside the caller's transaction)."""
+    return Event.objects.create(
+        request=request,
+        at=now,
+        kind=kind,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        message=message,
+        data=data or {},
+        policy_version=policy_version,
+    )

@@ -1,0 +1,213 @@
+"""The one table of a request's state changes: for each action, from which statuses it is allowed, who may
+take it, where it leads, and what it implies (timeline events, emails, deadline changes).
+
+The workflow checks every change against this table before it writes anything; the staff admin offers
+only the actions the table allows for the request's status and the staff role; the API will expose it.
+tests/dsr/test_transitions.py walks the whole status × action matrix against the real workflow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ..models import Request
+from .errors import DomainError
+from .timeline import ROLES, Actor, Role
+
+S = Request.Status
+OPEN = frozenset({S.VERIFIED, S.IN_PROGRESS, S.AWAITING_SUBJECT})
+NOT_CLOSED = OPEN | {S.SUBMITTED}
+
+# What an action does to the stored deadlines: set them for the first time, recompute them (a pause
+# or an extension moves them), clear them (nothing is due once a request is closed), or leave them.
+DeadlineEffect = Literal["set", "recompute", "clear", "keep"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str  # the button staff see, or what the step is called
+    sources: frozenset[str]  # the statuses the action is allowed from
+    targets: frozenset[str]  # the statuses it can lead to
+    roles: frozenset[Role]  # who may take it
+    events: tuple[str, ...]  # timeline events it writes
+    emails: tuple[str, ...]  # email templates it queues (to the person, responders or staff)
+    deadlines: DeadlineEffect
+    refusal: str  # what is said when the status does not allow it; {status} is the current status
+
+    def allows(self, status: str) -> bool:
+        return status in self.sources
+
+    def refuse(self, status: str) -> DomainError:
+        label = S(status).label.lower() if status in S.values else status
+        return DomainError(self.refusal.format(status=label))
+
+
+def _t(
+    action: str,
+    label: str,
+    sources: frozenset[str] | set[str],
+    targets: set[str],
+    roles: set[Role],
+    *,
+    events: tuple[str, ...],
+    emails: tuple[str, ...] = (),
+    deadlines: DeadlineEffect = "keep",
+    refusal: str,
+) -> Transition:
+    return Transition(
+        action=action,
+        label=label,
+        sources=frozenset(sources),
+        targets=frozenset(targets),
+        roles=frozenset(roles),
+        events=events,
+        emails=emails,
+        deadlines=deadlines,
+        refusal=refusal,
+    )
+
+
+TABLE: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t(
+            "verify",
+            "Confirm the email address",
+            {S.SUBMITTED},
+            {S.VERIFIED},
+            {"subject"},
+            events=("verified", "deadlines"),
+            emails=("acknowledged",),
+            deadlines="set",
+            refusal="This request is {status}; its email address cannot be confirmed now.",
+        ),
+        _t(
+            "join_duplicate",
+            "Join to the person's earlier open request",
+            {S.SUBMITTED},
+            {S.DUPLICATE},
+            {"subject"},
+            events=("duplicate", "repeated"),
+            refusal="A request that is {status} cannot be joined to another.",
+        ),
+        _t(
+            "route",
+            "Route to whoever must answer",
+            {S.VERIFIED},
+            {S.IN_PROGRESS},
+            {"system"},
+            events=("routed",),
+            emails=("routed", "assignment"),
+            refusal="A request that is {status} cannot be routed.",
+        ),
+        _t(
+            "pause",
+            "Ask the person for information",
+            {S.VERIFIED, S.IN_PROGRESS},
+            {S.AWAITING_SUBJECT},
+            {"staff"},
+            events=("paused", "deadlines"),
+            emails=("info_needed",),
+            deadlines="recompute",
+            refusal="A request that is {status} cannot be paused.",
+        ),
+        _t(
+            "resume",
+            "Record the person's answer",
+            {S.AWAITING_SUBJECT},
+            {S.IN_PROGRESS, S.VERIFIED},
+            {"staff"},
+            events=("resumed", "deadlines"),
+            deadlines="recompute",
+            refusal="The request is not waiting for the person (it is {status}).",
+        ),
+        _t(
+            "extend",
+            "Extend the deadline",
+            OPEN,
+            set(OPEN),
+            {"staff"},
+            events=("extended", "deadlines"),
+            emails=("extended",),
+            deadlines="recompute",
+            refusal="A request that is {status} cannot be extended.",
+        ),
+        _t(
+            "complete_assignment",
+            "Confirm what a responder did",
+            {S.IN_PROGRESS, S.AWAITING_SUBJECT},
+            {S.IN_PROGRESS, S.AWAITING_SUBJECT, S.COMPLETED, S.PARTIALLY_COMPLETED},
+            {"responder", "staff"},
+            events=("assignment_done",),
+            refusal="A request that is {status} takes no more answers.",
+        ),
+        _t(
+            "close",
+            "Answer and close",
+            OPEN,
+            {S.COMPLETED, S.PARTIALLY_COMPLETED, S.REJECTED},
+            {"staff"},
+            events=("completed", "partially_completed", "rejected"),
+            emails=("completed", "rejected"),
+            deadlines="clear",
+            refusal="The request is already {status}.",
+        ),
+        _t(
+            "withdraw",
+            "Withdraw the request",
+            NOT_CLOSED,
+            {S.WITHDRAWN},
+            {"subject"},
+            events=("withdrawn",),
+            emails=("withdrawn", "assignment_withdrawn"),
+            deadlines="clear",
+            refusal="The request is already {status}.",
+        ),
+        _t(
+            "expire",
+            "Expire: the email was never confirmed",
+            {S.SUBMITTED},
+            {S.EXPIRED},
+            {"system"},
+            events=("expired",),
+            deadlines="clear",
+            refusal="A request that is {status} cannot expire.",
+        ),
+    )
+}
+
+ACTIONS: tuple[str, ...] = tuple(TABLE)
+
+
+def transition(action: str) -> Transition:
+    try:
+        return TABLE[action]
+    except KeyError:
+        raise DomainError(f"Unknown action {action!r}.") from None
+
+
+def is_allowed(action: str, status: str, role: Role | None = None) -> bool:
+    t = transition(action)
+    return t.allows(status) and (role is None or role in t.roles)
+
+
+def check(action: str, status: str, actor: Actor) -> Transition:
+    """The transition, if `actor` may take `action` on a request in `status`; else a DomainError saying why."""
+    t = transition(action)
+    if actor.role not in t.roles:
+        raise DomainError(f"{t.label}: not an action for {actor.role} ({', '.join(sorted(t.roles))} only).")
+    if not t.allows(status):
+        raise t.refuse(status)
+    return t
+
+
+def allowed_actions(status: str, role: Role) -> list[Transition]:
+    """The actions `role` may take now, in the table's order (what the admin offers, what the API lists)."""
+    return [t for t in TABLE.values() if t.allows(status) and role in t.roles]
+
+
+def matrix() -> dict[str, dict[str, tuple[Role, ...]]]:
+    """{status: {action: roles allowed}}, every status × action, for display and the API."""
+    return {status: {a: tuple(r for r in ROLES if is_allowed(a, status, r)) for a in ACTIONS} for status in S.values}
