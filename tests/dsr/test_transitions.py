@@ -17,18 +17,16 @@ import pytest
 from django.db import transaction
 
 from dsr.models import Assignment, Event, OutgoingEmail, Pause, Request
-from dsr.privacy import retention
 from dsr.requests import transitions, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.intake import verify_email
 from dsr.requests.timeline import ROLES, SUBJECT, SYSTEM, Actor, Role
-from tests.factories import LATER, RECEIVED, STAFF, routed, verified
-from tests.factories import filed as file
+from tests.factories import LATER, RECEIVED, STAFF, verified
+from tests.statuses import CLOSING, reach
 
 pytestmark = pytest.mark.usefixtures("policies")
 
 S = Request.Status
-CLOSING = (S.COMPLETED, S.PARTIALLY_COMPLETED, S.REJECTED)
 # When the action is taken: after the set-up steps (which happen at RECEIVED and LATER).
 ACT = LATER + dt.timedelta(days=1)
 ACTORS: dict[Role, Actor] = {
@@ -40,36 +38,6 @@ ACTORS: dict[Role, Actor] = {
 # Entry points a person or a job may hit again: a second click on the confirmation link, a routing task
 # delivered twice. Where the table does not allow the action they return and change nothing.
 IDEMPOTENT = {"verify", "join_duplicate", "route"}
-
-
-def reach(status: str) -> Request:
-    """A request of Alice's in `status`, brought there through intake and the workflow."""
-    if status == S.SUBMITTED:
-        request = file()
-    elif status == S.VERIFIED:
-        request = verified()
-    elif status == S.IN_PROGRESS:
-        request = routed()
-    elif status == S.AWAITING_SUBJECT:
-        request = workflow.pause_request(
-            routed(), kind="identity", on=LATER.date(), reason="Which account?", actor=STAFF, now=LATER
-        )
-    elif status in CLOSING:
-        request = workflow.close_request(routed(), status=status, message="Done as asked.", actor=STAFF, now=LATER)
-    elif status == S.WITHDRAWN:
-        request = workflow.withdraw_request(routed(), now=LATER)
-    elif status == S.EXPIRED:
-        request = file()
-        assert retention.expire_unverified(now=RECEIVED + retention.UNVERIFIED_RETENTION + dt.timedelta(days=1)) == 1
-    elif status == S.DUPLICATE:
-        verified()
-        request = file()
-        verify_email(request.reference, now=RECEIVED)
-    else:
-        raise AssertionError(f"no way to reach {status}")
-    request.refresh_from_db()
-    assert request.status == status
-    return request
 
 
 def open_assignment(request: Request) -> Assignment:
