@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from policies import vocabulary
 from policies.document import Category, Contact, PolicyDocument
 
+from .explain_routing import Citation, RouteStep, explain
+
 PROPAGATED_TYPES = frozenset({"erasure", "rectification", "restriction"})
 ACTIONS = ("fulfil", "assist_controller", "propagate", "resolve_gap")
 STAFF_QUEUE = "Privacy staff queue"
@@ -43,12 +45,6 @@ class RequestFacts:
 
 
 @dataclass(frozen=True)
-class Citation:
-    fact: str
-    passage: str
-
-
-@dataclass(frozen=True)
 class PlannedAssignment:
     responder_kind: str  # vendor | customer | sub_processor | staff_queue
     responder_name: str
@@ -56,10 +52,15 @@ class PlannedAssignment:
     action: str  # one of ACTIONS
     categories: tuple[str, ...]
     due_at: dt.datetime
-    explanation: str
+    steps: tuple[RouteStep, ...]  # why: each rule applied, with its facts and passage (explain_routing)
     citations: tuple[Citation, ...] = ()
     partial: bool = False
     policy_gap: bool = False
+
+    @property
+    def explanation(self) -> str:
+        """What staff read (and Assignment.explanation stores): the steps, in English."""
+        return explain(self.steps)
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,6 @@ class Plan:
         return any(a.policy_gap for a in self.assignments)
 
 
-def _quote(text: str) -> str:
-    return f"“{text.strip()}”"
-
-
 def _names(categories: Iterable[Category]) -> str:
     names = [c.name for c in categories]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -94,15 +91,12 @@ def plan_for(policy: PolicyDocument, facts: RequestFacts, *, due_at: dt.datetime
         raise ValueError(f"Unknown relationship {facts.relationship!r}.")
     vendor = policy.vendor_name
     categories = policy.categories_for(facts.relationship)
-    relationship_words = vocabulary.RELATIONSHIPS[facts.relationship]
     if not categories:
         gap = policy.gap_for(f"relationships.{facts.relationship}")
-        explanation = (
-            f"{vendor}'s policy describes no personal data about people who say: “{relationship_words}”. "
-            "Staff must decide whether the vendor holds data about this person and who answers."
-        )
+        steps = [RouteStep("no_category_for_relationship", {"vendor": vendor, "relationship": facts.relationship})]
         if gap:
-            explanation += f" The policy says: {_quote(gap.cite)}" if gap.cite else f" ({gap.note})"
+            citation = Citation("no matching category", gap.cite) if gap.cite else None
+            steps.append(RouteStep("policy_gap", {"field": gap.field, "note": gap.note}, citation))
         return Plan(
             assignments=(
                 PlannedAssignment(
@@ -112,7 +106,7 @@ def plan_for(policy: PolicyDocument, facts: RequestFacts, *, due_at: dt.datetime
                     action="resolve_gap",
                     categories=(),
                     due_at=due_at,
-                    explanation=explanation,
+                    steps=tuple(steps),
                     citations=(Citation("no matching category", gap.cite),) if gap and gap.cite else (),
                     policy_gap=True,
                 ),
@@ -156,10 +150,7 @@ def plan_for(policy: PolicyDocument, facts: RequestFacts, *, due_at: dt.datetime
                 action="resolve_gap",
                 categories=tuple(c.key for c in unknown),
                 due_at=due_at,
-                explanation=(
-                    f"{vendor}'s policy does not say whether it is controller or processor for {_names(unknown)}. "
-                    "Staff must decide who answers for this data."
-                ),
+                steps=(RouteStep("role_unknown", {"vendor": vendor, "categories": tuple(c.name for c in unknown)}),),
                 citations=tuple(Citation(f"{c.name}: role", c.role_cite or c.relationships_cite) for c in unknown),
                 policy_gap=True,
             )
@@ -184,37 +175,35 @@ def _fulfil(
     due_at: dt.datetime,
 ) -> PlannedAssignment:
     kind, name, email, gap = _responder(vendor, contact)
-    action_words = vocabulary.REQUEST_TYPES[facts.request_type].lower()
-    lines = [f"{vendor} is the controller for {_names(categories)}: answer the request ({action_words}) for this data."]
+    names = tuple(c.name for c in categories)
+    steps = [
+        RouteStep("controller_answers", {"vendor": vendor, "categories": names, "request_type": facts.request_type})
+    ]
     citations = [Citation(f"{c.name}: {vendor} is controller", c.role_cite) for c in categories]
     partial = False
     for category in categories:
         for limit in category.limits_of(facts.request_type):
-            lines.append(f"The policy limits this right for {category.name}: {limit.reason} {_quote(limit.cite)}")
-            citations.append(Citation(f"{category.name}: {facts.request_type} limited", limit.cite))
+            cited = Citation(f"{category.name}: {facts.request_type} limited", limit.cite)
+            steps.append(
+                RouteStep(
+                    "right_limited",
+                    {"category": category.name, "right": limit.right, "reason": limit.reason},
+                    cited,
+                )
+            )
+            citations.append(cited)
         if facts.request_type == "erasure":
             for rule in category.legal_holds:
                 partial = True
-                what = rule.description or category.name
-                lines.append(
-                    f"Partial erasure: {what} must be kept because a law requires it "
-                    f"{_quote(rule.cite)}. Restrict those records (keep them only for that legal purpose) "
-                    "instead of erasing them, erase the rest, and tell the person which records are kept and why."
-                )
-                citations.append(Citation(f"{category.name}: kept under a legal obligation", rule.cite))
+                cited = Citation(f"{category.name}: kept under a legal obligation", rule.cite)
+                steps.append(RouteStep("legal_hold", {"records": rule.description or category.name}, cited))
+                citations.append(cited)
     if facts.agent_name:
-        lines.append(
-            f"Filed by an authorised agent ({facts.agent_name}) for the person: before disclosing or deleting "
-            "anything, ask the agent for proof of authority and, where the law allows, have the person confirm "
-            "it (e.g. CCPA 11 CCR 7063; EDPB Guidelines 01/2022)."
-        )
+        steps.append(RouteStep("authorised_agent", {"agent": facts.agent_name}))
     if not policy.grants(facts.request_type):
-        lines.append(
-            "The policy does not list this right among those it grants; check whether the law that applies "
-            "gives it before refusing."
-        )
+        steps.append(RouteStep("right_not_granted", {"right": facts.request_type}))
     if gap:
-        lines.append("The policy gives no address for privacy requests, so this assignment waits in the staff queue.")
+        steps.append(RouteStep("no_privacy_address"))
         citations += [Citation(g.field, g.cite) for g in policy.gaps_under("contacts") if g.cite]
     elif contact is not None:
         citations.append(Citation("privacy contact", contact.cite))
@@ -225,7 +214,7 @@ def _fulfil(
         action="fulfil",
         categories=tuple(c.key for c in categories),
         due_at=due_at,
-        explanation=" ".join(lines),
+        steps=tuple(steps),
         citations=tuple(citations),
         partial=partial,
         policy_gap=gap,
@@ -242,24 +231,19 @@ def _assist(
 ) -> list[PlannedAssignment]:
     kind, name, email, gap = _responder(vendor, contact)
     controller = next((c.controller_when_processor for c in categories if c.controller_when_processor), "")
-    customer = facts.customer_name or "the customer"
-    lines = [
-        f"{vendor} is only a processor for {_names(categories)}: {customer} is the controller"
-        + (f" ({controller})" if controller else "")
-        + f". Identify {customer}, forward the request to it promptly, and assist it in answering; do not answer "
-        "the request yourself unless the customer authorises it. The controller's deadline is not extended "
-        "for the processor (EDPB Guidelines 07/2020, paras 127-129; GDPR Art 28(3)(e))."
+    names = tuple(c.name for c in categories)
+    steps = [
+        RouteStep(
+            "processor_assists",
+            {"vendor": vendor, "categories": names, "customer": facts.customer_name, "controller": controller},
+        )
     ]
     if facts.request_type in PROPAGATED_TYPES:
         named = policy.recipients_for(c.key for c in categories)
         if named:
-            lines.append(
-                "Once the controller instructs it, the sub-processors that hold this data must act too: "
-                + ", ".join(r.name for r in named)
-                + "."
-            )
+            steps.append(RouteStep("sub_processors_follow", {"recipients": tuple(r.name for r in named)}))
     if gap:
-        lines.append("The policy gives no address for privacy requests, so this assignment waits in the staff queue.")
+        steps.append(RouteStep("no_privacy_address"))
     citations = [Citation(f"{c.name}: {vendor} is processor", c.role_cite) for c in categories]
     planned = [
         PlannedAssignment(
@@ -269,7 +253,7 @@ def _assist(
             action="assist_controller",
             categories=tuple(c.key for c in categories),
             due_at=due_at,
-            explanation=" ".join(lines),
+            steps=tuple(steps),
             citations=tuple(citations),
             policy_gap=gap,
         )
@@ -283,11 +267,7 @@ def _assist(
                 action="fulfil",
                 categories=tuple(c.key for c in categories),
                 due_at=due_at,
-                explanation=(
-                    f"You are the controller for the data you put into {vendor}'s service ({_names(categories)}). "
-                    f"The person named the request to you as the business that holds their data; {vendor} will "
-                    "assist you. Please answer the request and confirm what you did."
-                ),
+                steps=(RouteStep("customer_is_controller", {"vendor": vendor, "categories": names}),),
                 citations=tuple(citations),
             )
         )
@@ -312,12 +292,18 @@ def _propagate(
                 action="propagate",
                 categories=tuple(c.key for c in covered),
                 due_at=due_at,
-                explanation=(
-                    f"{recipient.name} receives {_names(covered)} from {vendor}"
-                    + (f" ({recipient.purpose})" if recipient.purpose else "")
-                    + f". Tell it of the {facts.request_type} so it acts on its copy too (GDPR Art 19; CCPA "
-                    "11 CCR 7022). The policy gives no address for it: the vendor's privacy team sends the "
-                    "instruction and records the answer."
+                steps=(
+                    RouteStep(
+                        "tell_recipient",
+                        {
+                            "recipient": recipient.name,
+                            "categories": tuple(c.name for c in covered),
+                            "vendor": vendor,
+                            "purpose": recipient.purpose,
+                            "request_type": facts.request_type,
+                        },
+                        Citation(f"recipient {recipient.name}", recipient.cite),
+                    ),
                 ),
                 citations=(Citation(f"recipient {recipient.name}", recipient.cite),),
             )
