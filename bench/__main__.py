@@ -56,7 +56,7 @@ def main() -> None:
             promises=[promise],
         )
 
-    documents = {v.slug: v.document for v in read_data_dir(Path(settings.POLICY_DATA_DIR)).vendors}
+    documents = {v.slug: v.policy for v in read_data_dir(Path(settings.POLICY_DATA_DIR)).vendors}
     due = start + dt.timedelta(days=30)
     cases = [
         ("seerene", "account_user", "erasure"),

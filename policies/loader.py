@@ -16,7 +16,7 @@ import json
 import re
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import yaml
 from django.db import transaction
 
 from . import vocabulary
+from .document import PolicyDocument, PolicyDocumentError
 from .laws import LawDataError, load_laws_file
 from .models import (
     Contact,
@@ -56,7 +57,8 @@ class PolicyDataError(Exception):
 class VendorFile:
     path: Path
     slug: str
-    document: dict[str, Any]
+    document: dict[str, Any]  # as validated and stored (PolicyVersion.document); its hash decides new versions
+    policy: PolicyDocument  # the same, typed
     sha256: str
 
 
@@ -412,30 +414,31 @@ def validate_vendor(doc: Any, *, path: Path, law_codes: Iterable[str]) -> dict[s
     }
 
 
-def detected_gaps(document: dict[str, Any]) -> list[str]:
+def detected_gaps(policy: PolicyDocument) -> list[str]:
     """Every gap of a validated document: the ones the file lists and the facts left unknown."""
-    found = [f"{gap['field']}: {gap['note']}" for gap in document["gaps"]]
-    listed = {gap["field"] for gap in document["gaps"]}
+    found = [f"{gap.field}: {gap.note}" for gap in policy.gaps]
+    listed = {gap.field for gap in policy.gaps}
 
     def add(field_name: str, note: str) -> None:
         if field_name not in listed and not any(f.startswith(field_name + ":") for f in found):
             found.append(f"{field_name}: {note}")
 
-    for key in ("legal_name", "country", "address"):
-        if document["vendor"][key]["value"] is None:
+    vendor = policy.vendor
+    for key, fact in (("legal_name", vendor.legal_name), ("country", vendor.country), ("address", vendor.address)):
+        if not fact.known:
             add(f"vendor.{key}", "not stated in the policy")
-    if not any(contact["kind"] == "privacy" and contact["email"] for contact in document["contacts"]):
+    if policy.contact("privacy") is None:
         add("contacts.privacy.email", "no address for privacy requests: requests go to the staff queue")
-    if not document["authority"]["name"]:
+    if not policy.authority.name:
         add("authority", "no supervisory authority named")
-    for category in document["categories"]:
-        if category["role"] == "unknown":
-            add(f"categories.{category['key']}.role", "the policy does not say whether the vendor is controller")
-        for rule in category["retention"]:
-            if rule["amount"] is None and not rule["indefinite"]:
-                add(f"categories.{category['key']}.retention", "no retention period given")
-        if not category["retention"]:
-            add(f"categories.{category['key']}.retention", "no retention rule given")
+    for category in policy.categories:
+        if category.role == "unknown":
+            add(f"categories.{category.key}.role", "the policy does not say whether the vendor is controller")
+        for rule in category.retention:
+            if rule.amount is None and not rule.indefinite:
+                add(f"categories.{category.key}.retention", "no retention period given")
+        if not category.retention:
+            add(f"categories.{category.key}.retention", "no retention rule given")
     return found
 
 
@@ -472,8 +475,12 @@ def read_data_dir(data_dir: Path) -> DataSet:
     vendors = []
     for path in vendor_paths:
         document = validate_vendor(_read_yaml(path), path=path, law_codes=laws)
+        try:
+            policy = PolicyDocument.parse(document)
+        except PolicyDocumentError as exc:
+            raise PolicyDataError(f"{path.name}: {exc}") from None
         vendors.append(
-            VendorFile(path=path, slug=document["vendor"]["slug"], document=document, sha256=file_sha256(document))
+            VendorFile(path=path, slug=policy.slug, document=document, policy=policy, sha256=file_sha256(document))
         )
     return DataSet(laws_path=laws_path, laws=laws, authorities=authorities, vendors=vendors)
 
@@ -503,7 +510,7 @@ def load(dataset: DataSet) -> LoadReport:
         for vendor_file in dataset.vendors:
             version, created = _load_vendor(vendor_file)
             (report.created if created else report.unchanged).append(f"{vendor_file.slug} v{version.number}")
-            report.gaps[vendor_file.slug] = detected_gaps(vendor_file.document)
+            report.gaps[vendor_file.slug] = detected_gaps(vendor_file.policy)
     return report
 
 
@@ -525,68 +532,77 @@ def _load_law(code: str, entry: dict[str, Any]) -> bool:
 
 
 def _load_vendor(vendor_file: VendorFile) -> tuple[PolicyVersion, bool]:
-    doc = vendor_file.document
+    policy = vendor_file.policy
     where = vendor_file.path.name
     vendor, _ = Vendor.objects.select_for_update().get_or_create(
-        slug=vendor_file.slug,
-        defaults={"name": doc["vendor"]["brand"]["value"] or doc["vendor"]["legal_name"]["value"]},
+        slug=vendor_file.slug, defaults={"name": policy.vendor_name}
     )
     latest = vendor.versions.order_by("-number").first()
     if latest is not None and latest.sha256 == vendor_file.sha256:
         return latest, False
-    effective = dt.date.fromisoformat(doc["policy"]["effective_date"])
+    effective = policy.policy.effective_date
     if latest is not None and effective <= latest.effective_date:
         raise PolicyDataError(
             f"{where}: policy: effective_date: the file changed since version {latest.number}, so it needs an "
             f"effective date after {latest.effective_date.isoformat()} (it says {effective.isoformat()})"
         )
-    vendor.name = doc["vendor"]["brand"]["value"] or doc["vendor"]["legal_name"]["value"]
+    vendor.name = policy.vendor_name
     vendor.save(update_fields=["name"])
-    v = doc["vendor"]
-    published = doc["policy"]["published"]
+    v = policy.vendor
     version = PolicyVersion.objects.create(
         vendor=vendor,
         number=(latest.number + 1) if latest else 1,
         effective_date=effective,
-        published_date=dt.date.fromisoformat(published["value"]) if published["value"] else None,
-        published_cite=published["cite"],
-        title=doc["policy"]["title"],
-        source=doc["policy"]["source"],
+        published_date=policy.policy.published_date,
+        published_cite=policy.policy.published.cite,
+        title=policy.policy.title,
+        source=policy.policy.source,
         data_file=f"{VENDORS_DIR}/{vendor_file.path.name}",
         sha256=vendor_file.sha256,
-        document=doc,
-        legal_name=v["legal_name"]["value"] or "",
-        legal_name_cite=v["legal_name"]["cite"],
-        brand=v["brand"]["value"] or "",
-        brand_cite=v["brand"]["cite"],
-        country=v["country"]["value"] or "",
-        country_cite=v["country"]["cite"],
-        timezone=v["timezone"],
-        address=v["address"]["value"] or "",
-        address_cite=v["address"]["cite"],
-        website=v["website"]["value"] or "",
-        website_cite=v["website"]["cite"],
-        authority_name=doc["authority"]["name"],
-        authority_country=doc["authority"]["country"],
-        authority_website=doc["authority"]["website"],
-        authority_cite=doc["authority"]["cite"],
+        document=vendor_file.document,
+        legal_name=v.legal_name.value or "",
+        legal_name_cite=v.legal_name.cite,
+        brand=v.brand.value or "",
+        brand_cite=v.brand.cite,
+        country=v.country.value or "",
+        country_cite=v.country.cite,
+        timezone=v.timezone,
+        address=v.address.value or "",
+        address_cite=v.address.cite,
+        website=v.website.value or "",
+        website_cite=v.website.cite,
+        authority_name=policy.authority.name,
+        authority_country=policy.authority.country,
+        authority_website=policy.authority.website,
+        authority_cite=policy.authority.cite,
     )
-    for contact in doc["contacts"]:
-        Contact.objects.create(version=version, **contact)
-    for promise in doc["promises"]:
-        Promise.objects.create(version=version, **promise)
-    for right in doc["rights"]:
-        RightGrant.objects.create(version=version, **right)
-    laws = {law.code: law for law in Law.objects.filter(code__in=[item["code"] for item in doc["laws"]])}
-    for item in doc["laws"]:
-        LawApplicability.objects.create(version=version, law=laws[item["code"]], cite=item["cite"])
-    for category in doc["categories"]:
-        fields = {k: val for k, val in category.items() if k != "retention"}
-        row = DataCategory.objects.create(version=version, **fields)
-        for rule in category["retention"]:
-            RetentionRule.objects.create(category=row, **rule)
-    for recipient in doc["recipients"]:
-        Recipient.objects.create(version=version, **recipient)
-    for gap in doc["gaps"]:
-        PolicyGap.objects.create(version=version, **gap)
+    for contact in policy.contacts:
+        Contact.objects.create(version=version, **asdict(contact))
+    for promise in policy.promise_list:
+        Promise.objects.create(version=version, **asdict(promise) | {"applies_to": list(promise.applies_to)})
+    for right in policy.rights:
+        RightGrant.objects.create(version=version, **asdict(right))
+    laws = {law.code: law for law in Law.objects.filter(code__in=policy.law_codes)}
+    for served in policy.laws:
+        LawApplicability.objects.create(version=version, law=laws[served.code], cite=served.cite)
+    for category in policy.categories:
+        row = DataCategory.objects.create(
+            version=version,
+            key=category.key,
+            name=category.name,
+            description=category.description,
+            role=category.role,
+            role_cite=category.role_cite,
+            relationships=list(category.relationships),
+            relationships_cite=category.relationships_cite,
+            controller_when_processor=category.controller_when_processor,
+            lawful_bases=[asdict(basis) for basis in category.lawful_bases],
+            limited_rights=[asdict(limit) for limit in category.limited_rights],
+        )
+        for rule in category.retention:
+            RetentionRule.objects.create(category=row, **asdict(rule))
+    for recipient in policy.recipients:
+        Recipient.objects.create(version=version, **asdict(recipient) | {"categories": list(recipient.categories)})
+    for gap in policy.gaps:
+        PolicyGap.objects.create(version=version, **asdict(gap))
     return version, True

@@ -15,6 +15,11 @@ import datetime as dt
 from django.db import models
 
 from . import vocabulary
+from .document import PolicyDocument
+
+# Parsed policy documents, by (version id, sha256): versions are never changed once loaded.
+_PARSED: dict[tuple[int, str], PolicyDocument] = {}
+_PARSED_MAX = 256
 
 
 def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -123,6 +128,19 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor.slug} v{self.number} (in force from {self.effective_date:%Y-%m-%d})"
+
+    @property
+    def policy(self) -> PolicyDocument:
+        """The policy as typed data (policies/document.py), parsed once per process for each version."""
+        key = (self.pk, self.sha256)
+        parsed = _PARSED.get(key)
+        if parsed is None:
+            parsed = PolicyDocument.parse(self.document)
+            if self.pk is not None:
+                if len(_PARSED) >= _PARSED_MAX:
+                    _PARSED.clear()
+                _PARSED[key] = parsed
+        return parsed
 
     def contact(self, kind: str) -> Contact | None:
         """The contact of that kind that has an email address, if the policy gives one."""

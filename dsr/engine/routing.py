@@ -1,7 +1,7 @@
 """Who must answer a request, and what each must do: a pure function of the policy and the request.
 
-`plan_for` reads the policy version in force at receipt (its validated document, see
-policies/loader.py) and the request's facts, and returns one planned assignment per responder:
+`plan_for` reads the policy version in force at receipt (its typed document, see
+policies/document.py) and the request's facts, and returns one planned assignment per responder:
 
 - the vendor's privacy contact **fulfils** the request for data it controls;
 - where the vendor is only a **processor**, its customer is the controller: the subject is told so, and
@@ -18,13 +18,15 @@ notes for the person are translated into the active language (dsr.workflow activ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
 
 from django.utils.translation import gettext as _
 
 from policies import vocabulary
+from policies.document import Category, Contact, PolicyDocument
+
+from .explain_routing import Citation, RouteStep, explain
 
 PROPAGATED_TYPES = frozenset({"erasure", "rectification", "restriction"})
 ACTIONS = ("fulfil", "assist_controller", "propagate", "resolve_gap")
@@ -43,12 +45,6 @@ class RequestFacts:
 
 
 @dataclass(frozen=True)
-class Citation:
-    fact: str
-    passage: str
-
-
-@dataclass(frozen=True)
 class PlannedAssignment:
     responder_kind: str  # vendor | customer | sub_processor | staff_queue
     responder_name: str
@@ -56,10 +52,15 @@ class PlannedAssignment:
     action: str  # one of ACTIONS
     categories: tuple[str, ...]
     due_at: dt.datetime
-    explanation: str
+    steps: tuple[RouteStep, ...]  # why: each rule applied, with its facts and passage (explain_routing)
     citations: tuple[Citation, ...] = ()
     partial: bool = False
     policy_gap: bool = False
+
+    @property
+    def explanation(self) -> str:
+        """What staff read (and Assignment.explanation stores): the steps, in English."""
+        return explain(self.steps)
 
 
 @dataclass(frozen=True)
@@ -77,46 +78,25 @@ class Plan:
         return any(a.policy_gap for a in self.assignments)
 
 
-def vendor_name(document: Mapping[str, Any]) -> str:
-    vendor = document["vendor"]
-    return str(vendor["brand"]["value"] or vendor["legal_name"]["value"] or vendor["slug"])
-
-
-def _quote(text: str) -> str:
-    return f"“{text.strip()}”"
-
-
-def _names(categories: Iterable[Mapping[str, Any]]) -> str:
-    names = [str(c["name"]) for c in categories]
+def _names(categories: Iterable[Category]) -> str:
+    names = [c.name for c in categories]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def privacy_contact(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The address the policy gives for privacy requests: the privacy contact, else the DPO."""
-    for kind in ("privacy", "dpo"):
-        for contact in document["contacts"]:
-            if contact["kind"] == kind and contact["email"]:
-                return cast(Mapping[str, Any], contact)
-    return None
-
-
-def plan_for(document: Mapping[str, Any], facts: RequestFacts, *, due_at: dt.datetime) -> Plan:
+def plan_for(policy: PolicyDocument, facts: RequestFacts, *, due_at: dt.datetime) -> Plan:
     """The routing plan for a request under one policy version. `due_at` is the response deadline."""
     if facts.request_type not in vocabulary.REQUEST_TYPES:
         raise ValueError(f"Unknown request type {facts.request_type!r}.")
     if facts.relationship not in vocabulary.RELATIONSHIPS:
         raise ValueError(f"Unknown relationship {facts.relationship!r}.")
-    vendor = vendor_name(document)
-    categories = [c for c in document["categories"] if facts.relationship in c["relationships"]]
-    relationship_words = vocabulary.RELATIONSHIPS[facts.relationship]
+    vendor = policy.vendor_name
+    categories = policy.categories_for(facts.relationship)
     if not categories:
-        gap = next((g for g in document["gaps"] if facts.relationship in g["field"]), None)
-        explanation = (
-            f"{vendor}'s policy describes no personal data about people who say: “{relationship_words}”. "
-            "Staff must decide whether the vendor holds data about this person and who answers."
-        )
+        gap = policy.gap_for(f"relationships.{facts.relationship}")
+        steps = [RouteStep("no_category_for_relationship", {"vendor": vendor, "relationship": facts.relationship})]
         if gap:
-            explanation += f" The policy says: {_quote(gap['cite'])}" if gap.get("cite") else f" ({gap['note']})"
+            citation = Citation("no matching category", gap.cite) if gap.cite else None
+            steps.append(RouteStep("policy_gap", {"field": gap.field, "note": gap.note}, citation))
         return Plan(
             assignments=(
                 PlannedAssignment(
@@ -126,8 +106,8 @@ def plan_for(document: Mapping[str, Any], facts: RequestFacts, *, due_at: dt.dat
                     action="resolve_gap",
                     categories=(),
                     due_at=due_at,
-                    explanation=explanation,
-                    citations=(Citation("no matching category", gap["cite"]),) if gap and gap.get("cite") else (),
+                    steps=tuple(steps),
+                    citations=(Citation("no matching category", gap.cite),) if gap and gap.cite else (),
                     policy_gap=True,
                 ),
             ),
@@ -137,21 +117,21 @@ def plan_for(document: Mapping[str, Any], facts: RequestFacts, *, due_at: dt.dat
             ),
         )
 
-    controlled = [c for c in categories if c["role"] == "controller"]
-    processed = [c for c in categories if c["role"] == "processor"]
-    unknown = [c for c in categories if c["role"] == "unknown"]
-    contact = privacy_contact(document)
+    controlled = [c for c in categories if c.role == "controller"]
+    processed = [c for c in categories if c.role == "processor"]
+    unknown = [c for c in categories if c.role == "unknown"]
+    contact = policy.privacy_contact()
     assignments: list[PlannedAssignment] = []
     notes: list[str] = []
 
     if controlled:
-        assignments.append(_fulfil(document, vendor, controlled, facts, contact, due_at))
+        assignments.append(_fulfil(policy, vendor, controlled, facts, contact, due_at))
         notes.append(
             _("%(vendor)s is responsible (the controller) for %(categories)s and will answer you.")
             % {"vendor": vendor, "categories": _names(controlled)}
         )
     if processed:
-        assignments += _assist(document, vendor, processed, facts, contact, due_at)
+        assignments += _assist(policy, vendor, processed, facts, contact, due_at)
         controller = facts.customer_name or _("the business customer that put your data into the service")
         notes.append(
             _(
@@ -168,86 +148,73 @@ def plan_for(document: Mapping[str, Any], facts: RequestFacts, *, due_at: dt.dat
                 responder_name=STAFF_QUEUE,
                 responder_email="",
                 action="resolve_gap",
-                categories=tuple(c["key"] for c in unknown),
+                categories=tuple(c.key for c in unknown),
                 due_at=due_at,
-                explanation=(
-                    f"{vendor}'s policy does not say whether it is controller or processor for {_names(unknown)}. "
-                    "Staff must decide who answers for this data."
-                ),
-                citations=tuple(
-                    Citation(f"{c['name']}: role", c.get("role_cite") or c["relationships_cite"]) for c in unknown
-                ),
+                steps=(RouteStep("role_unknown", {"vendor": vendor, "categories": tuple(c.name for c in unknown)}),),
+                citations=tuple(Citation(f"{c.name}: role", c.role_cite or c.relationships_cite) for c in unknown),
                 policy_gap=True,
             )
         )
     if facts.request_type in PROPAGATED_TYPES and controlled:
-        assignments += _propagate(document, vendor, controlled, facts, due_at)
+        assignments += _propagate(policy, vendor, controlled, facts, due_at)
     return Plan(assignments=tuple(assignments), subject_notes=tuple(notes))
 
 
-def _responder(vendor: str, contact: Mapping[str, Any] | None) -> tuple[str, str, str, bool]:
+def _responder(vendor: str, contact: Contact | None) -> tuple[str, str, str, bool]:
     if contact is None:
         return "staff_queue", STAFF_QUEUE, "", True
-    return "vendor", f"{vendor} privacy team", str(contact["email"]), False
+    return "vendor", f"{vendor} privacy team", contact.email, False
 
 
 def _fulfil(
-    document: Mapping[str, Any],
+    policy: PolicyDocument,
     vendor: str,
-    categories: list[Mapping[str, Any]],
+    categories: Sequence[Category],
     facts: RequestFacts,
-    contact: Mapping[str, Any] | None,
+    contact: Contact | None,
     due_at: dt.datetime,
 ) -> PlannedAssignment:
     kind, name, email, gap = _responder(vendor, contact)
-    action_words = vocabulary.REQUEST_TYPES[facts.request_type].lower()
-    lines = [f"{vendor} is the controller for {_names(categories)}: answer the request ({action_words}) for this data."]
-    citations = [Citation(f"{c['name']}: {vendor} is controller", c["role_cite"]) for c in categories]
+    names = tuple(c.name for c in categories)
+    steps = [
+        RouteStep("controller_answers", {"vendor": vendor, "categories": names, "request_type": facts.request_type})
+    ]
+    citations = [Citation(f"{c.name}: {vendor} is controller", c.role_cite) for c in categories]
     partial = False
     for category in categories:
-        for limit in category["limited_rights"]:
-            if limit["right"] == facts.request_type:
-                lines.append(
-                    f"The policy limits this right for {category['name']}: {limit['reason']} {_quote(limit['cite'])}"
+        for limit in category.limits_of(facts.request_type):
+            cited = Citation(f"{category.name}: {facts.request_type} limited", limit.cite)
+            steps.append(
+                RouteStep(
+                    "right_limited",
+                    {"category": category.name, "right": limit.right, "reason": limit.reason},
+                    cited,
                 )
-                citations.append(Citation(f"{category['name']}: {facts.request_type} limited", limit["cite"]))
+            )
+            citations.append(cited)
         if facts.request_type == "erasure":
-            for rule in category["retention"]:
-                if rule["legal_obligation"]:
-                    partial = True
-                    what = rule["description"] or category["name"]
-                    lines.append(
-                        f"Partial erasure: {what} must be kept because a law requires it "
-                        f"{_quote(rule['cite'])}. Restrict those records (keep them only for that legal purpose) "
-                        "instead of erasing them, erase the rest, and tell the person which records are kept and why."
-                    )
-                    citations.append(Citation(f"{category['name']}: kept under a legal obligation", rule["cite"]))
+            for rule in category.legal_holds:
+                partial = True
+                cited = Citation(f"{category.name}: kept under a legal obligation", rule.cite)
+                steps.append(RouteStep("legal_hold", {"records": rule.description or category.name}, cited))
+                citations.append(cited)
     if facts.agent_name:
-        lines.append(
-            f"Filed by an authorised agent ({facts.agent_name}) for the person: before disclosing or deleting "
-            "anything, ask the agent for proof of authority and, where the law allows, have the person confirm "
-            "it (e.g. CCPA 11 CCR 7063; EDPB Guidelines 01/2022)."
-        )
-    if facts.request_type not in {r["right"] for r in document["rights"]}:
-        lines.append(
-            "The policy does not list this right among those it grants; check whether the law that applies "
-            "gives it before refusing."
-        )
+        steps.append(RouteStep("authorised_agent", {"agent": facts.agent_name}))
+    if not policy.grants(facts.request_type):
+        steps.append(RouteStep("right_not_granted", {"right": facts.request_type}))
     if gap:
-        lines.append("The policy gives no address for privacy requests, so this assignment waits in the staff queue.")
-        citations += [
-            Citation(g["field"], g["cite"]) for g in document["gaps"] if "contact" in g["field"] and g.get("cite")
-        ]
+        steps.append(RouteStep("no_privacy_address"))
+        citations += [Citation(g.field, g.cite) for g in policy.gaps_under("contacts") if g.cite]
     elif contact is not None:
-        citations.append(Citation("privacy contact", contact["cite"]))
+        citations.append(Citation("privacy contact", contact.cite))
     return PlannedAssignment(
         responder_kind=kind,
         responder_name=name,
         responder_email=email,
         action="fulfil",
-        categories=tuple(c["key"] for c in categories),
+        categories=tuple(c.key for c in categories),
         due_at=due_at,
-        explanation=" ".join(lines),
+        steps=tuple(steps),
         citations=tuple(citations),
         partial=partial,
         policy_gap=gap,
@@ -255,48 +222,38 @@ def _fulfil(
 
 
 def _assist(
-    document: Mapping[str, Any],
+    policy: PolicyDocument,
     vendor: str,
-    categories: list[Mapping[str, Any]],
+    categories: Sequence[Category],
     facts: RequestFacts,
-    contact: Mapping[str, Any] | None,
+    contact: Contact | None,
     due_at: dt.datetime,
 ) -> list[PlannedAssignment]:
     kind, name, email, gap = _responder(vendor, contact)
-    controller = next((c["controller_when_processor"] for c in categories if c["controller_when_processor"]), "")
-    customer = facts.customer_name or "the customer"
-    lines = [
-        f"{vendor} is only a processor for {_names(categories)}: {customer} is the controller"
-        + (f" ({controller})" if controller else "")
-        + f". Identify {customer}, forward the request to it promptly, and assist it in answering; do not answer "
-        "the request yourself unless the customer authorises it. The controller's deadline is not extended "
-        "for the processor (EDPB Guidelines 07/2020, paras 127-129; GDPR Art 28(3)(e))."
+    controller = next((c.controller_when_processor for c in categories if c.controller_when_processor), "")
+    names = tuple(c.name for c in categories)
+    steps = [
+        RouteStep(
+            "processor_assists",
+            {"vendor": vendor, "categories": names, "customer": facts.customer_name, "controller": controller},
+        )
     ]
     if facts.request_type in PROPAGATED_TYPES:
-        named = [
-            r
-            for r in document["recipients"]
-            if r["kind"] != "recipient_category"
-            and ("all" in r["categories"] or any(c["key"] in r["categories"] for c in categories))
-        ]
+        named = policy.recipients_for(c.key for c in categories)
         if named:
-            lines.append(
-                "Once the controller instructs it, the sub-processors that hold this data must act too: "
-                + ", ".join(r["name"] for r in named)
-                + "."
-            )
+            steps.append(RouteStep("sub_processors_follow", {"recipients": tuple(r.name for r in named)}))
     if gap:
-        lines.append("The policy gives no address for privacy requests, so this assignment waits in the staff queue.")
-    citations = [Citation(f"{c['name']}: {vendor} is processor", c["role_cite"]) for c in categories]
+        steps.append(RouteStep("no_privacy_address"))
+    citations = [Citation(f"{c.name}: {vendor} is processor", c.role_cite) for c in categories]
     planned = [
         PlannedAssignment(
             responder_kind=kind,
             responder_name=name,
             responder_email=email,
             action="assist_controller",
-            categories=tuple(c["key"] for c in categories),
+            categories=tuple(c.key for c in categories),
             due_at=due_at,
-            explanation=" ".join(lines),
+            steps=tuple(steps),
             citations=tuple(citations),
             policy_gap=gap,
         )
@@ -308,13 +265,9 @@ def _assist(
                 responder_name=facts.customer_name or facts.customer_email,
                 responder_email=facts.customer_email,
                 action="fulfil",
-                categories=tuple(c["key"] for c in categories),
+                categories=tuple(c.key for c in categories),
                 due_at=due_at,
-                explanation=(
-                    f"You are the controller for the data you put into {vendor}'s service ({_names(categories)}). "
-                    f"The person named the request to you as the business that holds their data; {vendor} will "
-                    "assist you. Please answer the request and confirm what you did."
-                ),
+                steps=(RouteStep("customer_is_controller", {"vendor": vendor, "categories": names}),),
                 citations=tuple(citations),
             )
         )
@@ -322,43 +275,44 @@ def _assist(
 
 
 def _propagate(
-    document: Mapping[str, Any],
+    policy: PolicyDocument,
     vendor: str,
-    categories: list[Mapping[str, Any]],
+    categories: Sequence[Category],
     facts: RequestFacts,
     due_at: dt.datetime,
 ) -> list[PlannedAssignment]:
-    keys = {c["key"] for c in categories}
     planned = []
-    for recipient in document["recipients"]:
-        if recipient["kind"] == "recipient_category":
-            continue
-        if "all" not in recipient["categories"] and not keys & set(recipient["categories"]):
-            continue
-        covered = [c for c in categories if "all" in recipient["categories"] or c["key"] in recipient["categories"]]
+    for recipient in policy.recipients_for(c.key for c in categories):
+        covered = [c for c in categories if recipient.holds(c.key)]
         planned.append(
             PlannedAssignment(
                 responder_kind="sub_processor",
-                responder_name=recipient["name"],
+                responder_name=recipient.name,
                 responder_email="",
                 action="propagate",
-                categories=tuple(c["key"] for c in covered),
+                categories=tuple(c.key for c in covered),
                 due_at=due_at,
-                explanation=(
-                    f"{recipient['name']} receives {_names(covered)} from {vendor}"
-                    + (f" ({recipient['purpose']})" if recipient["purpose"] else "")
-                    + f". Tell it of the {facts.request_type} so it acts on its copy too (GDPR Art 19; CCPA "
-                    "11 CCR 7022). The policy gives no address for it: the vendor's privacy team sends the "
-                    "instruction and records the answer."
+                steps=(
+                    RouteStep(
+                        "tell_recipient",
+                        {
+                            "recipient": recipient.name,
+                            "categories": tuple(c.name for c in covered),
+                            "vendor": vendor,
+                            "purpose": recipient.purpose,
+                            "request_type": facts.request_type,
+                        },
+                        Citation(f"recipient {recipient.name}", recipient.cite),
+                    ),
                 ),
-                citations=(Citation(f"recipient {recipient['name']}", recipient["cite"]),),
+                citations=(Citation(f"recipient {recipient.name}", recipient.cite),),
             )
         )
     return planned
 
 
 def applicable_law_codes(
-    document: Mapping[str, Any], jurisdictions: Mapping[str, Iterable[str]], *, country: str, state: str = ""
+    policy: PolicyDocument, jurisdictions: Mapping[str, Iterable[str]], *, country: str, state: str = ""
 ) -> tuple[list[str], str]:
     """The laws that govern a request, and a plain sentence saying why.
 
@@ -368,8 +322,8 @@ def applicable_law_codes(
     law the policy names, strictest deadline first: the safer reading.
     """
     place = f"US-{state}" if country == "US" and state else country
-    served = [law["code"] for law in document["laws"]]
-    vendor_country = document["vendor"]["country"]["value"]
+    served = list(policy.law_codes)
+    vendor_country = policy.country
     codes: list[str] = []
     reasons: list[str] = []
     for code in served:

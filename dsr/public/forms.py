@@ -144,9 +144,9 @@ VOCABULARY_MSGIDS = (
 
 def offered_request_types(version: PolicyVersion) -> list[str]:
     """The vendor's granted rights that are request types, and the request types of the laws it names."""
-    document = version.document
-    granted = {r["right"] for r in document.get("rights", [])}
-    codes = [law["code"] for law in document.get("laws", [])]
+    policy = version.policy
+    granted = set(policy.granted_rights)
+    codes = list(policy.law_codes)
     from_laws = {
         str(right.get("type"))
         for data in Law.objects.filter(code__in=codes).values_list("data", flat=True)
@@ -157,8 +157,7 @@ def offered_request_types(version: PolicyVersion) -> list[str]:
 
 def offered_relationships(version: PolicyVersion) -> list[str]:
     """The relationships the vendor's data categories cover (in the vocabulary's order)."""
-    covered = {r for category in version.document.get("categories", []) for r in category.get("relationships", [])}
-    return [key for key in vocabulary.RELATIONSHIPS if key in covered]
+    return list(version.policy.relationships)
 
 
 @functools.lru_cache(maxsize=16)

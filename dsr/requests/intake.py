@@ -59,7 +59,7 @@ def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
     """Record the request and email a verification link. The legal clock starts now (receipt)."""
     version = policy_in_force(submission.vendor_slug, now.date())
     law_codes, why = applicable_law_codes(
-        version.document, law_jurisdictions(), country=submission.country, state=submission.state
+        version.policy, law_jurisdictions(), country=submission.country, state=submission.state
     )
     entries = law_entries(law_codes)
     with transaction.atomic(durable=True):

@@ -84,7 +84,7 @@ def make_plan(request: Request) -> Plan:
         agent_name=request.agent_name,
     )
     with translation.override(request.language):  # the notes for the person, in their language
-        return plan_for(request.policy_version.document, facts, due_at=request.due_at)
+        return plan_for(request.policy_version.policy, facts, due_at=request.due_at)
 
 
 def pause_request(request: Request, *, kind: str, on: dt.date, reason: str, actor: Actor, now: dt.datetime) -> Request:

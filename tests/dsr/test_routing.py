@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 
 from dsr.engine.routing import PROPAGATED_TYPES, Plan, RequestFacts, applicable_law_codes, plan_for
 from policies import vocabulary
+from policies.document import PolicyDocument
 from policies.loader import read_data_dir
 
 DUE = dt.datetime(2026, 3, 2, 21, 59, 59, tzinfo=dt.UTC)
@@ -29,6 +30,11 @@ def documents() -> dict[str, dict[str, Any]]:
 
 
 @cache
+def policies() -> dict[str, PolicyDocument]:
+    return {slug: PolicyDocument.parse(document) for slug, document in documents().items()}
+
+
+@cache
 def jurisdictions() -> dict[str, list[str]]:
     dataset = read_data_dir(Path(settings.POLICY_DATA_DIR))
     return {code: list(entry["jurisdictions"]) for code, entry in dataset.laws.items()}
@@ -36,7 +42,7 @@ def jurisdictions() -> dict[str, list[str]]:
 
 def plan(slug: str, relationship: str, request_type: str, **facts: str) -> Plan:
     return plan_for(
-        documents()[slug], RequestFacts(request_type=request_type, relationship=relationship, **facts), due_at=DUE
+        policies()[slug], RequestFacts(request_type=request_type, relationship=relationship, **facts), due_at=DUE
     )
 
 
@@ -191,13 +197,13 @@ def test_unknown_request_type_or_relationship_is_refused() -> None:
     ],
 )
 def test_applicable_laws(slug: str, country: str, state: str, expected: list[str]) -> None:
-    codes, why = applicable_law_codes(documents()[slug], jurisdictions(), country=country, state=state)
+    codes, why = applicable_law_codes(policies()[slug], jurisdictions(), country=country, state=state)
     assert codes == expected
     assert why
 
 
 def test_no_law_covers_the_person_then_every_law_the_policy_names_applies() -> None:
-    codes, why = applicable_law_codes(documents()["leadoro"], jurisdictions(), country="JP")
+    codes, why = applicable_law_codes(policies()["leadoro"], jurisdictions(), country="JP")
     assert codes == [law["code"] for law in documents()["leadoro"]["laws"]]
     assert "strictest" in why
 

@@ -49,7 +49,7 @@ class Command(BaseCommand):
             version = policy_in_force(options["vendor"], received)
         except UnknownVendor as exc:
             raise CommandError(str(exc)) from None
-        codes, why = applicable_law_codes(version.document, law_jurisdictions(), country=country, state=state)
+        codes, why = applicable_law_codes(version.policy, law_jurisdictions(), country=country, state=state)
         # Received at noon in the vendor's zone: the date is what counts for every period.
         received_at = dt.datetime.combine(received, dt.time(12), tzinfo=ZoneInfo(version.timezone))
         try:
@@ -64,7 +64,7 @@ class Command(BaseCommand):
             state=state,
             customer_name=options["customer"],
         )
-        plan = plan_for(version.document, facts, due_at=due_at)
+        plan = plan_for(version.policy, facts, due_at=due_at)
         tz = ZoneInfo(version.timezone)
         output: dict[str, Any] = {
             "vendor": version.vendor.slug,

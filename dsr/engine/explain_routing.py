@@ -1,0 +1,169 @@
+"""Routing explanations as data, and their staff-facing English text.
+
+The router (dsr.engine.routing) records *why* it planned each assignment as `RouteStep`s: a stable rule
+code, the facts the rule used and the passage of the policy behind it. `explain` renders the steps
+as the English explanation staff read (and `Assignment.explanation` stores), one sentence or two per
+step, so another rendering (a translation) can be written from the same steps later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from policies import vocabulary
+
+
+@dataclass(frozen=True)
+class Citation:
+    fact: str
+    passage: str
+
+
+@dataclass(frozen=True)
+class RouteStep:
+    rule: str  # one of RULES
+    facts: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    citation: Citation | None = None
+
+
+def explain(steps: Iterable[RouteStep]) -> str:
+    """The staff-facing English explanation of an assignment, from its steps."""
+    return " ".join(_RENDER[step.rule](step) for step in steps)
+
+
+def _text(step: RouteStep, key: str) -> str:
+    value = step.facts.get(key, "")
+    if not isinstance(value, str):
+        raise TypeError(f"{step.rule}: fact {key!r} must be text")
+    return value
+
+
+def _names(step: RouteStep, key: str = "categories") -> str:
+    value = step.facts.get(key, ())
+    names = [value] if isinstance(value, str) else list(value)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _quote(text: str) -> str:
+    return f"“{text.strip()}”"
+
+
+def _passage(step: RouteStep) -> str:
+    return _quote(step.citation.passage) if step.citation else ""
+
+
+def _no_category(step: RouteStep) -> str:
+    words = vocabulary.RELATIONSHIPS[_text(step, "relationship")]
+    return (
+        f"{_text(step, 'vendor')}'s policy describes no personal data about people who say: “{words}”. "
+        "Staff must decide whether the vendor holds data about this person and who answers."
+    )
+
+
+def _policy_gap(step: RouteStep) -> str:
+    return f"The policy says: {_passage(step)}" if step.citation else f"({_text(step, 'note')})"
+
+
+def _role_unknown(step: RouteStep) -> str:
+    return (
+        f"{_text(step, 'vendor')}'s policy does not say whether it is controller or processor for {_names(step)}. "
+        "Staff must decide who answers for this data."
+    )
+
+
+def _controller_answers(step: RouteStep) -> str:
+    action_words = vocabulary.REQUEST_TYPES[_text(step, "request_type")].lower()
+    vendor = _text(step, "vendor")
+    return f"{vendor} is the controller for {_names(step)}: answer the request ({action_words}) for this data."
+
+
+def _right_limited(step: RouteStep) -> str:
+    return f"The policy limits this right for {_text(step, 'category')}: {_text(step, 'reason')} {_passage(step)}"
+
+
+def _legal_hold(step: RouteStep) -> str:
+    return (
+        f"Partial erasure: {_text(step, 'records')} must be kept because a law requires it "
+        f"{_passage(step)}. Restrict those records (keep them only for that legal purpose) "
+        "instead of erasing them, erase the rest, and tell the person which records are kept and why."
+    )
+
+
+def _authorised_agent(step: RouteStep) -> str:
+    return (
+        f"Filed by an authorised agent ({_text(step, 'agent')}) for the person: before disclosing or deleting "
+        "anything, ask the agent for proof of authority and, where the law allows, have the person confirm "
+        "it (e.g. CCPA 11 CCR 7063; EDPB Guidelines 01/2022)."
+    )
+
+
+def _right_not_granted(step: RouteStep) -> str:
+    return (
+        "The policy does not list this right among those it grants; check whether the law that applies "
+        "gives it before refusing."
+    )
+
+
+def _no_privacy_address(step: RouteStep) -> str:
+    return "The policy gives no address for privacy requests, so this assignment waits in the staff queue."
+
+
+def _processor_assists(step: RouteStep) -> str:
+    customer = _text(step, "customer") or "the customer"
+    controller = _text(step, "controller")
+    return (
+        f"{_text(step, 'vendor')} is only a processor for {_names(step)}: {customer} is the controller"
+        + (f" ({controller})" if controller else "")
+        + f". Identify {customer}, forward the request to it promptly, and assist it in answering; do not answer "
+        "the request yourself unless the customer authorises it. The controller's deadline is not extended "
+        "for the processor (EDPB Guidelines 07/2020, paras 127-129; GDPR Art 28(3)(e))."
+    )
+
+
+def _sub_processors_follow(step: RouteStep) -> str:
+    value = step.facts.get("recipients", ())
+    names = [value] if isinstance(value, str) else list(value)
+    return (
+        "Once the controller instructs it, the sub-processors that hold this data must act too: "
+        + ", ".join(names)
+        + "."
+    )
+
+
+def _customer_is_controller(step: RouteStep) -> str:
+    vendor = _text(step, "vendor")
+    return (
+        f"You are the controller for the data you put into {vendor}'s service ({_names(step)}). "
+        f"The person named the request to you as the business that holds their data; {vendor} will "
+        "assist you. Please answer the request and confirm what you did."
+    )
+
+
+def _tell_recipient(step: RouteStep) -> str:
+    purpose = _text(step, "purpose")
+    return (
+        f"{_text(step, 'recipient')} receives {_names(step)} from {_text(step, 'vendor')}"
+        + (f" ({purpose})" if purpose else "")
+        + f". Tell it of the {_text(step, 'request_type')} so it acts on its copy too (GDPR Art 19; CCPA "
+        "11 CCR 7022). The policy gives no address for it: the vendor's privacy team sends the "
+        "instruction and records the answer."
+    )
+
+
+_RENDER: dict[str, Callable[[RouteStep], str]] = {
+    "no_category_for_relationship": _no_category,
+    "policy_gap": _policy_gap,
+    "role_unknown": _role_unknown,
+    "controller_answers": _controller_answers,
+    "right_limited": _right_limited,
+    "legal_hold": _legal_hold,
+    "authorised_agent": _authorised_agent,
+    "right_not_granted": _right_not_granted,
+    "no_privacy_address": _no_privacy_address,
+    "processor_assists": _processor_assists,
+    "sub_processors_follow": _sub_processors_follow,
+    "customer_is_controller": _customer_is_controller,
+    "tell_recipient": _tell_recipient,
+}
+RULES = tuple(_RENDER)
