@@ -258,6 +258,16 @@ class DeadlineResult:
         return _earliest(self.binding)
 
     @property
+    def strictest_step(self) -> Step | None:
+        """Why the strictest deadline is the one that counts: every binding deadline with a date, compared."""
+        strictest = self.strictest
+        if strictest is None:
+            return None
+        compared = [{"rule": d.rule, "kind": d.kind, "due": d.due_date} for d in self.binding if d.due_date]
+        params = {"rule": strictest.rule, "kind": strictest.kind, "due": strictest.due_date, "compared": compared}
+        return Step("strictest", params, strictest.source, strictest.status)
+
+    @property
     def acknowledgement(self) -> Deadline | None:
         return _earliest(self.of_kind("acknowledgement"))
 
@@ -281,6 +291,7 @@ class DeadlineResult:
             "country": self.country,
             "subdivision": self.subdivision,
             "strictest": strictest.as_dict() if strictest else None,
+            "strictest_step": step.as_dict() if (step := self.strictest_step) else None,
             "deadlines": [d.as_dict() for d in self.deadlines],
             "notes": list(self.notes),
         }

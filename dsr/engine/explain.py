@@ -186,6 +186,15 @@ def render_pause(step: Step) -> str:
     return _("{label} was not applied: {why}.").format(label=label, why=why)
 
 
+def render_strictest(step: Step) -> str:
+    """'The strictest deadline is Saturday 31 January 2026 (promise: Leadsment), the earliest of: ...'."""
+    p = step.params
+    compared = "; ".join(f"{c['rule']} ({c['kind']}) {format_date(c['due'])}" for c in p["compared"])
+    return _("The strictest deadline is {due} ({rule}), the earliest of: {compared}.").format(
+        due=_day(p["due"]), rule=p["rule"], compared=compared
+    )
+
+
 def _period(steps: Sequence[Step]) -> str:
     """'GDPR Art 12(3) gives one month from receipt on ...; ... so the period ends on the next working day'."""
     parts: list[str] = []

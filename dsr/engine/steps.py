@@ -40,6 +40,9 @@ Pauses (one each; source and mark are the law's pause rule):
 Closing:
 - verification {note}: the rule's verification mark (V/S/U) and what it means.
 - promise_not_moved, promise_not_paused, promise_survives_extension: how a promise is read.
+
+For a whole result (`DeadlineResult.strictest_step`):
+- strictest {rule, kind, due, compared}: the earliest binding deadline, and every one it was compared with.
 """
 
 from __future__ import annotations
