@@ -12,10 +12,14 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from dsr.engine.deadlines import Deadline, DeadlineResult, ExtensionRequest, Pause, Promise, compute_deadlines
 from dsr.engine.explain import render, render_english, render_strictest
 from dsr.engine.steps import Step
+from dsr.models import Request
 from policies.laws import LawRules, default_laws_path, load_laws_file
+from tests.factories import verified
 
 D = dt.date
 LAWS: dict[str, LawRules] = load_laws_file(default_laws_path()).by_code()
@@ -232,3 +236,15 @@ def test_steps_are_data_that_round_trip_through_json() -> None:
     # Every deadline's explanation is what its steps say.
     for deadline in result.deadlines:
         assert render_english(deadline.steps) == deadline.explanation
+
+
+@pytest.mark.usefixtures("policies")
+def test_a_verified_request_stores_its_deadlines_steps() -> None:
+    # Received Sat 31 Jan 2026 (tests/factories.py): GDPR clamps to 28 Feb and rolls to Mon 2 Mar.
+    request = Request.objects.get(pk=verified().pk)
+    stored = request.deadlines["strictest"]
+    assert stored["due_date"] == "2026-03-02"
+    assert [s["code"] for s in stored["steps"]][:3] == ["due", "count_months", "clamp_month_end"]
+    assert stored["steps"][0]["params"] == {"due": "2026-03-02"}
+    assert stored["steps"][1]["source"]["cite"] == "GDPR Art 12(3)" and stored["steps"][1]["mark"] == "V"
+    assert request.deadlines["strictest_step"]["params"]["due"] == "2026-03-02"
