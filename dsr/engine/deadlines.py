@@ -46,6 +46,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from dateutil.relativedelta import relativedelta
 
+from dsr.engine.explain import format_date as format_date  # dates in words, used here and by callers
+from dsr.engine.explain import render_english, render_pause_english
+from dsr.engine.steps import Step
 from policies import vocabulary
 from policies.laws import (
     ALL,
@@ -87,33 +90,6 @@ TITLES: dict[str, str] = {
     "extension_notice": "Extension to be announced by",
     "extended_response": "Deadline if extended",
 }
-
-PAUSE_WAITING_FOR: dict[str, str] = {
-    "identity": "proof of identity",
-    "clarification": "clarification of the request",
-    "fee": "the fee (or the end of the fee reflection period)",
-}
-PAUSE_RESTART_EVENT: dict[str, str] = {
-    "identity": "the identity information arrived",
-    "clarification": "the clarification arrived",
-    "fee": "the fee was paid (or the reflection period ended)",
-}
-
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class DeadlineError(ValueError):
@@ -195,7 +171,11 @@ class AppliedPause:
     effect: PauseEffect
     applied: bool
     days_added: int
-    explanation: str
+    step: Step
+
+    @property
+    def explanation(self) -> str:
+        return render_pause_english(self.step)
 
 
 @dataclass(frozen=True)
@@ -209,7 +189,7 @@ class Deadline:
     binding: bool  # counts for the strictest deadline
     status: Status | None  # V/S/U of the rule (None for a vendor promise: it is the vendor's own text)
     source: Source
-    explanation: str
+    steps: tuple[Step, ...]  # what the engine did, as data: headline, counting, pauses, verification mark
     pauses: tuple[AppliedPause, ...] = ()
     extended: bool = False
     unextended_date: dt.date | None = None
@@ -218,6 +198,11 @@ class Deadline:
     @property
     def fixed(self) -> bool:
         return self.due_date is not None
+
+    @property
+    def explanation(self) -> str:
+        """The steps in plain English, fit to paste into a letter (dsr.engine.explain)."""
+        return render_english(self.steps)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -232,6 +217,7 @@ class Deadline:
             "status_meaning": STATUS_MEANING[self.status] if self.status else None,
             "source": {"cite": self.source.cite, "url": self.source.url},
             "explanation": self.explanation,
+            "steps": [step.as_dict() for step in self.steps],
             "extended": self.extended,
             "unextended_date": self.unextended_date.isoformat() if self.unextended_date else None,
             "pauses": [
@@ -243,6 +229,7 @@ class Deadline:
                     "applied": p.applied,
                     "days_added": p.days_added,
                     "explanation": p.explanation,
+                    "step": p.step.as_dict(),
                 }
                 for p in self.pauses
             ],
@@ -271,6 +258,16 @@ class DeadlineResult:
         return _earliest(self.binding)
 
     @property
+    def strictest_step(self) -> Step | None:
+        """Why the strictest deadline is the one that counts: every binding deadline with a date, compared."""
+        strictest = self.strictest
+        if strictest is None:
+            return None
+        compared = [{"rule": d.rule, "kind": d.kind, "due": d.due_date} for d in self.binding if d.due_date]
+        params = {"rule": strictest.rule, "kind": strictest.kind, "due": strictest.due_date, "compared": compared}
+        return Step("strictest", params, strictest.source, strictest.status)
+
+    @property
     def acknowledgement(self) -> Deadline | None:
         return _earliest(self.of_kind("acknowledgement"))
 
@@ -294,6 +291,7 @@ class DeadlineResult:
             "country": self.country,
             "subdivision": self.subdivision,
             "strictest": strictest.as_dict() if strictest else None,
+            "strictest_step": step.as_dict() if (step := self.strictest_step) else None,
             "deadlines": [d.as_dict() for d in self.deadlines],
             "notes": list(self.notes),
         }
@@ -304,31 +302,7 @@ def _earliest(deadlines: Sequence[Deadline]) -> Deadline | None:
     return min(dated, key=lambda d: cast(dt.date, d.due_date)) if dated else None
 
 
-# --- Dates in words -----------------------------------------------------------------------------------
-
-
-def format_date(day: dt.date, *, weekday: bool = False) -> str:
-    """'2 March 2026', or 'Monday 2 March 2026'. Locale-independent on purpose: these go into letters."""
-    text = f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-    return f"{_WEEKDAYS[day.weekday()]} {text}" if weekday else text
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _amount_words(amount: int, unit: str) -> str:
-    if amount == 1 and unit == "months":
-        return "one month"
-    return describe_amount(amount, unit)
-
-
-def _status_text(status: Status | None, status_note: str = "", *, lower: bool = False) -> str:
-    if status is None:
-        return ""
-    text = f"{'status' if lower else 'Status'} {status}: {STATUS_MEANING[status]}"
-    return f"{text}; {status_note}" if status_note else text
+# --- Days ---------------------------------------------------------------------------------------------
 
 
 def end_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
@@ -374,11 +348,10 @@ class _Calendar:
     def is_working_day(self, day: dt.date) -> bool:
         return day.weekday() < 5 and self.holiday(day) is None
 
-    def why_not_working(self, day: dt.date) -> str:
-        name = self.holiday(day)
-        if name:
-            return f"{format_date(day)} is a public holiday in {self.label} ({name})"
-        return f"{format_date(day)} is a {_WEEKDAYS[day.weekday()]}"
+    @property
+    def place(self) -> str | None:
+        """The place whose public holidays count, or None where no holiday calendar is known."""
+        return self.label if self.country is not None else None
 
     def next_working_day(self, day: dt.date) -> tuple[dt.date, list[dt.date]]:
         skipped = []
@@ -393,7 +366,7 @@ class _Calendar:
 
 @dataclass
 class _Count:
-    """One period counted from one start: every step, so the explanation can retell it."""
+    """One period counted from one start: every step, so the steps can retell it."""
 
     start: dt.date
     amount: int
@@ -444,30 +417,27 @@ def _add_stop(end: dt.date, pause: Pause, unit: Unit, cal: _Calendar) -> tuple[d
     return day, paused
 
 
+def _day_unit(unit: Unit) -> Unit:
+    """What paused time is counted in: business days for a period in business days, else days."""
+    return "business_days" if unit == "business_days" else "days"
+
+
 def _roll(day: dt.date, roll_forward: bool, cal: _Calendar) -> tuple[dt.date, list[dt.date]]:
     if not roll_forward:
         return day, []
     return cal.next_working_day(day)
 
 
-def _pause_effect(policy: PausePolicy | None, pause: Pause) -> tuple[PauseEffect, str | None]:
-    """The effect the law gives this pause, or 'none' with the reason it is not applied."""
-    waiting = PAUSE_WAITING_FOR[pause.kind]
+def _pause_effect(policy: PausePolicy | None, pause: Pause) -> tuple[PauseEffect, dict[str, Any] | None]:
+    """The effect the law gives this pause, or 'none' with why it is not applied (the step's params)."""
     if policy is None:
-        return "none", "a promise is never paused (earlier reading)"
+        return "none", {"reason": "promise"}
     effect = policy.effect(pause.kind)
     if effect == "none":
-        return "none", (
-            f"this law does not stop or restart the clock while waiting for {waiting} "
-            f"({policy.source.cite}; {_status_text(policy.status, lower=True)})"
-            + (f". {policy.note.rstrip('.')}" if policy.note else "")
-        )
+        return "none", {"reason": "law", "note": policy.note}
     in_force = policy.in_force_date(pause.kind)
     if in_force is not None and pause.start < in_force:
-        return "none", (
-            f"the rule that pauses the clock while waiting for {waiting} applies from {format_date(in_force)} "
-            f"({policy.source.cite}) and this pause began earlier"
-        )
+        return "none", {"reason": "not_in_force", "in_force": in_force}
     return effect, None
 
 
@@ -480,7 +450,6 @@ def _run(
     cal: _Calendar,
     pauses: Sequence[Pause],
     policy: PausePolicy | None,
-    pause_cite: str,
 ) -> _Count:
     """Count a period from receipt, apply the pauses the law recognises, then roll forward if it does.
 
@@ -491,44 +460,31 @@ def _run(
     count = _count(received_on, amount, unit, period.first_day_counts, cal)
     end = count.nominal_end
     records: list[AppliedPause] = []
+    source, mark = (policy.source, policy.status) if policy is not None else (None, None)
     for pause in sorted(pauses, key=lambda p: p.start):
-        when = f"from {format_date(pause.start)} to {format_date(pause.end)}"
-        label = f"The {pause.kind} pause {when}"
-        effect, reason = _pause_effect(policy, pause)
-        if reason is not None:
-            records.append(AppliedPause(pause, "none", False, 0, f"{label} was not applied: {reason}."))
+        when = {"kind": pause.kind, "start": pause.start, "end": pause.end}
+        effect, ignored = _pause_effect(policy, pause)
+        if ignored is not None:
+            step = Step("pause_ignored", {**when, **ignored}, source, mark)
+            records.append(AppliedPause(pause, "none", False, 0, step))
             continue
         running_deadline, _ = _roll(end, period.roll_forward, cal)
         if pause.start > running_deadline:
-            records.append(
-                AppliedPause(
-                    pause,
-                    effect,
-                    False,
-                    0,
-                    f"{label} was not applied: it began after the deadline of "
-                    f"{format_date(running_deadline)} had already passed.",
-                )
-            )
+            too_late = {"reason": "after_deadline", "deadline": running_deadline}
+            step = Step("pause_ignored", {**when, **too_late}, source, mark)
+            records.append(AppliedPause(pause, effect, False, 0, step))
             continue
         if effect == "restart":
             # Earlier stops no longer matter: the whole period runs again from the restart.
             records = [
                 replace(
-                    r, applied=False, days_added=0, explanation=f"{r.explanation[:-1]}, but the period later restarted."
+                    r, applied=False, days_added=0, step=replace(r.step, params={**r.step.params, "superseded": True})
                 )
                 if r.applied and r.effect == "stop"
                 else r
                 for r in records
             ]
-            restart = AppliedPause(
-                pause,
-                "restart",
-                True,
-                0,
-                f"{label}: the period started again on {format_date(pause.end)}, when "
-                f"{PAUSE_RESTART_EVENT[pause.kind]} ({pause_cite}).",
-            )
+            restart = AppliedPause(pause, "restart", True, 0, Step("pause_restarts_clock", when, source, mark))
             count = _count(pause.end, amount, unit, period.first_day_counts, cal)
             count.restart = restart
             end = count.nominal_end
@@ -536,103 +492,81 @@ def _run(
         else:
             end, added = _add_stop(end, pause, unit, cal)
             count.stop_days += added
-            unit_word = "business day" if unit == "business_days" else "day"
-            records.append(
-                AppliedPause(
-                    pause,
-                    "stop",
-                    True,
-                    added,
-                    f"{label}: the clock stopped while waiting for {PAUSE_WAITING_FOR[pause.kind]}, so "
-                    f"{added} {unit_word}{'' if added == 1 else 's'} do not count ({pause_cite}).",
-                )
-            )
+            stopped = {"days": added, "unit": _day_unit(unit), "superseded": False}
+            step = Step("pause_stops_clock", {**when, **stopped}, source, mark)
+            records.append(AppliedPause(pause, "stop", True, added, step))
     count.after_pauses = end
     count.due, count.rolled_over = _roll(end, period.roll_forward, cal)
     count.pauses = records
     return count
 
 
-def _describe_count(
+From = Literal["receipt", "appeal"]  # what a period is counted from: receipt, or receipt of the appeal
+
+
+def _count_steps(
     count: _Count,
     *,
-    cite: str,
+    source: Source | None,
+    mark: Status | None,
     counting_basis: str,
     roll_forward_basis: str,
     period: Period,
     cal: _Calendar,
-    from_what: str = "receipt",
-) -> str:
-    """'GDPR Art 12(3) gives one month from receipt on 31 January 2026; ...' (no leading 'Due ...').
+    from_what: From = "receipt",
+) -> list[Step]:
+    """How one period was counted: the count, a month-end clamp, stopped clock, roll-forward (or not).
 
-    With an empty `cite` the phrase starts at the amount ('3 months from receipt on ...'), for use inside
-    a sentence that has already named the rule.
+    With a `source`, the count step names the rule that gives the period ('GDPR Art 12(3) gives one
+    month ...'); without, it is told inside a sentence that has already named the rule.
     """
-    amount_text = _amount_words(count.amount, count.unit)
-    subject = f"{cite} gives " if cite else ""
-    if count.restart is not None:
-        origin = f"the restart on {format_date(count.start)}"
-    else:
-        origin = f"{from_what} on {format_date(count.start)}"
-    parts: list[str] = []
-    basis = f" ({counting_basis})" if counting_basis and count.unit != "months" else ""
+    common: dict[str, Any] = {
+        "amount": count.amount,
+        "unit": count.unit,
+        "start": count.start,
+        "end": count.nominal_end,
+        "from": from_what,
+        "restart": count.restart is not None,
+    }
+    steps: list[Step] = []
     if count.unit == "months":
+        steps.append(Step("count_months", {**common, "clamped": count.clamped}, source, mark))
         if count.clamped:
-            month = f"{_MONTHS[count.nominal_end.month - 1]} {count.nominal_end.year}"
-            clamp_basis = f" ({counting_basis})" if counting_basis else ""
-            parts.append(
-                f"{subject}{amount_text} from {origin}; {month} has no {_ordinal(count.start.day)}, so the "
-                f"period ends on the last day of that month, {format_date(count.nominal_end)}{clamp_basis}"
+            steps.append(
+                Step("clamp_month_end", {"day": count.start.day, "end": count.nominal_end, "basis": counting_basis})
             )
-        else:
-            parts.append(f"{subject}{amount_text} from {origin}, ending on {format_date(count.nominal_end)}")
     elif count.unit == "days":
-        if period.first_day_counts:
-            parts.append(
-                f"{subject}{amount_text} beginning on the day of {from_what}, {format_date(count.start)}, "
-                f"which is day 1{basis}, so the last day is {format_date(count.nominal_end)}"
-            )
-        else:
-            parts.append(
-                f"{subject}{amount_text} after {origin} (that day itself is not counted){basis}, so the last "
-                f"day is {format_date(count.nominal_end)}"
-            )
+        params = {**common, "first_day_counts": period.first_day_counts, "basis": counting_basis}
+        steps.append(Step("count_days", params, source, mark))
     else:
-        if not period.first_day_counts:
-            first = f"after {origin}"
-        elif cal.is_working_day(count.start):
-            first = f"beginning on the day of {from_what}, {format_date(count.start)}, which is business day 1"
-        else:
-            first = (
-                f"beginning on the first business day from {from_what} on {format_date(count.start)} "
-                f"({cal.why_not_working(count.start)})"
-            )
-        if count.holidays_skipped:
-            named = "; ".join(f"{format_date(d, weekday=True)}: {cal.holiday(d)}" for d in count.holidays_skipped)
-            skipping = f"public holidays in {cal.label} ({named})"
-        elif cal.country is None:
-            skipping = "no public holidays (no holiday calendar known)"
-        else:
-            skipping = f"public holidays in {cal.label} (none fell in the period)"
-        parts.append(
-            f"{subject}{amount_text} {first}{basis}, skipping Saturdays, Sundays and {skipping}, so the last "
-            f"business day is {format_date(count.nominal_end)}"
-        )
-    if count.stop_days:
-        unit_word = "business day" if count.unit == "business_days" else "day"
-        plural = "" if count.stop_days == 1 else "s"
-        parts.append(
-            f"the clock stopped for {count.stop_days} {unit_word}{plural} while waiting on the person, which moves "
-            f"the end to {format_date(cast(dt.date, count.after_pauses))}"
-        )
+        params = {
+            **common,
+            "first_day_counts": period.first_day_counts,
+            "basis": counting_basis,
+            "start_is_working_day": cal.is_working_day(count.start),
+            "start_holiday": cal.holiday(count.start),
+            "place": cal.place,
+            "holidays": [{"date": d, "name": cal.holiday(d)} for d in count.holidays_skipped],
+        }
+        steps.append(Step("count_business_days", params, source, mark))
     last = cast(dt.date, count.after_pauses)
-    if count.rolled_over:
-        reasons = " and ".join(cal.why_not_working(d) for d in count.rolled_over)
-        roll_basis = f" ({roll_forward_basis})" if roll_forward_basis else ""
-        parts.append(f"{reasons}, so the period ends on the next working day{roll_basis}")
-    elif not period.roll_forward and not cal.is_working_day(last):
-        parts.append(f"{cal.why_not_working(last)}, but this deadline does not move to the next working day")
-    return "; ".join(parts)
+    if count.stop_days:
+        steps.append(Step("clock_stopped", {"days": count.stop_days, "unit": _day_unit(count.unit), "end": last}))
+    for day in count.rolled_over:
+        holiday = cal.holiday(day)
+        moved = {"date": day, "to": count.due, "basis": roll_forward_basis}
+        if holiday:
+            steps.append(Step("roll_holiday", {**moved, "holiday": holiday, "place": cal.place}))
+        else:
+            steps.append(Step("roll_weekend", moved))
+    if not count.rolled_over and not period.roll_forward and not cal.is_working_day(last):
+        steps.append(Step("no_roll", {"date": last, "holiday": cal.holiday(last), "place": cal.place}))
+    return steps
+
+
+def _verification(status: Status, note: str) -> Step:
+    """The rule's verification mark, and the caveat the data adds to it."""
+    return Step("verification", {"note": note}, mark=status)
 
 
 # --- The engine ---------------------------------------------------------------------------------------
@@ -663,7 +597,7 @@ def _deadline(
     *,
     status: Status | None,
     source: Source,
-    explanation: str,
+    steps: Sequence[Step],
     binding: bool,
     pauses: Sequence[AppliedPause] = (),
     extended: bool = False,
@@ -680,7 +614,7 @@ def _deadline(
         binding=binding,
         status=status,
         source=source,
-        explanation=explanation,
+        steps=tuple(steps),
         pauses=tuple(pauses),
         extended=extended,
         unextended_date=unextended_date,
@@ -688,8 +622,8 @@ def _deadline(
     )
 
 
-def _pause_notes(count: _Count) -> str:
-    return " ".join(p.explanation for p in count.pauses)
+def _pause_steps(count: _Count) -> list[Step]:
+    return [p.step for p in count.pauses]
 
 
 def _timed_deadlines(
@@ -707,9 +641,8 @@ def _timed_deadlines(
     cal = _calendar_for(law, period, case)
     pauses = case.pauses if pauses_apply else ()
     policy = law.pause if pauses_apply else None
-    pause_cite = law.pause.source.cite
-    status_text = _status_text(rule.status, rule.status_note)
-    from_what = "receipt of the appeal" if kind == "appeal" else "receipt"
+    verification = _verification(rule.status, rule.status_note)
+    from_what: From = "appeal" if kind == "appeal" else "receipt"
     out: list[Deadline] = []
 
     notice: _Count | None = None
@@ -723,13 +656,9 @@ def _timed_deadlines(
             cal=cal,
             pauses=pauses,
             policy=policy,
-            pause_cite=pause_cite,
         )
 
     if period.amount is None or period.unit is None:
-        text = f"No fixed deadline: {rule.rule or 'no fixed period'} ({rule.source.cite})."
-        if rule.note:
-            text += f" {rule.note}"
         out.append(
             _deadline(
                 kind,
@@ -738,7 +667,10 @@ def _timed_deadlines(
                 case,
                 status=rule.status,
                 source=rule.source,
-                explanation=f"{text} ({status_text}.)",
+                steps=[
+                    Step("no_fixed_period", {"rule": rule.rule, "note": rule.note}, rule.source, rule.status),
+                    verification,
+                ],
                 binding=True,
                 notes=notes,
             )
@@ -758,20 +690,18 @@ def _timed_deadlines(
         cal=cal,
         pauses=pauses,
         policy=policy,
-        pause_cite=pause_cite,
     )
     base_due = cast(dt.date, base.due)
-    base_text = _describe_count(
+    base_steps = _count_steps(
         base,
-        cite=rule.source.cite,
+        source=rule.source,
+        mark=rule.status,
         counting_basis=rule.counting_basis,
         roll_forward_basis=rule.roll_forward_basis,
         period=period,
         cal=cal,
         from_what=from_what,
     )
-    tail = f" {_pause_notes(base)}" if base.pauses else ""
-    source_line = f" ({status_text}.)"
 
     extended: _Count | None = None
     if extension is not None and extension.capped:
@@ -784,38 +714,36 @@ def _timed_deadlines(
             cal=cal,
             pauses=pauses,
             policy=policy,
-            pause_cite=pause_cite,
         )
 
     if case.extension.taken and extension is not None and extension.capped and extended is not None:
         if notice is not None:
             _check_announcement(law, extension, notice, case)
         extended_due = max(cast(dt.date, extended.due), base_due)  # an extension never shortens a deadline
-        ext_text = _describe_count(
+        ext_steps = _count_steps(
             extended,
-            cite="",
+            source=None,
+            mark=None,
             counting_basis=extension.counting_basis,
             roll_forward_basis=rule.roll_forward_basis,
             period=period,
             cal=cal,
             from_what=from_what,
         )
-        announced = (
-            f"The extension was announced on {format_date(case.extension.announced_on)}"
-            if case.extension.announced_on
-            else "The extension must be announced"
-        )
-        by = f", on or before the last day to announce it, {format_date(cast(dt.date, notice.due))}" if notice else ""
-        if not case.extension.announced_on and notice:
-            by = f" by {format_date(cast(dt.date, notice.due))}"
-        reasons = ", with the reasons" if extension.reasons_required else ""
-        ext_tail = f" {_pause_notes(extended)}" if extended.pauses else ""
-        explanation = (
-            f"Due {format_date(extended_due, weekday=True)} (extended): {extension.source.cite} allows "
-            f"{_amount_words(cast(int, extension.amount), cast(str, extension.unit))} more "
-            f"({extension.condition}); the extended period is {ext_text}. "
-            f"Without the extension the deadline was {format_date(base_due, weekday=True)}. "
-            f"{announced}{by}{reasons}.{ext_tail}{source_line}"
+        head = Step(
+            "extended",
+            {
+                "due": extended_due,
+                "unextended": base_due,
+                "amount": extension.amount,
+                "unit": extension.unit,
+                "condition": extension.condition,
+                "announced_on": case.extension.announced_on,
+                "notice_due": notice.due if notice else None,
+                "reasons_required": bool(extension.reasons_required),
+            },
+            extension.source,
+            extension.status,
         )
         out.append(
             _deadline(
@@ -825,7 +753,7 @@ def _timed_deadlines(
                 case,
                 status=_weakest(rule.status, extension.status),
                 source=extension.source,
-                explanation=explanation,
+                steps=[head, *ext_steps, *_pause_steps(extended), verification],
                 binding=True,
                 pauses=extended.pauses,
                 extended=True,
@@ -839,7 +767,7 @@ def _timed_deadlines(
             extra_notes.append(_no_extension_note(law, extension))
             if extension is not None and notice is not None:
                 _check_announcement(law, extension, notice, case)
-        explanation = f"Due {format_date(base_due, weekday=True)}: {base_text}.{tail}{source_line}"
+        head = Step("due", {"due": base_due}, rule.source, rule.status)
         out.append(
             _deadline(
                 kind,
@@ -848,7 +776,7 @@ def _timed_deadlines(
                 case,
                 status=rule.status,
                 source=rule.source,
-                explanation=explanation,
+                steps=[head, *base_steps, *_pause_steps(base), verification],
                 binding=True,
                 pauses=base.pauses,
                 notes=extra_notes,
@@ -856,16 +784,26 @@ def _timed_deadlines(
         )
         if extension is not None and extension.capped and extended is not None:
             ext_due = max(cast(dt.date, extended.due), base_due)
-            by = f", announced by {format_date(cast(dt.date, notice.due))}" if notice else ""
-            reasons = " with the reasons" if extension.reasons_required else ""
-            ext_text = _describe_count(
+            ext_steps = _count_steps(
                 extended,
-                cite="",
+                source=None,
+                mark=None,
                 counting_basis=extension.counting_basis,
                 roll_forward_basis=rule.roll_forward_basis,
                 period=period,
                 cal=cal,
                 from_what=from_what,
+            )
+            head = Step(
+                "if_extended",
+                {
+                    "due": ext_due,
+                    "notice_due": notice.due if notice else None,
+                    "reasons_required": bool(extension.reasons_required),
+                    "condition": extension.condition,
+                },
+                extension.source,
+                extension.status,
             )
             out.append(
                 _deadline(
@@ -875,11 +813,7 @@ def _timed_deadlines(
                     case,
                     status=extension.status,
                     source=extension.source,
-                    explanation=(
-                        f"If extended{by}{reasons} ({extension.condition}): due {format_date(ext_due, weekday=True)} "
-                        f"under {extension.source.cite}; the extended period is {ext_text}. "
-                        f"({_status_text(extension.status, extension.status_note)}.)"
-                    ),
+                    steps=[head, *ext_steps, _verification(extension.status, extension.status_note)],
                     binding=False,
                     pauses=extended.pauses,
                 )
@@ -917,27 +851,30 @@ def _notice_deadline(
     period: Period,
     *,
     open_ended: bool,
-    from_what: str = "receipt",
+    from_what: From = "receipt",
 ) -> Deadline:
     due = cast(dt.date, notice.due)
-    counted = _describe_count(
+    counted = _count_steps(
         notice,
-        cite="",
+        source=None,
+        mark=None,
         counting_basis="",
         roll_forward_basis="",
         period=period,
         cal=cal,
         from_what=from_what,
     )
-    if open_ended:
-        what = (
-            f"If you cannot meet the deadline, tell the person by {format_date(due, weekday=True)} "
-            f"({extension.condition})"
-        )
-    else:
-        reasons = ", with the reasons" if extension.reasons_required else ""
-        what = f"An extension must be announced by {format_date(due, weekday=True)}{reasons}"
-    tail = f" {_pause_notes(notice)}" if notice.pauses else ""
+    head = Step(
+        "announce_extension",
+        {
+            "due": due,
+            "condition": extension.condition,
+            "open_ended": open_ended,
+            "reasons_required": bool(extension.reasons_required),
+        },
+        extension.source,
+        extension.status,
+    )
     return _deadline(
         "extension_notice",
         law,
@@ -945,10 +882,7 @@ def _notice_deadline(
         case,
         status=extension.status,
         source=extension.source,
-        explanation=(
-            f"{what} ({extension.source.cite}): {counted}.{tail} "
-            f"({_status_text(extension.status, extension.status_note)}.)"
-        ),
+        steps=[head, *counted, *_pause_steps(notice), _verification(extension.status, extension.status_note)],
         binding=False,
         pauses=notice.pauses,
     )
@@ -1001,13 +935,20 @@ def _law_deadlines(law: LawRules, case: _Case) -> tuple[list[Deadline], list[str
         for kind, rule in typed:
             out += _timed_deadlines(kind, law, rule, None, case, pauses_apply=True, notes=notes)
         if not use_response and not typed:
-            covered = ", ".join(law.response.applies_to)
-            text = (
-                f"No fixed deadline for '{request_type}' under {law.code}: {law.response.source.cite} sets "
-                f"{law.response.period.describe()} for {covered} only."
+            response = law.response
+            head = Step(
+                "right_not_covered",
+                {
+                    "request_type": request_type,
+                    "law": law.code,
+                    "amount": response.period.amount,
+                    "unit": response.period.unit,
+                    "applies_to": list(response.applies_to),
+                    "note": response.note,
+                },
+                response.source,
+                response.status,
             )
-            if law.response.note:
-                text += f" {law.response.note}"
             out.append(
                 _deadline(
                     "response",
@@ -1016,7 +957,7 @@ def _law_deadlines(law: LawRules, case: _Case) -> tuple[list[Deadline], list[str
                     case,
                     status=law.response.status,
                     source=law.response.source,
-                    explanation=f"{text} ({_status_text(law.response.status, law.response.status_note)}.)",
+                    steps=[head, _verification(response.status, response.status_note)],
                     binding=True,
                     notes=notes,
                 )
@@ -1032,17 +973,17 @@ def _law_deadlines(law: LawRules, case: _Case) -> tuple[list[Deadline], list[str
             cal=cal,
             pauses=(),
             policy=None,
-            pause_cite="",
         )
-        text = _describe_count(
+        counted = _count_steps(
             count,
-            cite=ack.source.cite,
+            source=ack.source,
+            mark=ack.status,
             counting_basis=ack.counting_basis,
             roll_forward_basis=ack.roll_forward_basis,
             period=ack.period,
             cal=cal,
         )
-        what = f" ({ack.rule})" if ack.rule else ""
+        head = Step("acknowledge", {"due": count.due, "rule": ack.rule}, ack.source, ack.status)
         out.append(
             _deadline(
                 "acknowledgement",
@@ -1051,10 +992,7 @@ def _law_deadlines(law: LawRules, case: _Case) -> tuple[list[Deadline], list[str
                 case,
                 status=ack.status,
                 source=ack.source,
-                explanation=(
-                    f"Acknowledge by {format_date(cast(dt.date, count.due), weekday=True)}{what}: {text}. "
-                    f"({_status_text(ack.status, ack.status_note)}.)"
-                ),
+                steps=[head, *counted, _verification(ack.status, ack.status_note)],
                 binding=False,
             )
         )
@@ -1073,19 +1011,25 @@ def _promise_deadline(promise: Promise, case: _Case) -> Deadline:
         cal=case.responder,
         pauses=(),
         policy=None,
-        pause_cite="",
     )
     due = cast(dt.date, count.due)
-    text = _describe_count(count, cite="", counting_basis="", roll_forward_basis="", period=period, cal=case.responder)
-    amount = describe_amount(promise.amount, promise.unit)
-    promised = f'promises "{promise.cite}"' if promise.cite else f"promises {amount}"
-    extra = [
-        "A promise is read the earlier way: it is not moved for weekends or holidays, not paused and not extended."
+    source = Source(cite=promise.cite or f"{promise.vendor} privacy policy")
+    head = Step(
+        "promise",
+        {"due": due, "vendor": promise.vendor, "amount": promise.amount, "unit": promise.unit, "quote": promise.cite},
+        source,
+    )
+    steps = [
+        head,
+        *_count_steps(
+            count, source=None, mark=None, counting_basis="", roll_forward_basis="", period=period, cal=case.responder
+        ),
+        Step("promise_not_moved"),
     ]
     if case.pauses:
-        extra.append("The pauses were not applied to it.")
+        steps.append(Step("promise_not_paused"))
     if case.extension.taken:
-        extra.append("It still binds although the law's deadline was extended.")
+        steps.append(Step("promise_survives_extension"))
     return Deadline(
         kind="promise",
         rule=f"promise: {promise.vendor}",
@@ -1095,9 +1039,8 @@ def _promise_deadline(promise: Promise, case: _Case) -> Deadline:
         due_at=end_of_day(due, case.tz),
         binding=True,
         status=None,
-        source=Source(cite=promise.cite or f"{promise.vendor} privacy policy"),
-        explanation=f"Due {format_date(due, weekday=True)}: {promise.vendor} {promised}, counted as {text}. "
-        + " ".join(extra),
+        source=source,
+        steps=tuple(steps),
     )
 
 

@@ -1,0 +1,356 @@
+"""The words for the deadline engine's steps (dsr.engine.steps): pure, no database, no clock.
+
+`render` tells a deadline's steps in the active language (every phrase goes through gettext, so a
+catalogue can translate it); `render_english` tells them in English, the language of the legal
+explanation staff paste into letters (`Deadline.explanation`). Dates are written locale-independently
+('Monday 2 March 2026') on purpose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from dsr.engine.steps import Step
+from policies.laws import STATUS_MEANING, Status
+
+COUNT_CODES = frozenset({"count_months", "count_days", "count_business_days"})
+PERIOD_CODES = COUNT_CODES | {"clamp_month_end", "clock_stopped", "roll_weekend", "roll_holiday", "no_roll"}
+PAUSE_CODES = frozenset({"pause_stops_clock", "pause_restarts_clock", "pause_ignored"})
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def format_date(day: dt.date, *, weekday: bool = False) -> str:
+    """'2 March 2026', or 'Monday 2 March 2026'. Locale-independent on purpose: these go into letters."""
+    text = f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{_WEEKDAYS[day.weekday()]} {text}" if weekday else text
+
+
+def render_english(steps: Sequence[Step]) -> str:
+    """The steps of one deadline as the English explanation (whatever language is active)."""
+    with translation.override("en"):
+        return render(steps)
+
+
+def render_pause_english(step: Step) -> str:
+    with translation.override("en"):
+        return render_pause(step)
+
+
+def render(steps: Sequence[Step]) -> str:
+    """The steps of one deadline (headline first) as the sentences of its explanation."""
+    if not steps:
+        return ""
+    head, p = steps[0], steps[0].params
+    period = _period([s for s in steps if s.code in PERIOD_CODES])
+    tail = "".join(f" {render_pause(s)}" for s in steps if s.code in PAUSE_CODES)
+    marks = "".join(f" ({_status_text(s.mark, s.params.get('note', ''))}.)" for s in steps if s.code == "verification")
+    cite = head.source.cite if head.source else ""
+    if head.code == "due":
+        text = _("Due {due}: {period}.").format(due=_day(p["due"]), period=period)
+    elif head.code == "extended":
+        if p["announced_on"]:
+            announced = _("The extension was announced on {date}").format(date=format_date(p["announced_on"]))
+            by = _(", on or before the last day to announce it, {date}") if p["notice_due"] else ""
+        else:
+            announced = _("The extension must be announced")
+            by = _(" by {date}") if p["notice_due"] else ""
+        text = _(
+            "Due {due} (extended): {cite} allows {amount} more ({condition}); the extended period is {period}. "
+            "Without the extension the deadline was {unextended}. {announced}{by}{reasons}."
+        ).format(
+            due=_day(p["due"]),
+            cite=cite,
+            amount=_amount_words(p["amount"], p["unit"]),
+            condition=p["condition"],
+            period=period,
+            unextended=_day(p["unextended"]),
+            announced=announced,
+            by=by.format(date=format_date(p["notice_due"])) if by else "",
+            reasons=_(", with the reasons") if p["reasons_required"] else "",
+        )
+    elif head.code == "if_extended":
+        by = _(", announced by {date}").format(date=format_date(p["notice_due"])) if p["notice_due"] else ""
+        text = _(
+            "If extended{by}{reasons} ({condition}): due {due} under {cite}; the extended period is {period}."
+        ).format(
+            by=by,
+            reasons=_(" with the reasons") if p["reasons_required"] else "",
+            condition=p["condition"],
+            due=_day(p["due"]),
+            cite=cite,
+            period=period,
+        )
+    elif head.code == "announce_extension":
+        if p["open_ended"]:
+            what = _("If you cannot meet the deadline, tell the person by {due} ({condition})").format(
+                due=_day(p["due"]), condition=p["condition"]
+            )
+        else:
+            what = _("An extension must be announced by {due}{reasons}").format(
+                due=_day(p["due"]), reasons=_(", with the reasons") if p["reasons_required"] else ""
+            )
+        text = _("{what} ({cite}): {period}.").format(what=what, cite=cite, period=period)
+    elif head.code == "acknowledge":
+        text = _("Acknowledge by {due}{rule}: {period}.").format(
+            due=_day(p["due"]), rule=f" ({p['rule']})" if p["rule"] else "", period=period
+        )
+    elif head.code == "no_fixed_period":
+        text = _("No fixed deadline: {rule} ({cite}).").format(rule=p["rule"] or _("no fixed period"), cite=cite)
+        text += f" {p['note']}" if p["note"] else ""
+    elif head.code == "right_not_covered":
+        text = _("No fixed deadline for '{request_type}' under {law}: {cite} sets {period} for {covered} only.").format(
+            request_type=p["request_type"],
+            law=p["law"],
+            cite=cite,
+            period=_amount_words(p["amount"], p["unit"], plain=True) if p["amount"] else _("no fixed period"),
+            covered=", ".join(p["applies_to"]),
+        )
+        text += f" {p['note']}" if p["note"] else ""
+    elif head.code == "promise":
+        quote = p["quote"]
+        promised = (
+            _('promises "{quote}"').format(quote=quote)
+            if quote
+            else _("promises {amount}").format(amount=_amount_words(p["amount"], p["unit"], plain=True))
+        )
+        text = _("Due {due}: {vendor} {promised}, counted as {period}.").format(
+            due=_day(p["due"]), vendor=p["vendor"], promised=promised, period=period
+        )
+    else:
+        raise ValueError(f"A deadline's steps must start with a headline, not {head.code!r}.")
+    closing = "".join(f" {_CLOSING[s.code]()}" for s in steps if s.code in _CLOSING)
+    return f"{text}{tail}{marks}{closing}"
+
+
+_CLOSING = {
+    "promise_not_moved": lambda: _(
+        "A promise is read the earlier way: it is not moved for weekends or holidays, not paused and not extended."
+    ),
+    "promise_not_paused": lambda: _("The pauses were not applied to it."),
+    "promise_survives_extension": lambda: _("It still binds although the law's deadline was extended."),
+}
+
+
+def render_pause(step: Step) -> str:
+    """What one pause did: 'The clarification pause from ... to ...: the clock stopped ...'."""
+    p = step.params
+    label = _("The {kind} pause from {start} to {end}").format(
+        kind=p["kind"], start=format_date(p["start"]), end=format_date(p["end"])
+    )
+    cite = step.source.cite if step.source else ""
+    waiting = _waiting_for(p["kind"])
+    if step.code == "pause_stops_clock":
+        text = _("{label}: the clock stopped while waiting for {waiting}, so {days} do not count ({cite})").format(
+            label=label, waiting=waiting, days=_count_of(p["days"], p["unit"]), cite=cite
+        )
+        return text + (_(", but the period later restarted.") if p["superseded"] else ".")
+    if step.code == "pause_restarts_clock":
+        return _("{label}: the period started again on {date}, when {event} ({cite}).").format(
+            label=label, date=format_date(p["end"]), event=_restart_event(p["kind"]), cite=cite
+        )
+    reason = p["reason"]
+    if reason == "promise":
+        why = _("a promise is never paused (earlier reading)")
+    elif reason == "law":
+        why = _("this law does not stop or restart the clock while waiting for {waiting} ({cite}; {status})").format(
+            waiting=waiting, cite=cite, status=_status_text(step.mark, lower=True)
+        )
+        why += f". {p['note'].rstrip('.')}" if p["note"] else ""
+    elif reason == "not_in_force":
+        why = _(
+            "the rule that pauses the clock while waiting for {waiting} applies from {date} ({cite}) and this "
+            "pause began earlier"
+        ).format(waiting=waiting, date=format_date(p["in_force"]), cite=cite)
+    else:
+        why = _("it began after the deadline of {date} had already passed").format(date=format_date(p["deadline"]))
+    return _("{label} was not applied: {why}.").format(label=label, why=why)
+
+
+def render_strictest(step: Step) -> str:
+    """'The strictest deadline is Saturday 31 January 2026 (promise: Leadsment), the earliest of: ...'."""
+    p = step.params
+    compared = "; ".join(f"{c['rule']} ({c['kind']}) {format_date(c['due'])}" for c in p["compared"])
+    return _("The strictest deadline is {due} ({rule}), the earliest of: {compared}.").format(
+        due=_day(p["due"]), rule=p["rule"], compared=compared
+    )
+
+
+def _period(steps: Sequence[Step]) -> str:
+    """'GDPR Art 12(3) gives one month from receipt on ...; ... so the period ends on the next working day'."""
+    parts: list[str] = []
+    rolled: list[Step] = []
+    for step in steps:
+        p = step.params
+        if step.code in COUNT_CODES:
+            parts.append(_count(step))
+        elif step.code == "clamp_month_end":
+            end: dt.date = p["end"]
+            parts.append(
+                _("{month} has no {day}, so the period ends on the last day of that month, {end}{basis}").format(
+                    month=f"{_MONTHS[end.month - 1]} {end.year}",
+                    day=_ordinal(p["day"]),
+                    end=format_date(end),
+                    basis=_basis(p["basis"]),
+                )
+            )
+        elif step.code == "clock_stopped":
+            parts.append(
+                _("the clock stopped for {days} while waiting on the person, which moves the end to {end}").format(
+                    days=_count_of(p["days"], p["unit"]), end=format_date(p["end"])
+                )
+            )
+        elif step.code in ("roll_weekend", "roll_holiday"):
+            rolled.append(step)
+        elif step.code == "no_roll":
+            parts.append(
+                _("{why}, but this deadline does not move to the next working day").format(why=_why_not_working(step))
+            )
+    if rolled:
+        parts.append(
+            _("{why}, so the period ends on the next working day{basis}").format(
+                why=_(" and ").join(_why_not_working(s) for s in rolled), basis=_basis(rolled[-1].params["basis"])
+            )
+        )
+    return "; ".join(parts)
+
+
+def _count(step: Step) -> str:
+    p = step.params
+    subject = _("{cite} gives ").format(cite=step.source.cite) if step.source else ""
+    amount = _amount_words(p["amount"], p["unit"])
+    start = format_date(p["start"])
+    from_what = _("receipt of the appeal") if p["from"] == "appeal" else _("receipt")
+    if p["restart"]:
+        origin = _("the restart on {date}").format(date=start)
+    else:
+        origin = _("{from_what} on {date}").format(from_what=from_what, date=start)
+    end = format_date(p["end"])
+    if step.code == "count_months":
+        if p.get("clamped"):
+            return _("{subject}{amount} from {origin}").format(subject=subject, amount=amount, origin=origin)
+        return _("{subject}{amount} from {origin}, ending on {end}").format(
+            subject=subject, amount=amount, origin=origin, end=end
+        )
+    basis = _basis(p["basis"])
+    if step.code == "count_days":
+        if p["first_day_counts"]:
+            return _(
+                "{subject}{amount} beginning on the day of {from_what}, {start}, which is day 1{basis}, so the last "
+                "day is {end}"
+            ).format(subject=subject, amount=amount, from_what=from_what, start=start, basis=basis, end=end)
+        return _(
+            "{subject}{amount} after {origin} (that day itself is not counted){basis}, so the last day is {end}"
+        ).format(subject=subject, amount=amount, origin=origin, basis=basis, end=end)
+    if not p["first_day_counts"]:
+        first = _("after {origin}").format(origin=origin)
+    elif p["start_is_working_day"]:
+        first = _("beginning on the day of {from_what}, {start}, which is business day 1").format(
+            from_what=from_what, start=start
+        )
+    else:
+        first = _("beginning on the first business day from {from_what} on {start} ({why})").format(
+            from_what=from_what,
+            start=start,
+            why=_not_working(p["start"], p["start_holiday"], p["place"]),
+        )
+    if p["holidays"]:
+        named = "; ".join(f"{format_date(h['date'], weekday=True)}: {h['name']}" for h in p["holidays"])
+        skipping = _("public holidays in {place} ({named})").format(place=p["place"], named=named)
+    elif p["place"] is None:
+        skipping = _("no public holidays (no holiday calendar known)")
+    else:
+        skipping = _("public holidays in {place} (none fell in the period)").format(place=p["place"])
+    return _(
+        "{subject}{amount} {first}{basis}, skipping Saturdays, Sundays and {skipping}, so the last business day "
+        "is {end}"
+    ).format(subject=subject, amount=amount, first=first, basis=basis, skipping=skipping, end=end)
+
+
+def _why_not_working(step: Step) -> str:
+    p = step.params
+    return _not_working(p["date"], p.get("holiday"), p.get("place"))
+
+
+def _not_working(day: dt.date, holiday: str | None, place: str | None) -> str:
+    if holiday:
+        return _("{date} is a public holiday in {place} ({name})").format(
+            date=format_date(day), place=place, name=holiday
+        )
+    return _("{date} is a {weekday}").format(date=format_date(day), weekday=_WEEKDAYS[day.weekday()])
+
+
+def _day(value: dt.date) -> str:
+    return format_date(value, weekday=True)
+
+
+def _basis(basis: str) -> str:
+    return f" ({basis})" if basis else ""
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _amount_words(amount: int, unit: str, *, plain: bool = False) -> str:
+    """'one month' ('1 month' when plain), '45 days', '10 business days'."""
+    if amount == 1 and unit == "months" and not plain:
+        return _("one month")
+    return _count_of(amount, unit)
+
+
+def _count_of(amount: int, unit: str) -> str:
+    words: Mapping[str, tuple[str, str]] = {
+        "months": (_("{n} month"), _("{n} months")),
+        "days": (_("{n} day"), _("{n} days")),
+        "business_days": (_("{n} business day"), _("{n} business days")),
+    }
+    singular, plural = words.get(unit, ("{n} " + unit, "{n} " + unit))
+    return (singular if amount == 1 else plural).format(n=amount)
+
+
+def _waiting_for(kind: str) -> str:
+    texts: Mapping[str, Any] = {
+        "identity": _("proof of identity"),
+        "clarification": _("clarification of the request"),
+        "fee": _("the fee (or the end of the fee reflection period)"),
+    }
+    return str(texts.get(kind, kind))
+
+
+def _restart_event(kind: str) -> str:
+    texts: Mapping[str, Any] = {
+        "identity": _("the identity information arrived"),
+        "clarification": _("the clarification arrived"),
+        "fee": _("the fee was paid (or the reflection period ended)"),
+    }
+    return str(texts.get(kind, kind))
+
+
+def _status_text(status: Status | None, status_note: str = "", *, lower: bool = False) -> str:
+    if status is None:
+        return ""
+    text = (_("status {mark}: {meaning}") if lower else _("Status {mark}: {meaning}")).format(
+        mark=status, meaning=_(STATUS_MEANING[status])
+    )
+    return f"{text}; {status_note}" if status_note else text
