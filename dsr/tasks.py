@@ -30,7 +30,8 @@ def route_request_task(request_id: int) -> None:
 
 @shared_task
 def sweep_deadlines_task() -> None:
-    if sweeps.sweep_deadlines(now=timezone.now()) == sweeps.BATCH_SIZE:
+    batch = sweeps.BATCH_SIZE
+    if sweeps.sweep_deadlines(now=timezone.now(), batch=batch) == batch:
         sweep_deadlines_task.delay()  # more is due: carry on in a fresh task
 
 

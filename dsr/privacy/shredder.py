@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import models
 
-from ..models import Assignment, Event, OutgoingEmail, Pause, Request
+from ..models import Assignment, Event, OutgoingEmail, Pause, Request, Throttle
 from ..requests.timeline import SYSTEM, record
 
 REDACTED = "(redacted: personal data deleted)"
@@ -48,6 +48,8 @@ NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     Pause: frozenset({"kind"}),
     Event: frozenset({"kind", "actor"}),
     OutgoingEmail: frozenset({"key", "kind", "language", "status", "last_error"}),
+    # A keyed hash of an address, never the address; the daily job deletes old counters (ratelimit.purge_old).
+    Throttle: frozenset({"key"}),
 }
 
 # Timeline rows that hold only the office's own bookkeeping (computed deadlines): kept whole.

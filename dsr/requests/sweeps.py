@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -27,15 +28,25 @@ STUCK_AFTER = dt.timedelta(minutes=5)
 POISON_BACKOFF = dt.timedelta(hours=1)
 
 
-def sweep_deadlines(*, now: dt.datetime, batch: int = BATCH_SIZE) -> int:
-    """Send due reminders and escalate overdue assignments. Returns how many rows it handled."""
+def claim_due(now: dt.datetime, batch: int) -> list[Assignment]:
+    """Up to `batch` due open assignments, locked until the transaction ends; rows another sweep holds
+    are skipped (never waited for, never handled twice)."""
+    return list(
+        Assignment.objects.select_for_update(skip_locked=True)
+        .filter(status=Assignment.Status.OPEN, next_action_at__lte=now)
+        .order_by("next_action_at")[:batch]
+    )
+
+
+def sweep_deadlines(
+    *, now: dt.datetime, batch: int = BATCH_SIZE, claim: Callable[[dt.datetime, int], list[Assignment]] = claim_due
+) -> int:
+    """Send due reminders and escalate overdue assignments. Returns how many rows it handled.
+
+    `claim` selects and locks the rows to handle (inside the sweep's transaction); only tests pass another."""
     handled = 0
     with transaction.atomic():
-        due = list(
-            Assignment.objects.select_for_update(skip_locked=True)
-            .filter(status=Assignment.Status.OPEN, next_action_at__lte=now)
-            .order_by("next_action_at")[:batch]
-        )
+        due = claim(now, batch)
         for assignment in due:
             try:
                 with transaction.atomic():

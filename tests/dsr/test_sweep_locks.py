@@ -1,0 +1,174 @@
+"""The deadline sweep: concurrent sweeps remind once, a bad row never stops the batch, a full batch
+carries on in a fresh task (PostgreSQL row locks for the concurrent cases)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+
+from dsr import tasks
+from dsr.models import Assignment, Event, OutgoingEmail
+from dsr.requests import sweeps, workflow
+from tests.dsr.test_concurrency import at_once
+from tests.factories import RECEIVED, verified
+
+SWEEPS = 3
+
+
+@pytest.fixture
+def no_broker(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
+    """Tasks queued by the services are recorded, not sent to Redis."""
+    queued: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args: queued.append((task, args)))
+    return queued
+
+
+def route_some(n: int) -> dt.datetime:
+    """n routed requests; returns when their first (7-days-before) reminders are due."""
+    for i in range(n):
+        workflow.route_request(
+            verified(vendor_slug="sera-leads", country="EE", request_type="access", email=f"p{i}@example.com").pk,
+            now=RECEIVED,
+        )
+    due = Assignment.objects.order_by("due_at").values_list("due_at", flat=True)[0]
+    return due - dt.timedelta(days=7)
+
+
+def reminder_events() -> int:
+    return Event.objects.filter(kind="reminder").count()
+
+
+def claimed_then_all_together(
+    claim: Callable[[dt.datetime, int], list[Assignment]],
+) -> Callable[[dt.datetime, int], list[Assignment]]:
+    """Every sweep claims its rows before any of them acts on one: the worst interleaving, every time."""
+    barrier = threading.Barrier(SWEEPS)
+
+    def claim_and_wait(now: dt.datetime, batch: int) -> list[Assignment]:
+        rows = claim(now, batch)
+        barrier.wait(timeout=5)
+        return rows
+
+    return claim_and_wait
+
+
+def plain_select(now: dt.datetime, batch: int) -> list[Assignment]:
+    """What a sweep without row locks would read."""
+    return list(
+        Assignment.objects.filter(status=Assignment.Status.OPEN, next_action_at__lte=now).order_by("next_action_at")[
+            :batch
+        ]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres", "policies", "no_broker")
+def test_concurrent_sweeps_send_each_reminder_once() -> None:
+    when = route_some(6)
+    claim = claimed_then_all_together(sweeps.claim_due)
+    assert at_once(lambda: sweeps.sweep_deadlines(now=when, claim=claim), n=SWEEPS) == []
+    assignments = Assignment.objects.count()
+    assert reminder_events() == assignments
+    assert OutgoingEmail.objects.filter(kind="reminder").count() == assignments
+    assert all(sent == [7] for sent in Assignment.objects.values_list("reminders_sent", flat=True))
+    assert not Assignment.objects.filter(next_action_at__lte=when).exists()  # none pushed back as a bad row
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres", "policies", "no_broker")
+def test_control_without_row_locks_the_same_sweeps_remind_twice() -> None:
+    """The harness above would notice a sweep that does not lock: here, without locks, it sees doubles."""
+    when = route_some(6)
+    claim = claimed_then_all_together(plain_select)
+    assert at_once(lambda: sweeps.sweep_deadlines(now=when, claim=claim), n=SWEEPS) == []
+    assert reminder_events() > Assignment.objects.count()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres", "policies", "no_broker")
+def test_a_sweep_does_not_wait_for_a_row_another_sweep_holds() -> None:
+    when = route_some(3)
+    held = Assignment.objects.order_by("pk").first()
+    assert held is not None
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                Assignment.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:  # a sweep that waited would fail here instead of hanging
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            handled = sweeps.sweep_deadlines(now=when)
+    finally:
+        release.set()
+        holder.join()
+    assert handled == Assignment.objects.count() - 1
+    held.refresh_from_db()
+    assert held.reminders_sent == []
+    assert sweeps.sweep_deadlines(now=when) == 1  # released: the next sweep takes it
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("policies", "no_broker")
+def test_one_failing_row_does_not_stop_the_others_and_is_looked_at_again_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    when = route_some(3)
+    poison = Assignment.objects.order_by("pk").first()
+    assert poison is not None
+    real = sweeps._remind_or_escalate
+
+    def fails_for_one(assignment: Assignment, *, now: dt.datetime) -> None:
+        real(assignment, now=now)  # its event and email are written, then undone with the failure
+        if assignment.pk == poison.pk:
+            raise RuntimeError("bad row")
+
+    monkeypatch.setattr(sweeps, "_remind_or_escalate", fails_for_one)
+    assert sweeps.sweep_deadlines(now=when) == Assignment.objects.count()
+    others = Assignment.objects.exclude(pk=poison.pk)
+    assert all(sent == [7] for sent in others.values_list("reminders_sent", flat=True))
+    assert OutgoingEmail.objects.filter(kind="reminder").count() == others.count()
+    assert reminder_events() == others.count()
+    poison.refresh_from_db()
+    assert poison.reminders_sent == []
+    assert poison.next_action_at == when + sweeps.POISON_BACKOFF
+
+    monkeypatch.setattr(sweeps, "_remind_or_escalate", real)
+    assert sweeps.sweep_deadlines(now=when + dt.timedelta(minutes=59)) == 0
+    assert sweeps.sweep_deadlines(now=when + sweeps.POISON_BACKOFF) == 1
+    poison.refresh_from_db()
+    assert poison.reminders_sent == [7]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("policies", "no_broker")
+def test_a_full_batch_queues_the_next_sweep_and_a_partial_one_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    when = route_some(2)
+    assert Assignment.objects.count() == 4
+    queued: list[str] = []
+    monkeypatch.setattr(sweeps, "BATCH_SIZE", 3)
+    monkeypatch.setattr(tasks.sweep_deadlines_task, "delay", lambda: queued.append("sweep"))
+    with time_machine.travel(when, tick=False):
+        tasks.sweep_deadlines_task()
+        assert queued == ["sweep"]  # a full batch handled, more may be due: carry on
+        assert Assignment.objects.filter(reminders_sent=[7]).count() == 3
+        tasks.sweep_deadlines_task()
+        assert queued == ["sweep"]  # the last one: done
+        assert Assignment.objects.filter(reminders_sent=[7]).count() == 4
+        tasks.sweep_deadlines_task()
+        assert queued == ["sweep"]
