@@ -27,6 +27,8 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
         "customer_name": "",
         "customer_email": "",
         "email_digest": "",
+        # Free text staff wrote to the person about their request; it may name them.
+        "extension_reason": "",
     },
     # A responder's outcome and a question put to the person are free text about the person.
     Assignment: {"outcome": ""},
@@ -39,7 +41,7 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
 NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     Request: frozenset(
         {"reference", "request_type", "relationship", "country", "state", "law_codes", "law_entries", "language"}
-        | {"status", "extension_reason", "deadlines"}
+        | {"status", "deadlines"}
     ),
     Assignment: frozenset(
         {"responder_kind", "responder_name", "responder_email", "action", "categories", "explanation"}

@@ -32,6 +32,8 @@ def traces(request: Request, needle: str) -> list[str]:
             found.append(f"email {email.kind}")
     found += [f"pause {p.pk}" for p in Pause.objects.filter(request=request, reason__contains=needle)]
     found += [f"assignment {a.pk}" for a in Assignment.objects.filter(request=request, outcome__contains=needle)]
+    if needle in Request.objects.get(pk=request.pk).extension_reason:
+        found.append("extension reason")
     return found
 
 
@@ -42,6 +44,9 @@ def closed_with_the_name_everywhere() -> Request:
     workflow.pause_request(request, kind="identity", on=LATER.date(), reason=question, actor=STAFF, now=LATER)
     answered = LATER + dt.timedelta(days=1)
     workflow.resume_request(request, on=answered.date(), actor=STAFF, now=noon(answered.date()))
+    workflow.extend_request(
+        request, announced_on=answered.date(), reason=f"{NAME} holds three accounts.", actor=STAFF, now=answered
+    )
     for assignment in Assignment.objects.filter(request=request):
         workflow.complete_assignment(
             assignment, outcome=f"Deleted the account of {NAME}.", actor=STAFF, now=LATER + dt.timedelta(days=2)
@@ -58,6 +63,7 @@ def test_the_purge_leaves_no_trace_of_the_name_in_events_emails_pauses_or_outcom
     assert {"event paused", "event assignment_done", f"event {request.status}", "email info_needed"} <= set(before)
     assert any(where.startswith("pause ") for where in before)
     assert any(where.startswith("assignment ") for where in before)
+    assert "extension reason" in before
 
     assert retention.purge_closed(now=request.closed_at + retention.CLOSED_RETENTION + dt.timedelta(days=1)) == 1
 
