@@ -48,7 +48,12 @@ def sweep_deadlines(*, now: dt.datetime, batch: int = BATCH_SIZE) -> int:
 
 
 def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
-    request = Request.objects.select_related("vendor", "policy_version").get(pk=assignment.request_id)
+    # Only what the emails need: not the law copies, the deadline answer or the policy document.
+    request = (
+        Request.objects.select_related("vendor", "policy_version")
+        .defer("law_entries", "deadlines", "details", "policy_version__document")
+        .get(pk=assignment.request_id)
+    )
     context = {
         "reference": request.reference,
         "vendor": request.vendor.name,
