@@ -141,6 +141,28 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),  # broadcast (e.g. `celery inspect ping`)
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
+    # Longer than the longest retry delay of the outbox (6 h), so Redis never hands a waiting retry to
+    # a second worker (the claim would stop a double send, but the retry would be counted twice).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("DSR_BROKER_VISIBILITY_TIMEOUT", default=8 * 3600)}
+# Queues by urgency (dsr/jobs.py): "person" carries email a person waits for, "work" routing and
+# responders' and staff email, "periodic" the beat jobs. bin/serve runs a worker per queue.
+# https://docs.celeryq.dev/en/stable/userguide/routing.html
+CELERY_TASK_DEFAULT_QUEUE = "work"
+CELERY_TASK_CREATE_MISSING_QUEUES = True
+CELERY_TASK_ROUTES = {
+    "dsr.tasks.route_request_task": {"queue": "work"},
+    "dsr.tasks.sweep_deadlines_task": {"queue": "periodic"},
+    "dsr.tasks.reconcile_task": {"queue": "periodic"},
+    "dsr.tasks.expire_and_purge_task": {"queue": "periodic"},
+}
+# How many processes serve each queue in bin/serve (the person queue is kept free for what people wait for).
+DSR_WORKER_CONCURRENCY = {
+    "person": env.int("DSR_WORKER_CONCURRENCY_PERSON", default=2),
+    "work": env.int("DSR_WORKER_CONCURRENCY_WORK", default=2),
+    "periodic": env.int("DSR_WORKER_CONCURRENCY_PERIODIC", default=1),
+}
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html#task-acks-late
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
