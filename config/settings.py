@@ -47,7 +47,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dsr.ops.logcontext.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the web process, compressed and cached (no separate file server).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,6 +115,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # filled by collectstatic (bin/serve); WhiteNoise serves it
+# https://whitenoise.readthedocs.io/en/stable/django.html
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Email ----------------------------------------------------------------------------------------
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
@@ -198,6 +207,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": 60 * 60},
     },
 }
+# Beat sends a heartbeat to each queue every minute; the worker that runs it records it, and /health/
+# reports a queue whose last heartbeat is older than DSR_HEARTBEAT_STALE_SECONDS (default 180).
+for _queue in ("person", "work", "periodic"):
+    CELERY_BEAT_SCHEDULE[f"heartbeat-{_queue}"] = {
+        "task": "dsr.tasks.heartbeat_task",
+        "schedule": crontab(minute="*"),
+        "args": (_queue,),
+        "options": {"queue": _queue, "expires": 50},
+    }
+# Workers log through LOGGING below (JSON with the task id), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+DSR_HEARTBEAT_STALE_SECONDS = env.int("DSR_HEARTBEAT_STALE_SECONDS", default=180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Security -------------------------------------------------------------------------------------
@@ -217,12 +238,40 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# One JSON object per line in production (DSR_LOG_FORMAT=json, the default with DEBUG off), each with
+# the request id (X-Request-ID) or the Celery task id, so a click can be followed into the worker.
+LOG_FORMAT = env("DSR_LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "dsr.ops.logcontext.ContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Error reporting when a DSN is given; no personal data is sent (no request bodies, no user details).
+# https://docs.sentry.io/platforms/python/integrations/django/
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        send_default_pii=False,
+        max_request_body_size="never",
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # --- Product settings -----------------------------------------------------------------------------
 # Where the versioned policy and law files live (policies/data/README.md).

@@ -299,3 +299,13 @@ class StaffMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} works on {self.vendor}"
+
+
+class Heartbeat(models.Model):
+    """The last time beat's heartbeat task ran on each queue (dsr.ops.health): proof the workers live."""
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

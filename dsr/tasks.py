@@ -12,6 +12,7 @@ from celery.app.task import Task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from .ops import health
 from .outbox import emails
 from .privacy import retention
 from .requests import sweeps, workflow
@@ -64,3 +65,8 @@ def reconcile_task() -> None:
     now = timezone.now()
     emails.reconcile_unsent(now=now)
     sweeps.reconcile_routing(now=now)
+
+
+@shared_task
+def heartbeat_task(queue: str) -> None:
+    health.record_heartbeat(f"worker:{queue}", now=timezone.now())
