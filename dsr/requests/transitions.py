@@ -140,7 +140,9 @@ TABLE: dict[str, Transition] = {
             {S.IN_PROGRESS, S.AWAITING_SUBJECT},
             {S.IN_PROGRESS, S.AWAITING_SUBJECT, S.COMPLETED, S.PARTIALLY_COMPLETED},
             {"responder", "staff"},
-            events=("assignment_done",),
+            # The last answer closes the request by itself: its closing event and the person's email.
+            events=("assignment_done", "completed", "partially_completed"),
+            emails=("completed",),
             refusal="A request that is {status} takes no more answers.",
         ),
         _t(

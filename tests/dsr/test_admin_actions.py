@@ -1,0 +1,133 @@
+"""The staff admin offers a request's actions exactly as the transition table allows them, refuses the others
+without touching the request, and records which staff member acted."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from dsr.admin.requests import ACTIONS as ADMIN_ACTIONS
+from dsr.models import Event, OutgoingEmail, Request, StaffMembership
+from dsr.requests import transitions
+from policies.models import Vendor
+from tests.statuses import reach
+
+pytestmark = pytest.mark.usefixtures("policies")
+
+S = Request.Status
+
+
+@pytest.fixture
+def staff_user(db: None) -> Any:
+    """A member of Leadsment's team (the vendor of every request tests.statuses makes)."""
+    user = get_user_model().objects.create_user("konsta", "konsta@example.org", "pw", is_staff=True)
+    StaffMembership.objects.create(user=user, vendor=Vendor.objects.get(slug="leadsment"))
+    return user
+
+
+@pytest.fixture
+def staff(staff_user: Any) -> Client:
+    client = Client()
+    client.force_login(staff_user)
+    return client
+
+
+def buttons(client: Client, request: Request) -> list[tuple[str, str]]:
+    """(action, label) of the action buttons on the request's change page, in page order."""
+    page = client.get(f"/admin/dsr/request/{request.pk}/change/")
+    assert page.status_code == 200
+    link = re.compile(rf'<a href="/admin/dsr/request/{request.pk}/act/(\w+)/">([^<]*)</a>')
+    return [(action, label.replace("&#x27;", "'")) for action, label in link.findall(page.content.decode())]
+
+
+def state(request: Request) -> tuple[Any, ...]:
+    request.refresh_from_db()
+    return (
+        request.status,
+        request.due_at,
+        request.extended,
+        request.pauses.count(),
+        Event.objects.filter(request=request).count(),
+        OutgoingEmail.objects.filter(request=request).count(),
+    )
+
+
+@pytest.mark.parametrize("status", S.values)
+def test_the_change_page_offers_exactly_the_actions_the_table_allows_staff(staff: Client, status: str) -> None:
+    request = reach(status)
+    expected = [
+        (t.action, t.label) for t in transitions.TABLE.values() if t.action in ADMIN_ACTIONS and t.allows(status)
+    ]
+    assert buttons(staff, request) == expected
+    for t in transitions.TABLE.values():
+        if t.action in ADMIN_ACTIONS:
+            assert ((t.action, t.label) in expected) == transitions.is_allowed(t.action, status, "staff")
+
+
+def test_a_routed_request_offers_to_ask_extend_and_close_and_a_completed_one_nothing(staff: Client) -> None:
+    routed = reach(S.IN_PROGRESS)
+    assert [label for _, label in buttons(staff, routed)] == [
+        "Ask the person for information",
+        "Extend the deadline",
+        "Answer and close",
+    ]
+    waiting = reach(S.AWAITING_SUBJECT)
+    assert "Record the person's answer" in [label for _, label in buttons(staff, waiting)]
+    assert buttons(staff, reach(S.COMPLETED)) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "refusal"),
+    [
+        (S.IN_PROGRESS, "resume", "The request is not waiting for the person (it is in progress)."),
+        (S.COMPLETED, "close", "The request is already completed."),
+        (S.COMPLETED, "extend", "A request that is completed cannot be extended."),
+        (S.WITHDRAWN, "pause", "A request that is withdrawn cannot be paused."),
+    ],
+)
+def test_a_disallowed_action_in_the_admin_changes_nothing_and_says_why(
+    staff: Client, status: str, action: str, refusal: str
+) -> None:
+    request = reach(status)
+    before = state(request)
+    url = f"/admin/dsr/request/{request.pk}/act/{action}/"
+    form = {
+        "kind": "identity",
+        "on": "2026-02-05",
+        "announced_on": "2026-02-05",
+        "reason": "Why.",
+        "status": "rejected",
+    }
+    for response in (staff.get(url, follow=True), staff.post(url, {**form, "message": "No data."}, follow=True)):
+        assert response.redirect_chain[-1][0] == f"/admin/dsr/request/{request.pk}/change/"
+        assert refusal in response.content.decode().replace("&#x27;", "'")
+    assert state(request) == before
+
+
+def test_staff_cannot_withdraw_on_the_persons_behalf(staff: Client) -> None:
+    request = reach(S.IN_PROGRESS)
+    before = state(request)
+    url = f"/admin/dsr/request/{request.pk}/act/withdraw/"
+    assert staff.get(url).status_code == 404
+    assert staff.post(url).status_code == 404
+    assert state(request) == before
+
+
+def test_a_staff_action_in_the_admin_is_recorded_with_the_user(staff: Client, staff_user: Any) -> None:
+    request = reach(S.IN_PROGRESS)
+    response = staff.post(
+        f"/admin/dsr/request/{request.pk}/act/pause/",
+        {"kind": "identity", "on": "2026-02-05", "reason": "Which account?"},
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == S.AWAITING_SUBJECT
+    paused = request.events.get(kind="paused")
+    assert paused.actor_user == staff_user
+    assert paused.actor == "konsta"
+    # The deadlines the pause recomputed are the same staff member's doing.
+    assert request.events.filter(kind="deadlines").latest("pk").actor_user == staff_user

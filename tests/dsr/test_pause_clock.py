@@ -1,0 +1,59 @@
+"""A pause's stored deadlines depend on the `now` the workflow is given, never on the wall clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from dsr.requests import schedule, workflow
+from tests.factories import STAFF, noon, verified
+
+pytestmark = pytest.mark.usefixtures("policies")
+
+ASKED = dt.date(2026, 2, 6)  # UK GDPR Art 12A (stop-the-clock) is in force from 5 February 2026
+ANSWERED = dt.date(2026, 2, 13)
+
+
+def pause_and_resume(email: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The stored due_at while the pause is open, and once the person answered (the same `now`s each time)."""
+    # Leadoro names the UK GDPR: a clarification pause stops its clock.
+    request = verified(vendor_slug="leadoro", country="GB", request_type="access", email=email)
+    workflow.pause_request(
+        request, kind="clarification", on=ASKED, reason="Which account?", actor=STAFF, now=noon(ASKED)
+    )
+    request.refresh_from_db()
+    paused = request.due_at
+    workflow.resume_request(request, on=ANSWERED, actor=STAFF, now=noon(ANSWERED))
+    request.refresh_from_db()
+    return paused, request.due_at
+
+
+def test_an_open_pause_counts_up_to_the_given_now_not_the_wall_clock() -> None:
+    with time_machine.travel(noon(ASKED), tick=False):
+        today = pause_and_resume("today@example.com")
+    with time_machine.travel(noon(ASKED) + dt.timedelta(days=31), tick=False):
+        a_month_later = pause_and_resume("later@example.com")
+    assert today == a_month_later
+    paused, resumed = today
+    assert paused is not None and resumed is not None
+    # Paused on the day it was asked: nothing counted yet, still due Monday 2 March.
+    assert paused.astimezone(dt.UTC).date() == dt.date(2026, 3, 2)
+    # 28 February (clamped) + 7 paused days = Saturday 7 March -> Monday 9 March.
+    assert resumed.astimezone(dt.UTC).date() == dt.date(2026, 3, 9)
+
+
+def test_while_paused_the_stored_date_moves_with_the_given_now_only() -> None:
+    """Recomputed during the pause, the open pause runs to the `now` given, whatever the clock says."""
+    dues = []
+    for n, wall in enumerate((noon(ASKED), noon(ASKED) + dt.timedelta(days=31))):
+        with time_machine.travel(wall, tick=False):
+            request = verified(vendor_slug="leadoro", country="GB", request_type="access", email=f"p{n}@example.com")
+            workflow.pause_request(
+                request, kind="clarification", on=ASKED, reason="Which account?", actor=STAFF, now=noon(ASKED)
+            )
+            schedule.apply_deadlines(request, now=noon(ANSWERED), reason="checked while paused")
+            request.refresh_from_db()
+            dues.append(schedule.due_date(request))
+    assert dues == [dt.date(2026, 3, 9), dt.date(2026, 3, 9)]

@@ -1,0 +1,196 @@
+"""The transition table (dsr.requests.transitions) against the real workflow: every status × every action.
+
+Each cell brings a real request into the status through intake and the workflow, then takes the action
+through the function that performs it. Where the table allows it, the action succeeds, lands in one of
+the table's target statuses and writes exactly the table's events and emails that apply; where it does
+not, the action is refused (or, for the idempotent entry points, changes nothing) and writes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from dsr.models import Assignment, Event, OutgoingEmail, Pause, Request
+from dsr.requests import transitions, workflow
+from dsr.requests.errors import DomainError
+from dsr.requests.intake import verify_email
+from dsr.requests.timeline import ROLES, SUBJECT, SYSTEM, Actor, Role
+from tests.factories import LATER, RECEIVED, STAFF, verified
+from tests.statuses import CLOSING, reach
+
+pytestmark = pytest.mark.usefixtures("policies")
+
+S = Request.Status
+# When the action is taken: after the set-up steps (which happen at RECEIVED and LATER).
+ACT = LATER + dt.timedelta(days=1)
+ACTORS: dict[Role, Actor] = {
+    "subject": SUBJECT,
+    "staff": STAFF,
+    "responder": Actor.responder("Leadsment privacy team"),
+    "system": SYSTEM,
+}
+# Entry points a person or a job may hit again: a second click on the confirmation link, a routing task
+# delivered twice. Where the table does not allow the action they return and change nothing.
+IDEMPOTENT = {"verify", "join_duplicate", "route"}
+
+
+def open_assignment(request: Request) -> Assignment:
+    """An open assignment of the request. A request the workflow never routed (or already closed) has none,
+    so one is left open by hand: the table, not the missing row, must be what refuses the answer."""
+    found = request.assignments.filter(status=Assignment.Status.OPEN).first()
+    if found is not None:
+        return found
+    return Assignment.objects.create(
+        request=request,
+        responder_kind=Assignment.ResponderKind.STAFF_QUEUE,
+        responder_name="Left open",
+        action=Assignment.Action.RESOLVE_GAP,
+        due_at=RECEIVED + dt.timedelta(days=30),
+        explanation="Left open for the test.",
+    )
+
+
+def prepare(action: str, request: Request) -> Callable[[Actor], object]:
+    """Set up what the action needs (outside what is measured) and return the call that takes it."""
+    if action == "verify":
+        return lambda actor: verify_email(request.reference, now=ACT, actor=actor)
+    if action == "join_duplicate":
+        verified()  # Alice files the same request again and confirms it: an open request of hers exists
+        return lambda actor: verify_email(request.reference, now=ACT, actor=actor)
+    if action == "route":
+        return lambda actor: workflow.route_request(request.pk, now=ACT, actor=actor)
+    if action == "pause":
+        return lambda actor: workflow.pause_request(
+            request, kind="clarification", on=ACT.date(), reason="Which account?", actor=actor, now=ACT
+        )
+    if action == "resume":
+        return lambda actor: workflow.resume_request(request, on=ACT.date(), actor=actor, now=ACT)
+    if action == "extend":
+        return lambda actor: workflow.extend_request(
+            request, announced_on=ACT.date(), reason="Many systems.", actor=actor, now=ACT
+        )
+    if action == "complete_assignment":
+        assignment = open_assignment(request)
+        # Every other responder has answered already: this answer is the last one and closes the request.
+        for other in request.assignments.filter(status=Assignment.Status.OPEN).exclude(pk=assignment.pk):
+            workflow.complete_assignment(other, outcome="Passed on.", actor=ACTORS["responder"], now=LATER)
+        return lambda actor: workflow.complete_assignment(assignment, outcome="Erased.", actor=actor, now=ACT)
+    if action == "close":
+        return lambda actor: workflow.close_request(
+            request, status=S.PARTIALLY_COMPLETED, message="Invoices are kept for 6 years.", actor=actor, now=ACT
+        )
+    if action == "withdraw":
+        return lambda actor: workflow.withdraw_request(request, now=ACT, actor=actor)
+    if action == "expire":
+
+        def expire(actor: Actor) -> None:
+            with transaction.atomic():
+                workflow.expire(workflow.lock(pk=request.pk), now=ACT, actor=actor)
+
+        return expire
+    raise AssertionError(f"no function for {action}")
+
+
+def snapshot() -> tuple[Any, ...]:
+    """Everything an action could change: every request, assignment and pause, and the rows appended."""
+    return (
+        list(Request.objects.order_by("pk").values()),
+        list(Assignment.objects.order_by("pk").values()),
+        list(Pause.objects.order_by("pk").values()),
+        Event.objects.count(),
+        OutgoingEmail.objects.count(),
+    )
+
+
+def applicable(t: transitions.Transition, request: Request) -> tuple[set[str], set[str]]:
+    """The table's events and emails that apply to what the action did to `request` (now refreshed)."""
+    events = {e for e in t.events if e not in CLOSING or e == request.status}
+    emails = set(t.emails)
+    if request.status in CLOSING:
+        emails -= {"rejected"} if request.status != S.REJECTED else {"completed"}
+    if not request.assignments.exists():
+        emails -= {"assignment"}
+    if not request.assignments.exclude(responder_email="").exists():
+        emails -= {"assignment_withdrawn"}
+    return events, emails
+
+
+def preferred_actor(t: transitions.Transition) -> Actor:
+    return ACTORS[next(role for role in ROLES if role in t.roles)]
+
+
+@pytest.mark.parametrize("action", transitions.ACTIONS)
+@pytest.mark.parametrize("status", S.values)
+def test_the_workflow_does_exactly_what_the_table_says(status: str, action: str) -> None:
+    t = transitions.transition(action)
+    request = reach(status)
+    take = prepare(action, request)
+    before = snapshot()
+    last_event = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_email = OutgoingEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    if t.allows(status):
+        take(preferred_actor(t))
+        request.refresh_from_db()
+        assert request.status in t.targets
+        events = set(Event.objects.filter(pk__gt=last_event).values_list("kind", flat=True))
+        emails = set(OutgoingEmail.objects.filter(pk__gt=last_email).values_list("kind", flat=True))
+        assert (events, emails) == applicable(t, request)
+        if t.deadlines == "set":
+            assert request.due_at is not None
+        if t.deadlines == "clear":
+            assert request.next_action_at is None
+    else:
+        if action in IDEMPOTENT:
+            with contextlib.suppress(DomainError):
+                take(preferred_actor(t))
+        else:
+            with pytest.raises(DomainError):
+                take(preferred_actor(t))
+        assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("action", "role"),
+    [(a, r) for a in transitions.ACTIONS for r in ROLES if r not in transitions.transition(a).roles],
+)
+def test_an_actor_the_table_does_not_name_is_refused(action: str, role: Role) -> None:
+    """E.g. the person cannot close their request, and staff cannot withdraw it on the person's behalf."""
+    t = transitions.transition(action)
+    status = next(s for s in S.values if t.allows(s))
+    request = reach(status)
+    take = prepare(action, request)
+    before = snapshot()
+    with pytest.raises(DomainError, match="not an action for"):
+        take(ACTORS[role])
+    assert snapshot() == before
+
+
+def test_closing_a_closed_request_is_refused_and_the_person_is_not_told_twice() -> None:
+    request = reach(S.COMPLETED)
+    events = request.events.count()
+    with pytest.raises(DomainError, match="already completed"):
+        workflow.close_request(request, status=S.REJECTED, message="No data found.", actor=STAFF, now=ACT)
+    request.refresh_from_db()
+    assert request.status == S.COMPLETED
+    assert request.events.count() == events
+    assert OutgoingEmail.objects.filter(request=request, kind__in=["completed", "rejected"]).count() == 1
+
+
+def test_the_matrix_covers_every_status_and_action_with_the_roles_the_table_allows() -> None:
+    matrix = transitions.matrix()
+    assert set(matrix) == set(S.values)
+    for status, row in matrix.items():
+        assert tuple(row) == transitions.ACTIONS
+        for action, roles in row.items():
+            t = transitions.transition(action)
+            assert set(roles) == (set(t.roles) if t.allows(status) else set())
+    assert matrix[S.IN_PROGRESS]["close"] == ("staff",)
+    assert matrix[S.COMPLETED]["close"] == ()
+    assert matrix[S.SUBMITTED]["withdraw"] == ("subject",)
