@@ -99,6 +99,20 @@ class Request(models.Model):
                 name="dsr_request_due_open",
                 condition=models.Q(status__in=["submitted", "verified", "in_progress", "awaiting_subject"]),
             ),
+            # The staff list's default order, for everyone and for one vendor's team.
+            models.Index(fields=["-received_at", "-id"], name="dsr_request_received"),
+            models.Index(fields=["vendor", "-received_at", "-id"], name="dsr_request_vendor_received"),
+            # The daily and ten-minute jobs read only their own few rows.
+            models.Index(fields=["received_at"], name="dsr_request_unverified", condition=models.Q(status="submitted")),
+            models.Index(fields=["verified_at"], name="dsr_request_unrouted", condition=models.Q(status="verified")),
+            models.Index(
+                fields=["closed_at"],
+                name="dsr_request_to_purge",
+                condition=models.Q(
+                    purged_at__isnull=True,
+                    status__in=["completed", "partially_completed", "rejected", "withdrawn", "expired", "duplicate"],
+                ),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

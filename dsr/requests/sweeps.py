@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from .. import jobs
 from ..models import Assignment, Request
@@ -104,11 +105,16 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
     assignment.save(update_fields=["escalated_at", "reminders_sent", "next_action_at"])
 
 
+def unrouted_due(*, now: dt.datetime) -> QuerySet[Request]:
+    """Verified, never paused, and still not routed a while later (partial index dsr_request_unrouted)."""
+    return Request.objects.filter(
+        status=Request.Status.VERIFIED, verified_at__lte=now - STUCK_AFTER, pauses__isnull=True
+    )
+
+
 def reconcile_routing(*, now: dt.datetime) -> int:
     """Verified requests never routed (a lost broker message, a worker that died) are queued again."""
-    unrouted = Request.objects.filter(
-        status=Request.Status.VERIFIED, verified_at__lte=now - STUCK_AFTER, pauses__isnull=True
-    ).values_list("pk", flat=True)[:BATCH_SIZE]
+    unrouted = unrouted_due(now=now).values_list("pk", flat=True)[:BATCH_SIZE]
     count = 0
     for pk in unrouted:
         jobs.enqueue("route_request_task", pk)
