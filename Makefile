@@ -4,18 +4,28 @@ PY := .venv/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dsr
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint migrations-check bench
+.PHONY: install run serve test lint migrations-check bench lock
 
+# requirements*.txt are locked with hashes (`make lock` from requirements*.in); pip checks every file.
 .venv/installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
 install: .venv/installed
 
 run: install
 	bin/run
+
+# As deployed: gunicorn, a worker per queue and beat (needs the production environment, .env.example).
+serve: install
+	bin/serve
+
+LOCK := .venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: install
+	$(LOCK) -o requirements.txt requirements.in
+	$(LOCK) -o requirements-dev.txt requirements-dev.in
 
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) DSR_VAR_DIR=$(CURDIR)/var/test \

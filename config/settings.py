@@ -47,7 +47,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dsr.ops.logcontext.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the web process, compressed and cached (no separate file server).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,6 +83,18 @@ TEMPLATES = [
 # ATOMIC_REQUESTS stays off: domain functions own durable transactions.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default is shared by web, worker and beat. WAL lets readers work beside one writer;
+    # IMMEDIATE transactions take the write lock when they begin (a deferred one that upgrades later can
+    # fail at once with "database is locked"); the busy timeout makes writers queue instead of failing.
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -100,6 +115,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # filled by collectstatic (bin/serve); WhiteNoise serves it
+# https://whitenoise.readthedocs.io/en/stable/django.html
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Email ----------------------------------------------------------------------------------------
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
@@ -129,6 +150,28 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),  # broadcast (e.g. `celery inspect ping`)
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
+    # Longer than the longest retry delay of the outbox (6 h), so Redis never hands a waiting retry to
+    # a second worker (the claim would stop a double send, but the retry would be counted twice).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("DSR_BROKER_VISIBILITY_TIMEOUT", default=8 * 3600)}
+# Queues by urgency (dsr/jobs.py): "person" carries email a person waits for, "work" routing and
+# responders' and staff email, "periodic" the beat jobs. bin/serve runs a worker per queue.
+# https://docs.celeryq.dev/en/stable/userguide/routing.html
+CELERY_TASK_DEFAULT_QUEUE = "work"
+CELERY_TASK_CREATE_MISSING_QUEUES = True
+CELERY_TASK_ROUTES = {
+    "dsr.tasks.route_request_task": {"queue": "work"},
+    "dsr.tasks.sweep_deadlines_task": {"queue": "periodic"},
+    "dsr.tasks.reconcile_task": {"queue": "periodic"},
+    "dsr.tasks.expire_and_purge_task": {"queue": "periodic"},
+}
+# How many processes serve each queue in bin/serve (the person queue is kept free for what people wait for).
+DSR_WORKER_CONCURRENCY = {
+    "person": env.int("DSR_WORKER_CONCURRENCY_PERSON", default=2),
+    "work": env.int("DSR_WORKER_CONCURRENCY_WORK", default=2),
+    "periodic": env.int("DSR_WORKER_CONCURRENCY_PERIODIC", default=1),
+}
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html#task-acks-late
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -164,6 +207,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": 60 * 60},
     },
 }
+# Beat sends a heartbeat to each queue every minute; the worker that runs it records it, and /health/
+# reports a queue whose last heartbeat is older than DSR_HEARTBEAT_STALE_SECONDS (default 180).
+for _queue in ("person", "work", "periodic"):
+    CELERY_BEAT_SCHEDULE[f"heartbeat-{_queue}"] = {
+        "task": "dsr.tasks.heartbeat_task",
+        "schedule": crontab(minute="*"),
+        "args": (_queue,),
+        "options": {"queue": _queue, "expires": 50},
+    }
+# Workers log through LOGGING below (JSON with the task id), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+DSR_HEARTBEAT_STALE_SECONDS = env.int("DSR_HEARTBEAT_STALE_SECONDS", default=180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Security -------------------------------------------------------------------------------------
@@ -183,12 +238,40 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# One JSON object per line in production (DSR_LOG_FORMAT=json, the default with DEBUG off), each with
+# the request id (X-Request-ID) or the Celery task id, so a click can be followed into the worker.
+LOG_FORMAT = env("DSR_LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "dsr.ops.logcontext.ContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Error reporting when a DSN is given; no personal data is sent (no request bodies, no user details).
+# https://docs.sentry.io/platforms/python/integrations/django/
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        send_default_pii=False,
+        max_request_body_size="never",
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # --- Product settings -----------------------------------------------------------------------------
 # Where the versioned policy and law files live (policies/data/README.md).

@@ -9,12 +9,19 @@ from __future__ import annotations
 from celery import current_app
 from django.db import transaction
 
+# Queues by urgency, each served by its own workers (bin/serve): what a person is waiting for (the
+# verification link, the acknowledgement, every email to them) is never stuck behind bulk work.
+PERSON = "person"  # emails to the data subject
+WORK = "work"  # routing, responders' and staff emails (the default queue)
+PERIODIC = "periodic"  # sweeps, reconciliation, expiry and purge
+QUEUES = (PERSON, WORK, PERIODIC)
 
-def enqueue(task: str, *args: object) -> None:
-    """Queue `dsr.tasks.<task>(*args)` now."""
-    current_app.send_task(f"dsr.tasks.{task}", args=list(args))
+
+def enqueue(task: str, *args: object, queue: str | None = None) -> None:
+    """Queue `dsr.tasks.<task>(*args)` now, on `queue` (default: the task's route in settings)."""
+    current_app.send_task(f"dsr.tasks.{task}", args=list(args), queue=queue)
 
 
-def enqueue_after_commit(task: str, *args: object) -> None:
+def enqueue_after_commit(task: str, *args: object, queue: str | None = None) -> None:
     """Queue `dsr.tasks.<task>(*args)` once the current transaction commits (never for a rolled-back change)."""
-    transaction.on_commit(lambda: enqueue(task, *args))
+    transaction.on_commit(lambda: enqueue(task, *args, queue=queue))

@@ -99,6 +99,20 @@ class Request(models.Model):
                 name="dsr_request_due_open",
                 condition=models.Q(status__in=["submitted", "verified", "in_progress", "awaiting_subject"]),
             ),
+            # The staff list's default order, for everyone and for one vendor's team.
+            models.Index(fields=["-received_at", "-id"], name="dsr_request_received"),
+            models.Index(fields=["vendor", "-received_at", "-id"], name="dsr_request_vendor_received"),
+            # The daily and ten-minute jobs read only their own few rows.
+            models.Index(fields=["received_at"], name="dsr_request_unverified", condition=models.Q(status="submitted")),
+            models.Index(fields=["verified_at"], name="dsr_request_unrouted", condition=models.Q(status="verified")),
+            models.Index(
+                fields=["closed_at"],
+                name="dsr_request_to_purge",
+                condition=models.Q(
+                    purged_at__isnull=True,
+                    status__in=["completed", "partially_completed", "rejected", "withdrawn", "expired", "duplicate"],
+                ),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -252,6 +266,7 @@ class OutgoingEmail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    urgent = models.BooleanField(default=False, help_text="To the person, who is waiting: sent on its own queue.")
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
@@ -298,3 +313,13 @@ class StaffMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} works on {self.vendor}"
+
+
+class Heartbeat(models.Model):
+    """The last time beat's heartbeat task ran on each queue (dsr.ops.health): proof the workers live."""
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

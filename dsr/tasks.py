@@ -9,21 +9,42 @@ from __future__ import annotations
 
 from celery import shared_task
 from celery.app.task import Task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from .ops import health
 from .outbox import emails
 from .privacy import retention
 from .requests import sweeps, workflow
 
+# A deadlock, a serialization failure, "database is locked" or a dropped connection: the work is
+# tried again with backoff (its service is idempotent); reconcile picks up whatever still fails.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
-@shared_task(bind=True, acks_late=True, max_retries=None)
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=None,
+    autoretry_for=TRANSIENT_DB_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+)
 def send_email_task(self: Task[[int], None], email_id: int) -> None:
     delay = emails.deliver_email(email_id, now=timezone.now())
     if delay is not None:
         raise self.retry(countdown=delay)
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    max_retries=10,
+    autoretry_for=TRANSIENT_DB_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+)
 def route_request_task(request_id: int) -> None:
     workflow.route_request(request_id, now=timezone.now())
 
@@ -45,3 +66,8 @@ def reconcile_task() -> None:
     now = timezone.now()
     emails.reconcile_unsent(now=now)
     sweeps.reconcile_routing(now=now)
+
+
+@shared_task
+def heartbeat_task(queue: str) -> None:
+    health.record_heartbeat(f"worker:{queue}", now=timezone.now())

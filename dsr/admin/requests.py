@@ -26,6 +26,7 @@ from ..requests import schedule, transitions, workflow
 from ..requests.errors import DomainError
 from ..requests.selectors import is_vendor_staff, visible_requests
 from ..requests.timeline import Actor
+from .paging import CappedCountPaginator
 
 
 class AssignmentInline(ReadOnlyInline):
@@ -114,13 +115,17 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     list_filter = ("status", "vendor", "request_type", "extended")
     list_select_related = ("vendor", "policy_version")
     search_fields = ("reference",)
-    date_hierarchy = "received_at"
-    exclude = ("deadlines", "email_digest")
+    exclude = ("deadlines", "email_digest", "law_entries")
+    # At a million requests: the count stops at a cap and no second count of the whole table is made.
+    paginator = CappedCountPaginator
+    show_full_result_count = False
     inlines = [AssignmentInline, PauseInline, EventInline, EmailInline]
     change_form_template = "admin/dsr/request/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Request]:
-        return visible_requests(request.user, super().get_queryset(request).defer("details", "deadlines"))
+        # The heavy JSON (law copies, the deadline answer, the policy document) is read only where shown.
+        heavy = ("details", "deadlines", "law_entries", "policy_version__document")
+        return visible_requests(request.user, super().get_queryset(request).defer(*heavy))
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_vendor_staff(request.user)

@@ -54,8 +54,12 @@ def queue_email(
     context: dict[str, Any],
     language: str = "en",
     request: Request | None = None,
+    urgent: bool = False,
 ) -> OutgoingEmail:
-    """Write the email into the outbox (once per key) and send it after the transaction commits."""
+    """Write the email into the outbox (once per key) and send it after the transaction commits.
+
+    `urgent` mail (to the person, who is waiting for it) goes on the person queue, ahead of bulk work.
+    """
     existing = OutgoingEmail.objects.filter(key=key).first()
     if existing is not None:
         return existing
@@ -69,9 +73,14 @@ def queue_email(
         subject=subject,
         body_text=text,
         body_html=html,
+        urgent=urgent,
     )
-    jobs.enqueue_after_commit("send_email_task", email.pk)
+    jobs.enqueue_after_commit("send_email_task", email.pk, queue=queue_for(email))
     return email
+
+
+def queue_for(email: OutgoingEmail) -> str:
+    return jobs.PERSON if email.urgent else jobs.WORK
 
 
 def claim(email_id: int, *, now: dt.datetime) -> bool:
@@ -140,9 +149,9 @@ def reconcile_unsent(*, now: dt.datetime) -> dict[str, int]:
     waiting = OutgoingEmail.objects.filter(
         status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.AWAITING_RETRY],
         next_attempt_at__lte=now - STUCK_AFTER,
-    ).values_list("pk", flat=True)[:BATCH_SIZE]
+    ).only("pk", "urgent")[:BATCH_SIZE]
     count = 0
-    for pk in waiting:
-        jobs.enqueue("send_email_task", pk)
+    for email in waiting:
+        jobs.enqueue("send_email_task", email.pk, queue=queue_for(email))
         count += 1
     return {"emails": count, "stuck_sending": stuck_count}

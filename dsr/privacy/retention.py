@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from ..models import Request
 from ..requests import workflow
@@ -25,14 +26,22 @@ CLOSED_RETENTION = dt.timedelta(days=3 * 365)
 UNVERIFIED_RETENTION = LIFETIMES["verify"]
 
 
+def unverified_due(*, now: dt.datetime) -> QuerySet[Request]:
+    """Requests never confirmed within the link's life (through the partial index dsr_request_unverified)."""
+    return Request.objects.filter(status=Request.Status.SUBMITTED, received_at__lt=now - UNVERIFIED_RETENTION)
+
+
+def closed_due(*, now: dt.datetime) -> QuerySet[Request]:
+    """Closed requests whose retention has ended, not yet purged (partial index dsr_request_to_purge)."""
+    return Request.objects.filter(
+        status__in=Request.CLOSED_STATUSES, purged_at__isnull=True, closed_at__lt=now - CLOSED_RETENTION
+    )
+
+
 def expire_unverified(*, now: dt.datetime, batch: int = BATCH_SIZE) -> int:
     """Requests whose email was never confirmed expire, and their personal data is deleted."""
     with transaction.atomic():
-        rows = list(
-            Request.objects.select_for_update(skip_locked=True).filter(
-                status=Request.Status.SUBMITTED, received_at__lt=now - UNVERIFIED_RETENTION
-            )[:batch]
-        )
+        rows = list(unverified_due(now=now).select_for_update(skip_locked=True)[:batch])
         for request in rows:
             workflow.expire(request, now=now)
             erase_personal_data(request, now=now)
@@ -42,11 +51,7 @@ def expire_unverified(*, now: dt.datetime, batch: int = BATCH_SIZE) -> int:
 def purge_closed(*, now: dt.datetime, batch: int = BATCH_SIZE) -> int:
     """Closed requests lose their personal data after CLOSED_RETENTION; the audit trail stays."""
     with transaction.atomic():
-        rows = list(
-            Request.objects.select_for_update(skip_locked=True).filter(
-                status__in=Request.CLOSED_STATUSES, purged_at__isnull=True, closed_at__lt=now - CLOSED_RETENTION
-            )[:batch]
-        )
+        rows = list(closed_due(now=now).select_for_update(skip_locked=True)[:batch])
         purged = sum(erase_personal_data(request, now=now) for request in rows)
     return purged
 

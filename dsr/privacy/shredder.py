@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import models
 
-from ..models import Assignment, Event, OutgoingEmail, Pause, Request, Throttle
+from ..models import Assignment, Event, Heartbeat, OutgoingEmail, Pause, Request, Throttle
 from ..requests.timeline import SYSTEM, record
 
 REDACTED = "(redacted: personal data deleted)"
@@ -52,6 +52,8 @@ NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     OutgoingEmail: frozenset({"key", "kind", "language", "status", "last_error"}),
     # A keyed hash of an address, never the address; the daily job deletes old counters (ratelimit.purge_old).
     Throttle: frozenset({"key"}),
+    # Which queue's worker last ran beat's heartbeat (dsr.ops.health).
+    Heartbeat: frozenset({"name"}),
 }
 
 # Timeline rows that hold only the office's own bookkeeping (computed deadlines): kept whole.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from . import views
+from . import health, views
 
 
 class ReferenceConverter:
@@ -24,6 +24,7 @@ register_converter(ReferenceConverter, "reference")
 app_name = "dsr"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", health.health_view, name="health"),
     path("request/sent/<reference:reference>/", views.sent, name="sent"),
     path("request/<slug:slug>/", views.request_form, name="request"),
     path("verify/<str:token>/", views.verify, name="verify"),

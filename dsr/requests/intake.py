@@ -105,6 +105,7 @@ def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
             },
             language=request.language,
             request=request,
+            urgent=True,
         )
     return request
 

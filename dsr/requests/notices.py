@@ -42,6 +42,7 @@ def notify_subject(request: Request, template: str, key: str, **extra: object) -
         context={**subject_context(request), **extra},
         language=request.language,
         request=request,
+        urgent=True,
     )
 
 

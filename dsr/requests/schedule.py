@@ -163,12 +163,14 @@ def schedule_assignments(request: Request) -> None:
 
 
 def next_reminder_at(assignment: Assignment) -> dt.datetime | None:
-    """When the sweep should next look at this assignment: the next reminder, else the moment it is overdue."""
-    if assignment.status != Assignment.Status.OPEN:
+    """When the sweep should next look at this assignment: the next reminder, else the moment it is overdue.
+
+    Once escalated, nothing more is due (reminders before the due date are moot): the row leaves the
+    sweep's index, even if it was first seen already overdue with no reminder sent.
+    """
+    if assignment.status != Assignment.Status.OPEN or assignment.escalated_at is not None:
         return None
     for days in REMINDER_DAYS:
         if days not in assignment.reminders_sent:
             return assignment.due_at - dt.timedelta(days=days)
-    if assignment.escalated_at is None:
-        return assignment.due_at
-    return None
+    return assignment.due_at

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from .. import jobs
 from ..models import Assignment, Request
@@ -59,7 +60,12 @@ def sweep_deadlines(
 
 
 def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
-    request = Request.objects.select_related("vendor", "policy_version").get(pk=assignment.request_id)
+    # Only what the emails need: not the law copies, the deadline answer or the policy document.
+    request = (
+        Request.objects.select_related("vendor", "policy_version")
+        .defer("law_entries", "deadlines", "details", "policy_version__document")
+        .get(pk=assignment.request_id)
+    )
     context = {
         "reference": request.reference,
         "vendor": request.vendor.name,
@@ -110,11 +116,16 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
     assignment.save(update_fields=["escalated_at", "reminders_sent", "next_action_at"])
 
 
+def unrouted_due(*, now: dt.datetime) -> QuerySet[Request]:
+    """Verified, never paused, and still not routed a while later (partial index dsr_request_unrouted)."""
+    return Request.objects.filter(
+        status=Request.Status.VERIFIED, verified_at__lte=now - STUCK_AFTER, pauses__isnull=True
+    )
+
+
 def reconcile_routing(*, now: dt.datetime) -> int:
     """Verified requests never routed (a lost broker message, a worker that died) are queued again."""
-    unrouted = Request.objects.filter(
-        status=Request.Status.VERIFIED, verified_at__lte=now - STUCK_AFTER, pauses__isnull=True
-    ).values_list("pk", flat=True)[:BATCH_SIZE]
+    unrouted = unrouted_due(now=now).values_list("pk", flat=True)[:BATCH_SIZE]
     count = 0
     for pk in unrouted:
         jobs.enqueue("route_request_task", pk)

@@ -23,7 +23,7 @@ NOW = dt.datetime(2026, 3, 5, 12, tzinfo=dt.UTC)
 def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
     """Tasks queued by the services are recorded, not sent to Redis."""
     calls: list[tuple[str, tuple[object, ...]]] = []
-    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args: calls.append((task, args)))
+    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args, queue=None: calls.append((task, args)))
     return calls
 
 

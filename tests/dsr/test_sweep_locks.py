@@ -24,7 +24,7 @@ SWEEPS = 3
 def no_broker(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
     """Tasks queued by the services are recorded, not sent to Redis."""
     queued: list[tuple[str, tuple[object, ...]]] = []
-    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args: queued.append((task, args)))
+    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args, queue=None: queued.append((task, args)))
     return queued
 
 

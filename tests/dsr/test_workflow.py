@@ -275,7 +275,7 @@ def test_reconcile_picks_up_a_verified_request_whose_routing_message_was_lost(
 ) -> None:
     request = verified()
     sent: list[tuple[str, tuple[object, ...]]] = []
-    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args: sent.append((task, args)))
+    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args, queue=None: sent.append((task, args)))
     assert sweeps.reconcile_routing(now=RECEIVED + dt.timedelta(minutes=10)) == 1
     assert sent == [("route_request_task", (request.pk,))]
 

@@ -6,6 +6,7 @@ The worker runs in a thread of the test process, so the tests using it must be t
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
 import socket
@@ -21,6 +22,7 @@ from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app as celery_app
+from dsr import jobs
 
 pytestmark = pytest.mark.integration
 
@@ -86,9 +88,9 @@ def smtp_server(settings: Any) -> Iterator[Mailbox]:
         controller.stop()
 
 
-@pytest.fixture
-def celery_worker() -> Iterator[None]:
-    """A real Celery worker consuming from Redis (CELERY_BROKER_URL, set by `make test`)."""
+@contextlib.contextmanager
+def worker_on(queues: list[str]) -> Iterator[None]:
+    """A real Celery worker consuming `queues` from Redis (CELERY_BROKER_URL, set by `make test`)."""
     broker = str(celery_app.conf.broker_url or "")
     if not broker.startswith("redis://"):
         if os.environ.get("CI") == "true":
@@ -97,5 +99,19 @@ def celery_worker() -> Iterator[None]:
     with celery_app.connection_for_write() as connection:
         connection.default_channel.client.flushdb()  # a clean queue for this test
     # No ping check: it needs a result backend, and the database (not Celery) records outcomes here.
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30, queues=queues):
+        yield
+
+
+@pytest.fixture
+def celery_worker() -> Iterator[None]:
+    """A real Celery worker consuming every queue from Redis."""
+    with worker_on(list(jobs.QUEUES)):
+        yield
+
+
+@pytest.fixture
+def person_worker() -> Iterator[None]:
+    """A real Celery worker serving only the person queue, as bin/serve runs one."""
+    with worker_on([jobs.PERSON]):
         yield
