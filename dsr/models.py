@@ -75,6 +75,15 @@ class Request(models.Model):
     customer_email = models.EmailField(blank=True)
     email_digest = models.CharField(max_length=64, db_index=True, help_text="Keyed hash of the email, for duplicates.")
 
+    # Identity before disclosure (dsr.engine.identity): how staff made sure who asks, and, for an
+    # authorised agent, on what authority they act. Answers that disclose or change data wait for both.
+    identity_checked_at = models.DateTimeField(null=True, blank=True)
+    identity_method = models.CharField(max_length=32, blank=True, choices=list(vocabulary.IDENTITY_METHODS.items()))
+    identity_note = models.TextField(blank=True, help_text="What was matched (internal).")
+    authority_recorded_at = models.DateTimeField(null=True, blank=True)
+    authority_method = models.CharField(max_length=32, blank=True, choices=list(vocabulary.AUTHORITY_METHODS.items()))
+    authority_note = models.TextField(blank=True, help_text="The permission seen (internal).")
+
     received_at = models.DateTimeField(default=timezone.now)
     verified_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -219,6 +228,10 @@ class Assignment(models.Model):
     citations = models.JSONField(default=list)
     partial = models.BooleanField(default=False, help_text="Some data is kept under a legal obligation.")
     policy_gap = models.BooleanField(default=False)
+    contact_approved = models.BooleanField(
+        default=True,
+        help_text="False while the address is only what the requester typed: no link goes to it until staff approve.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     completed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(blank=True)
@@ -305,8 +318,13 @@ class Throttle(models.Model):
 class StaffMembership(models.Model):
     """Which vendors' requests a staff member works on. Superusers see every vendor."""
 
+    class Role(models.TextChoices):
+        HANDLER = "handler", "Handler: works requests"
+        LEAD = "lead", "Team lead: also extends, rejects, reassigns and approves answers"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dsr_memberships")
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="staff_memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.HANDLER)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "vendor"], name="dsr_staff_membership_once")]

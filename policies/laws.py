@@ -212,6 +212,20 @@ class TextRule:
 
 
 @dataclass(frozen=True)
+class IdentityCheck:
+    """How sure a business must be of who asks, per request type (vocabulary.IDENTITY_LEVELS)."""
+
+    default: str
+    by_type: tuple[tuple[str, str], ...]
+    status: Status
+    source: Source
+    note: str = ""
+
+    def level_for(self, request_type: str) -> str:
+        return dict(self.by_type).get(request_type, self.default)
+
+
+@dataclass(frozen=True)
 class OtherRule:
     topic: str
     text: str
@@ -264,6 +278,19 @@ class LawRules:
     other_rules: tuple[OtherRule, ...]
     sources: tuple[Source, ...]
     notes: tuple[str, ...] = ()
+    identity_check: IdentityCheck | None = None
+
+    def identity(self) -> IdentityCheck:
+        """The law's identity rule; where the data has none, the stricter 'reasonable' reading, said so."""
+        if self.identity_check is not None:
+            return self.identity_check
+        return IdentityCheck(
+            default="reasonable",
+            by_type=(),
+            status="U",
+            source=self.verification.source,
+            note="No per-type identity rule is encoded for this law: the stricter 'reasonable degree' applies.",
+        )
 
     def rights_for(self, request_type: str) -> tuple[Right, ...]:
         return tuple(r for r in self.rights if r.type == request_type)
@@ -658,6 +685,33 @@ def _refusal(value: Any, ctx: _Ctx) -> Refusal:
     )
 
 
+def _identity_check(value: Any, ctx: _Ctx) -> IdentityCheck | None:
+    if value is None:
+        return None
+    field = "identity_check"
+    data = _mapping(value, ctx, field, required=("default", "status", "source"), optional=("by_type", "note"))
+    sub = ctx.at(field)
+    levels = tuple(vocabulary.IDENTITY_LEVELS)
+    default = _choice(data["default"], levels, sub, "default")
+    by_type = data.get("by_type") or {}
+    if not isinstance(by_type, Mapping):
+        sub.fail("by_type", "must map request types to identity levels")
+    pairs = []
+    for request_type, level in by_type.items():
+        if request_type not in vocabulary.REQUEST_TYPES:
+            sub.fail(
+                f"by_type.{request_type}", f"unknown request type; use one of {', '.join(vocabulary.REQUEST_TYPES)}"
+            )
+        pairs.append((str(request_type), _choice(level, levels, sub, f"by_type.{request_type}")))
+    return IdentityCheck(
+        default=default,
+        by_type=tuple(pairs),
+        status=_status(data, sub),
+        source=_source(data["source"], sub),
+        note=_text(data, "note", sub, required=False),
+    )
+
+
 def _text_rule(value: Any, ctx: _Ctx, field: str) -> TextRule:
     data = _mapping(value, ctx, field, required=("text", "status", "source"), optional=("note", "status_note"))
     sub = ctx.at(field)
@@ -778,7 +832,7 @@ _LAW_REQUIRED = (
     "processor_duty",
     "sources",
 )
-_LAW_OPTIONAL = ("other_rights", "consent_withdrawal", "other_rules", "notes")
+_LAW_OPTIONAL = ("other_rights", "consent_withdrawal", "other_rules", "notes", "identity_check")
 
 
 def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
@@ -833,6 +887,7 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
         other_rules=_other_rules(data.get("other_rules"), ctx),
         sources=tuple(_source(s, ctx, f"sources[{i}]", with_status=True) for i, s in enumerate(sources)),
         notes=tuple(notes),
+        identity_check=_identity_check(data.get("identity_check"), ctx),
     )
 
 

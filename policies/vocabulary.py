@@ -85,3 +85,40 @@ PROMISE_KINDS: dict[str, str] = {
 }
 
 PROMISE_UNITS = ("days", "business_days", "months")
+
+# How sure staff must be of who is asking before anything is disclosed or changed, weakest first. The
+# level a request needs comes from the laws that apply (laws.yaml `identity_check`, strictest wins).
+IDENTITY_LEVELS: dict[str, str] = {
+    "none": "No identity check: act on the request as received (the law does not let it be verified).",
+    "proportionate": (
+        "Only what is proportionate: the proven email matching the account or record held is usually enough; "
+        "ask for more only where there is a reasonable doubt, and never for an ID copy by default."
+    ),
+    "reasonable": (
+        "A reasonable degree of certainty: match at least two pieces of information the vendor already holds "
+        "(for example the proven email and an account or customer identifier)."
+    ),
+    "reasonably_high": (
+        "A reasonably high degree of certainty: match at least three pieces of information the vendor holds, "
+        "and a declaration signed by the person under penalty of perjury."
+    ),
+}
+
+# Answers that disclose or change a person's data: never sent before identity is recorded as checked
+# (and, for an agent, their authority). The product's rule, stricter than none of the laws.
+IDENTITY_GATED_TYPES = frozenset({"access", "portability", "erasure", "rectification"})
+
+# How staff recorded the identity check.
+IDENTITY_METHODS: dict[str, str] = {
+    "email_matches_record": "The proven email matches the account or record the vendor holds",
+    "account_login": "The person confirmed from within their logged-in account",
+    "additional_information": "The person gave the additional information asked for, and it matches",
+    "signed_declaration": "Matching information and a signed declaration (reasonably high degree)",
+}
+
+# How an authorised agent's authority was recorded.
+AUTHORITY_METHODS: dict[str, str] = {
+    "signed_permission": "A permission signed by the person, provided by the agent",
+    "person_confirmed": "The person confirmed the agent's authority from their own address",
+    "power_of_attorney": "A power of attorney",
+}

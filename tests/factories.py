@@ -15,7 +15,7 @@ RECEIVED = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
 # When staff act in a test that does not care: a few days after receipt, well before any due date.
 LATER = RECEIVED + dt.timedelta(days=3)
 # A staff member acting (no user row: the event keeps the label).
-STAFF = Actor("staff", "staff")
+STAFF = Actor("lead", "staff")
 
 
 def noon(day: dt.date) -> dt.datetime:
@@ -45,3 +45,15 @@ def verified(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:
 
 def routed(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:
     return workflow.route_request(verified(now=now, **overrides).pk, now=now)
+
+
+def identified(request: Request, *, now: dt.datetime = LATER) -> Request:
+    """Staff record the identity check (and, for an agent, the authority): the answer may then go out."""
+    request = workflow.record_identity(
+        request, method="email_matches_record", note="The proven email is the account login.", actor=STAFF, now=now
+    )
+    if request.agent_name:
+        request = workflow.record_authority(
+            request, method="signed_permission", note="Signed permission seen.", actor=STAFF, now=now
+        )
+    return request

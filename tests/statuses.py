@@ -8,7 +8,7 @@ from dsr.models import Request
 from dsr.privacy import retention
 from dsr.requests import workflow
 from dsr.requests.intake import verify_email
-from tests.factories import LATER, RECEIVED, STAFF, routed, verified
+from tests.factories import LATER, RECEIVED, STAFF, identified, routed, verified
 from tests.factories import filed as file
 
 S = Request.Status
@@ -28,7 +28,8 @@ def reach(status: str) -> Request:
             routed(), kind="identity", on=LATER.date(), reason="Which account?", actor=STAFF, now=LATER
         )
     elif status in CLOSING:
-        request = workflow.close_request(routed(), status=status, message="Done as asked.", actor=STAFF, now=LATER)
+        answered = identified(routed())
+        request = workflow.close_request(answered, status=status, message="Done as asked.", actor=STAFF, now=LATER)
     elif status == S.WITHDRAWN:
         request = workflow.withdraw_request(routed(), now=LATER)
     elif status == S.EXPIRED:

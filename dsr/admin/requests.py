@@ -19,13 +19,14 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
+from policies import vocabulary
 from policies.admin import ReadOnly, ReadOnlyInline
 
 from ..models import Assignment, Event, OutgoingEmail, Pause, Request
 from ..requests import schedule, transitions, workflow
 from ..requests.errors import DomainError
-from ..requests.selectors import is_vendor_staff, visible_requests
-from ..requests.timeline import Actor
+from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
+from ..requests.timeline import Actor, Role
 from .paging import CappedCountPaginator
 
 
@@ -49,22 +50,30 @@ class EmailInline(ReadOnlyInline):
     fields = ("created_at", "kind", "to", "subject", "status", "attempts", "last_error")
 
 
-class PauseForm(forms.Form):
+class ActionForm(forms.Form):
+    """A staff action's form; `target` is the request it acts on."""
+
+    def __init__(self, *args: Any, target: Request, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.target = target
+
+
+class PauseForm(ActionForm):
     kind = forms.ChoiceField(choices=Pause.Kind.choices, label="What is needed from the person")
     on = forms.DateField(label="Asked on", widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What the person is asked (sent to them)")
 
 
-class ResumeForm(forms.Form):
+class ResumeForm(ActionForm):
     on = forms.DateField(label="The person answered on", widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(ActionForm):
     announced_on = forms.DateField(label="Announced to the person on", widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Reasons (sent to the person)")
 
 
-class CloseForm(forms.Form):
+class CloseForm(ActionForm):
     status = forms.ChoiceField(
         choices=[
             (Request.Status.COMPLETED, "Completed"),
@@ -79,9 +88,42 @@ class CloseForm(forms.Form):
     )
 
 
+class IdentityForm(ActionForm):
+    method = forms.ChoiceField(choices=list(vocabulary.IDENTITY_METHODS.items()), label="How identity was checked")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What was matched (internal; no ID copies)",
+        help_text="For example: the proven email is the login of account 4411, created 2023.",
+    )
+
+
+class AuthorityForm(ActionForm):
+    method = forms.ChoiceField(choices=list(vocabulary.AUTHORITY_METHODS.items()), label="How the authority was shown")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What was seen (internal)")
+
+
+class ResponderChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.responder_name} <{obj.responder_email}> (typed by the requester)"
+
+
+class ApproveContactForm(ActionForm):
+    assignment = ResponderChoice(queryset=Assignment.objects.none(), label="Responder whose address to approve")
+
+    def __init__(self, *args: Any, target: Request, **kwargs: Any) -> None:
+        super().__init__(*args, target=target, **kwargs)
+        field = self.fields["assignment"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = awaiting_approval(target)
+
+
+def awaiting_approval(request: Request) -> QuerySet[Assignment]:
+    return request.assignments.filter(contact_approved=False, status=Assignment.Status.OPEN)
+
+
 # Transition-table action -> (form, workflow call). The button label and whether the button shows come
 # from dsr.requests.transitions, for the request's status and the staff role.
-ACTIONS: dict[str, tuple[type[forms.Form], Any]] = {
+ACTIONS: dict[str, tuple[type[ActionForm], Any]] = {
     "pause": (
         PauseForm,
         lambda r, d, actor, now: workflow.pause_request(
@@ -101,12 +143,38 @@ ACTIONS: dict[str, tuple[type[forms.Form], Any]] = {
             r, status=d["status"], message=d["message"], actor=actor, now=now
         ),
     ),
+    "record_identity": (
+        IdentityForm,
+        lambda r, d, actor, now: workflow.record_identity(r, method=d["method"], note=d["note"], actor=actor, now=now),
+    ),
+    "record_authority": (
+        AuthorityForm,
+        lambda r, d, actor, now: workflow.record_authority(r, method=d["method"], note=d["note"], actor=actor, now=now),
+    ),
+    "approve_contact": (
+        ApproveContactForm,
+        lambda r, d, actor, now: workflow.approve_contact(d["assignment"], actor=actor, now=now),
+    ),
 }
 
 
-def staff_actions(request: Request) -> list[tuple[str, str]]:
-    """(action, label) of the actions staff may take on this request now, as the transition table says."""
-    return [(t.action, t.label) for t in transitions.allowed_actions(request.status, "staff") if t.action in ACTIONS]
+def pending(request: Request, action: str) -> bool:
+    """Whether an action has anything left to do on this request (a recorded check is not offered again)."""
+    if action == "record_identity":
+        return request.identity_checked_at is None
+    if action == "record_authority":
+        return bool(request.agent_name) and request.authority_recorded_at is None
+    if action == "approve_contact":
+        return awaiting_approval(request).exists()
+    return True
+
+
+def staff_actions(request: Request, role: Role | None) -> list[tuple[str, str]]:
+    """(action, label) of the actions this staff role may take on the request now, as the table says."""
+    if role is None:
+        return []
+    allowed = transitions.allowed_actions(request.status, role)
+    return [(t.action, t.label) for t in allowed if t.action in ACTIONS and pending(request, t.action)]
 
 
 @admin.register(Request)
@@ -147,8 +215,8 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        target = self.get_queryset(request).filter(pk=object_id).only("status").first() if object_id.isdigit() else None
-        actions = staff_actions(target) if target is not None else []
+        target = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
+        actions = staff_actions(target, staff_role(request.user, target.vendor_id)) if target is not None else []
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "dsr_actions": actions})
 
     def act(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -161,16 +229,21 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
         if not self.has_view_permission(request, target):
             raise PermissionDenied
         form_class, call = ACTIONS[action]
-        label = transitions.transition(action).label
-        if not transitions.is_allowed(action, target.status, "staff"):
-            messages.error(request, str(transitions.transition(action).refuse(target.status)))
+        transition = transitions.transition(action)
+        label = transition.label
+        role = staff_role(request.user, target.vendor_id)
+        if role is None or not transitions.is_allowed(action, target.status, role):
+            refusal = transition.refuse(target.status) if not transition.allows(target.status) else None
+            messages.error(
+                request, str(refusal) if refusal else f"{label}: a team lead's action ({role or 'no role'} here)."
+            )
             return redirect(reverse("admin:dsr_request_change", args=[target.pk]))
         now = timezone.now()
         today = schedule.local_date(target, now)
-        form = form_class(request.POST or None, initial={"on": today, "announced_on": today})
+        form = form_class(request.POST or None, initial={"on": today, "announced_on": today}, target=target)
         if request.method == "POST" and form.is_valid():
             try:
-                call(target, form.cleaned_data, Actor.staff(request.user), now)
+                call(target, form.cleaned_data, Actor.staff(request.user, role), now)
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -184,5 +257,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
             "form": form,
             "label": label,
             "due": schedule.due_date(target),
+            "identity": workflow.identity_requirement(target) if action == "record_identity" else None,
+            "authority_rules": workflow.request_law_rules(target) if action == "record_authority" else None,
         }
         return TemplateResponse(request, "admin/dsr/request/act.html", context)

@@ -12,8 +12,8 @@ from ..models import StaffMembership
 
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(admin.ModelAdmin[StaffMembership]):
-    list_display = ("user", "vendor")
-    list_filter = ("vendor",)
+    list_display = ("user", "vendor", "role")
+    list_filter = ("vendor", "role")
     raw_id_fields = ("user",)
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import models
 
-from ..models import Assignment, Event, Heartbeat, OutgoingEmail, Pause, Request, Throttle
+from ..models import Assignment, Event, Heartbeat, OutgoingEmail, Pause, Request, StaffMembership, Throttle
 from ..requests.timeline import SYSTEM, record
 
 REDACTED = "(redacted: personal data deleted)"
@@ -27,8 +27,10 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
         "customer_name": "",
         "customer_email": "",
         "email_digest": "",
-        # Free text staff wrote to the person about their request; it may name them.
+        # Free text staff wrote to the person about their request, and what staff matched; it may name them.
         "extension_reason": "",
+        "identity_note": "",
+        "authority_note": "",
     },
     # A responder's outcome and a question put to the person are free text about the person.
     Assignment: {"outcome": ""},
@@ -41,7 +43,7 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
 NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     Request: frozenset(
         {"reference", "request_type", "relationship", "country", "state", "law_codes", "law_entries", "language"}
-        | {"status", "deadlines"}
+        | {"status", "deadlines", "identity_method", "authority_method"}
     ),
     Assignment: frozenset(
         {"responder_kind", "responder_name", "responder_email", "action", "categories", "explanation"}
@@ -54,6 +56,7 @@ NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     Throttle: frozenset({"key"}),
     # Which queue's worker last ran beat's heartbeat (dsr.ops.health).
     Heartbeat: frozenset({"name"}),
+    StaffMembership: frozenset({"role"}),
 }
 
 # Timeline rows that hold only the office's own bookkeeping (computed deadlines): kept whole.

@@ -26,6 +26,7 @@ from ..models import Assignment, Request, new_reference
 from ..requests import schedule, workflow
 from ..requests.errors import DomainError
 from ..requests.intake import submit_request, verify_email
+from ..requests.notices import identity_words
 from ..requests.timeline import Actor
 from ..security import ratelimit
 from ..security.clients import client_ip
@@ -224,7 +225,7 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
             .filter(pk=data.assignment_id, request__reference=data.reference)
             .first()
         )
-        if assignment is None:
+        if assignment is None or not assignment.contact_approved:
             return _invalid(request)
         form = ResponderForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and assignment.status == Assignment.Status.OPEN and form.is_valid():
@@ -244,5 +245,6 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
             "req": assignment.request,
             "due": schedule.due_date(assignment.request) or assignment.due_at.date(),
             "form": form,
+            "identity_words": identity_words(assignment.request),
         }
         return render(request, "dsr/respond.html", context)

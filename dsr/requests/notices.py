@@ -11,10 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from ..engine.identity import identity_requirement
 from ..models import Assignment, Request
 from ..outbox.emails import queue_email
 from ..security.tokens import make_token
-from .schedule import deadline_summary, due_date
+from .schedule import deadline_summary, due_date, request_law_rules
 
 
 def subject_context(request: Request) -> dict[str, object]:
@@ -31,6 +32,11 @@ def subject_context(request: Request) -> dict[str, object]:
         "deadline_summary": deadline_summary(request),
         "status_link": f"/status/{make_token('status', request.reference)}/",
     }
+
+
+def identity_words(request: Request) -> str:
+    """What matching the laws of this request require before anything is disclosed, for responders."""
+    return identity_requirement(request_law_rules(request), request.request_type).words
 
 
 def notify_subject(request: Request, template: str, key: str, **extra: object) -> None:
@@ -81,7 +87,11 @@ def responder_link(request: Request, assignment: Assignment) -> str:
 
 
 def notify_assignee(request: Request, assignment: Assignment) -> None:
-    """The responder's task, with its signed link, sent when the request is routed."""
+    """The responder's task, with its signed link, sent when the request is routed (or, for an address
+    the requester typed, once staff approve it). It names the proven email and the identity check
+    required before anything is disclosed."""
+    if not assignment.contact_approved:
+        return
     context: dict[str, Any] = {
         "reference": request.reference,
         "vendor": request.vendor.name,
@@ -95,6 +105,9 @@ def notify_assignee(request: Request, assignment: Assignment) -> None:
         "policy_gap": assignment.policy_gap,
         "deadline_summary": deadline_summary(request),
         "link": responder_link(request, assignment),
+        "proven_email": request.subject_email if request.verified_at else "",
+        "filed_by_agent": request.agent_name,
+        "identity_words": identity_words(request),
     }
     queue_to_each(
         handler_emails(request, assignment),

@@ -46,6 +46,11 @@ def law_rules(codes: Sequence[str], *, entries: dict[str, Any] | None = None) ->
     return [parse_law(entries[code], where="request") for code in codes]
 
 
+def request_law_rules(request: Request) -> list[LawRules]:
+    """The rules of the laws that apply to this request, as kept with it at receipt."""
+    return law_rules(request.law_codes, entries=request.law_entries)
+
+
 def deadlines_for(
     version: PolicyVersion,
     *,

@@ -11,11 +11,22 @@ from typing import Any
 from django.db.models import QuerySet
 
 from ..models import OutgoingEmail, Request, StaffMembership
+from .timeline import Role
 
 
 def member_vendor_ids(user: Any) -> QuerySet[StaffMembership, Any]:
     """The ids of the vendors whose team `user` belongs to (a subquery)."""
     return StaffMembership.objects.filter(user_id=int(user.pk or 0)).values("vendor_id")
+
+
+def staff_role(user: Any, vendor_id: int) -> Role | None:
+    """The role `user` acts in on this vendor's requests: superusers lead; members as their team says."""
+    if not (user.is_active and user.is_staff):
+        return None
+    if user.is_superuser:
+        return "lead"
+    role = StaffMembership.objects.filter(user_id=user.pk, vendor_id=vendor_id).values_list("role", flat=True).first()
+    return "lead" if role == StaffMembership.Role.LEAD else "handler" if role else None
 
 
 def is_vendor_staff(user: Any) -> bool:
@@ -30,7 +41,10 @@ def visible_requests(user: Any, queryset: QuerySet[Request] | None = None) -> Qu
     queryset = Request.objects.all() if queryset is None else queryset
     if user.is_superuser:
         return queryset
-    return queryset.filter(vendor_id__in=member_vendor_ids(user))
+    # The team's vendor ids as values, not a subquery: for one team the planner then reads one page
+    # straight from the (vendor, received) index instead of guessing how many vendors the subquery holds.
+    vendor_ids = list(StaffMembership.objects.filter(user_id=int(user.pk or 0)).values_list("vendor_id", flat=True))
+    return queryset.filter(vendor_id__in=vendor_ids)
 
 
 def visible_emails(user: Any, queryset: QuerySet[OutgoingEmail] | None = None) -> QuerySet[OutgoingEmail]:

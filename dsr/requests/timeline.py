@@ -15,8 +15,10 @@ from policies.models import PolicyVersion
 
 from ..models import Event, Request
 
-Role = Literal["subject", "staff", "responder", "system"]
-ROLES: tuple[Role, ...] = ("subject", "staff", "responder", "system")
+# Staff act as a vendor team's handler or lead (StaffMembership.role; superusers act as leads).
+Role = Literal["subject", "handler", "lead", "responder", "system"]
+ROLES: tuple[Role, ...] = ("subject", "handler", "lead", "responder", "system")
+STAFF_ROLES: tuple[Role, ...] = ("handler", "lead")
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,11 @@ class Actor:
     user_id: int | None = None
 
     @classmethod
-    def staff(cls, user: Any) -> Actor:
-        """A logged-in staff member (the event keeps a foreign key to the user)."""
-        return cls("staff", str(user.get_username()), int(user.pk))
+    def staff(cls, user: Any, role: Role) -> Actor:
+        """A logged-in staff member acting in their role on this vendor's team (the event keeps the user)."""
+        if role not in STAFF_ROLES:
+            raise ValueError(f"{role!r} is not a staff role")
+        return cls(role, str(user.get_username()), int(user.pk))
 
     @classmethod
     def responder(cls, name: str) -> Actor:

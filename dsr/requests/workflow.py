@@ -13,13 +13,19 @@ import datetime as dt
 from django.db import transaction
 from django.utils import translation
 
+from policies import vocabulary
+
 from ..engine import deadlines as engine
+from ..engine import identity as engine_identity
+from ..engine.identity import IdentityRequirement
 from ..engine.routing import Plan, RequestFacts, plan_for
 from ..models import Assignment, Pause, Request
 from . import transitions
 from .errors import DomainError
 from .notices import notify_assignee, notify_subject, notify_withdrawn
-from .schedule import apply_deadlines, compute_for, local_date, schedule_assignments
+from .schedule import apply_deadlines, compute_for, local_date, request_law_rules, schedule_assignments
+
+__all__ = ["request_law_rules"]
 from .timeline import SUBJECT, SYSTEM, Actor, record
 
 
@@ -51,6 +57,10 @@ def route_request(request_id: int, *, now: dt.datetime, actor: Actor = SYSTEM) -
                     "citations": [{"fact": c.fact, "passage": c.passage} for c in planned.citations],
                     "partial": planned.partial,
                     "policy_gap": planned.policy_gap,
+                    # The requester typed this controller's address: a hint, approved by staff before use.
+                    "contact_approved": not (
+                        planned.responder_kind == Assignment.ResponderKind.CUSTOMER and planned.responder_email
+                    ),
                 },
             )
         schedule_assignments(request)
@@ -188,14 +198,102 @@ def complete_assignment(assignment: Assignment, *, outcome: str, actor: Actor, n
             data={"assignment": assignment.pk},
         )
         if not request.assignments.filter(status=Assignment.Status.OPEN).exists():
-            partial = request.assignments.filter(partial=True).exists()
-            _close(
-                request,
-                status=Request.Status.PARTIALLY_COMPLETED if partial else Request.Status.COMPLETED,
-                message=outcome,
-                actor=actor,
-                now=now,
-            )
+            missing = disclosure_missing(request)
+            if missing:
+                # Every responder answered, but nothing goes to the person before the checks are recorded.
+                record(
+                    request,
+                    "answer_waiting",
+                    "Every responder has answered. The answer waits for: " + "; ".join(missing) + ".",
+                    actor=actor,
+                    now=now,
+                )
+            else:
+                partial = request.assignments.filter(partial=True).exists()
+                _close(
+                    request,
+                    status=Request.Status.PARTIALLY_COMPLETED if partial else Request.Status.COMPLETED,
+                    message=outcome,
+                    actor=actor,
+                    now=now,
+                )
+    return assignment
+
+
+def identity_requirement(request: Request) -> IdentityRequirement:
+    """What the laws of this request ask of the identity check (strictest wins)."""
+    return engine_identity.identity_requirement(request_law_rules(request), request.request_type)
+
+
+def disclosure_missing(request: Request) -> list[str]:
+    """What must still be recorded before an answer that discloses or changes data goes to the person."""
+    missing = []
+    if request.identity_checked_at is None and identity_requirement(request).gated:
+        missing.append("the identity check")
+    if request.agent_name and request.authority_recorded_at is None and request.request_type != "opt_out":
+        missing.append("the agent's authority")
+    return missing
+
+
+def record_identity(request: Request, *, method: str, note: str, actor: Actor, now: dt.datetime) -> Request:
+    """Staff record how they made sure who asks (the level the laws ask for is shown beside the form)."""
+    if method not in vocabulary.IDENTITY_METHODS:
+        raise DomainError(f"Say how identity was checked: one of {', '.join(vocabulary.IDENTITY_METHODS)}.")
+    if not note.strip():
+        raise DomainError("Say what was matched (for example: the proven email and the account number).")
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("record_identity", request.status, actor)
+        if request.identity_checked_at is not None:
+            raise DomainError("Identity is already recorded as checked for this request.")
+        request.identity_checked_at, request.identity_method, request.identity_note = now, method, note
+        request.save(update_fields=["identity_checked_at", "identity_method", "identity_note"])
+        label = vocabulary.IDENTITY_METHODS[method]
+        record(request, "identity_checked", f"Identity checked: {label}. {note}", actor=actor, now=now)
+    return request
+
+
+def record_authority(request: Request, *, method: str, note: str, actor: Actor, now: dt.datetime) -> Request:
+    """Staff record the authorised agent's authority: a signed permission, or the person's own confirmation."""
+    if method not in vocabulary.AUTHORITY_METHODS:
+        raise DomainError(f"Say how the authority was shown: one of {', '.join(vocabulary.AUTHORITY_METHODS)}.")
+    if not note.strip():
+        raise DomainError("Say what was seen (for example: the signed permission dated 3 March).")
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("record_authority", request.status, actor)
+        if not request.agent_name:
+            raise DomainError("This request was filed by the person, not by an agent.")
+        if request.authority_recorded_at is not None:
+            raise DomainError("The agent's authority is already recorded.")
+        request.authority_recorded_at, request.authority_method, request.authority_note = now, method, note
+        request.save(update_fields=["authority_recorded_at", "authority_method", "authority_note"])
+        label = vocabulary.AUTHORITY_METHODS[method]
+        record(request, "authority_recorded", f"Agent's authority recorded: {label}. {note}", actor=actor, now=now)
+    return request
+
+
+def approve_contact(assignment: Assignment, *, actor: Actor, now: dt.datetime) -> Assignment:
+    """Staff confirm the controller's address the requester typed: only then its responder link goes out."""
+    with transaction.atomic(durable=True):
+        request = lock(pk=assignment.request_id)
+        transitions.check("approve_contact", request.status, actor)
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk, request=request)
+        if assignment.contact_approved:
+            raise DomainError("This responder's address needs no approval.")
+        if assignment.status != Assignment.Status.OPEN:
+            raise DomainError("This assignment is no longer open.")
+        assignment.contact_approved = True
+        assignment.save(update_fields=["contact_approved"])
+        record(
+            request,
+            "contact_approved",
+            f"Address of {assignment.responder_name} approved; its responder link is sent.",
+            actor=actor,
+            now=now,
+            data={"assignment": assignment.pk},
+        )
+        notify_assignee(request, assignment)
     return assignment
 
 
@@ -211,6 +309,12 @@ def close_request(request: Request, *, status: str, message: str, actor: Actor, 
     with transaction.atomic(durable=True):
         request = lock(pk=request.pk)
         transitions.check("close", request.status, actor)
+        missing = disclosure_missing(request)
+        if status != Request.Status.REJECTED and missing:
+            raise DomainError(
+                "Nothing is answered before " + " and ".join(missing) + " is recorded. "
+                "Record it, ask the person for more information, or refuse the request as unverifiable."
+            )
         _close(request, status=status, message=message, actor=actor, now=now)
     return request
 

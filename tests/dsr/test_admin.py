@@ -41,12 +41,14 @@ def test_requests_are_found_by_reference_with_their_due_date(policies: None, sta
 
 @pytest.fixture
 def sera_staff(db: None) -> Client:
-    """sera_staff: works on Sera Leads only; sees nothing of the other vendors."""
+    """sera_staff: leads Sera Leads' team only; sees nothing of the other vendors."""
     from dsr.models import StaffMembership
     from policies.models import Vendor
 
     user = get_user_model().objects.create_user("sera-staff", "s@example.org", "pw", is_staff=True)
-    StaffMembership.objects.create(user=user, vendor=Vendor.objects.get(slug="sera-leads"))
+    StaffMembership.objects.create(
+        user=user, vendor=Vendor.objects.get(slug="sera-leads"), role=StaffMembership.Role.LEAD
+    )
     client = Client()
     client.force_login(user)
     return client

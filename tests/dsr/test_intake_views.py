@@ -373,7 +373,9 @@ def test_the_responder_page_shows_the_task_and_records_the_outcome(client: Clien
     assert assignment.explanation in page
     assert assignment.get_action_display() in page
     assert "Alice Example" in page and "Account alice, joined 2023." in page
-    assert "alice@example.com" not in page
+    # The responder matches the person by the email they proved, told how sure they must be.
+    assert "alice@example.com" in page and "proven" in page
+    assert "Before you disclose or change anything, match the person." in page
     assert "Tell us what you did" in page  # English, whatever the browser asks for
 
     response = client.post(url, {"outcome": ""})

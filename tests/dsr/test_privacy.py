@@ -13,7 +13,7 @@ from django.db import models
 from dsr.models import Assignment, Event, OutgoingEmail, Pause, Request
 from dsr.privacy import retention, shredder
 from dsr.requests import workflow
-from tests.factories import LATER, STAFF, noon, routed
+from tests.factories import LATER, STAFF, identified, noon, routed
 
 pytestmark = pytest.mark.usefixtures("policies")
 
@@ -47,6 +47,7 @@ def closed_with_the_name_everywhere() -> Request:
     workflow.extend_request(
         request, announced_on=answered.date(), reason=f"{NAME} holds three accounts.", actor=STAFF, now=answered
     )
+    identified(request)
     for assignment in Assignment.objects.filter(request=request):
         workflow.complete_assignment(
             assignment, outcome=f"Deleted the account of {NAME}.", actor=STAFF, now=LATER + dt.timedelta(days=2)

@@ -18,7 +18,7 @@ from dsr.models import Request, StaffMembership
 from dsr.privacy import retention
 from dsr.requests import sweeps, workflow
 from policies.models import Vendor
-from tests.factories import LATER, RECEIVED, STAFF, routed
+from tests.factories import LATER, RECEIVED, STAFF, identified, routed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres")]
 
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres")]
 @pytest.fixture(autouse=True)
 def a_year_of_requests(policies: None) -> None:
     """30,000 requests: one real one routed and closed, copied with new references and dates."""
-    request = routed(vendor_slug="sera-leads", country="EE")
+    request = identified(routed(vendor_slug="sera-leads", country="EE"))
     workflow.close_request(request, status="completed", message="Done.", actor=STAFF, now=LATER)
     copied = ", ".join(
         f'"{f.column}"' for f in Request._meta.concrete_fields if f.column not in ("id", "reference", "received_at")

@@ -21,7 +21,7 @@ from dsr.requests import transitions, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.intake import verify_email
 from dsr.requests.timeline import ROLES, SUBJECT, SYSTEM, Actor, Role
-from tests.factories import LATER, RECEIVED, STAFF, verified
+from tests.factories import LATER, RECEIVED, STAFF, identified, verified
 from tests.statuses import CLOSING, reach
 
 pytestmark = pytest.mark.usefixtures("policies")
@@ -31,7 +31,8 @@ S = Request.Status
 ACT = LATER + dt.timedelta(days=1)
 ACTORS: dict[Role, Actor] = {
     "subject": SUBJECT,
-    "staff": STAFF,
+    "handler": Actor("handler", "handler"),
+    "lead": STAFF,
     "responder": Actor.responder("Leadsment privacy team"),
     "system": SYSTEM,
 }
@@ -75,6 +76,24 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
         return lambda actor: workflow.extend_request(
             request, announced_on=ACT.date(), reason="Many systems.", actor=actor, now=ACT
         )
+    if action in ("complete_assignment", "close") and request.status in transitions.OPEN:
+        identified(request)  # the answer may go out: identity is recorded
+    if action == "record_identity":
+        return lambda actor: workflow.record_identity(
+            request, method="email_matches_record", note="Login matches.", actor=actor, now=ACT
+        )
+    if action == "record_authority":
+        Request.objects.filter(pk=request.pk).update(agent_name="Consumer Rights Agent")
+        request.refresh_from_db()
+        return lambda actor: workflow.record_authority(
+            request, method="signed_permission", note="Signed permission seen.", actor=actor, now=ACT
+        )
+    if action == "approve_contact":
+        hint = open_assignment(request)
+        Assignment.objects.filter(pk=hint.pk).update(contact_approved=False, responder_email="dpo@customer.example")
+        # As routing does for an address the requester typed: no responder email went out for it.
+        OutgoingEmail.objects.filter(key__startswith=f"{request.reference}:assignment:{hint.pk}").delete()
+        return lambda actor: workflow.approve_contact(hint, actor=actor, now=ACT)
     if action == "complete_assignment":
         assignment = open_assignment(request)
         # Every other responder has answered already: this answer is the last one and closes the request.
@@ -191,6 +210,7 @@ def test_the_matrix_covers_every_status_and_action_with_the_roles_the_table_allo
         for action, roles in row.items():
             t = transitions.transition(action)
             assert set(roles) == (set(t.roles) if t.allows(status) else set())
-    assert matrix[S.IN_PROGRESS]["close"] == ("staff",)
+    assert matrix[S.IN_PROGRESS]["close"] == ("lead",)
+    assert matrix[S.IN_PROGRESS]["pause"] == ("handler", "lead")
     assert matrix[S.COMPLETED]["close"] == ()
     assert matrix[S.SUBMITTED]["withdraw"] == ("subject",)

@@ -13,7 +13,7 @@ from dsr.privacy import retention
 from dsr.requests import schedule, sweeps, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.intake import verify_email
-from tests.factories import LATER, RECEIVED, STAFF, noon, verified
+from tests.factories import LATER, RECEIVED, STAFF, identified, noon, verified
 from tests.factories import filed as file
 
 pytestmark = pytest.mark.usefixtures("policies")
@@ -178,6 +178,7 @@ def test_an_extension_announced_too_late_or_without_reasons_is_refused() -> None
 def test_when_every_assignment_is_done_the_request_closes_partially_for_legal_holds() -> None:
     request = verified()
     workflow.route_request(request.pk, now=RECEIVED)
+    identified(request)
     for assignment in Assignment.objects.filter(request=request):
         workflow.complete_assignment(assignment, outcome="Done; invoices kept 6 years by law.", actor=STAFF, now=LATER)
     request.refresh_from_db()
@@ -257,7 +258,7 @@ def test_unverified_requests_expire_with_their_personal_data() -> None:
 
 
 def test_closed_requests_keep_their_audit_trail_but_lose_personal_data_after_retention() -> None:
-    request = verified()
+    request = identified(verified())
     workflow.close_request(request, status="completed", message="Erased.", actor=STAFF, now=LATER)
     request.refresh_from_db()
     assert retention.purge_closed(now=request.closed_at + dt.timedelta(days=364)) == 0

@@ -108,6 +108,8 @@ def test_an_smtp_outage_delays_an_email_but_never_loses_or_doubles_it(
     response = Client().post("/request/sera-leads/", {**FORM, "country": "EE"})
     assert response.status_code == 302
     smtp_server.wait_for(lambda: len(smtp_server.messages) == 1, timeout=30)
+    # The worker records the send just after the SMTP server has the message.
+    wait_until(lambda: OutgoingEmail.objects.get(kind="verify").status == "sent", timeout=10)
     email = OutgoingEmail.objects.get(kind="verify")
     assert (email.status, email.attempts) == ("sent", 3)
     time.sleep(1.5)
