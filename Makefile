@@ -3,8 +3,10 @@ PY := .venv/bin/python
 # The suite runs on the real services: PostgreSQL and Redis on this machine (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dsr
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+MUTATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dsr_mutation
+MUTATION_REDIS_URL ?= redis://127.0.0.1:6379/5
 
-.PHONY: install run serve test lint migrations-check bench lock
+.PHONY: install run serve test lint migrations-check bench mutation lock
 
 # requirements*.txt are locked with hashes (`make lock` from requirements*.in); pip checks every file.
 .venv/installed: requirements.txt requirements-dev.txt
@@ -42,3 +44,7 @@ migrations-check: install
 
 bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench
+
+# Mutation testing of the engine and the workflow (slow: not part of `make test` or CI; see docs/mutation.md).
+mutation: install
+	DATABASE_URL=$(MUTATION_DATABASE_URL) CELERY_BROKER_URL=$(MUTATION_REDIS_URL) $(PY) -m tools.mutation $(AREAS)

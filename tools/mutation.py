@@ -1,0 +1,203 @@
+"""`make mutation`: mutation testing of the deadline engine, the router and the request workflow.
+
+Each area is one mutmut run in its own scratch copy of the project (var/mutation/<area>/, git-ignored),
+with the tests that belong to it: the engine's pure tests for dsr/engine/, the workflow's database tests
+for dsr/requests/workflow.py. Prints "<area>: killed X of Y (Z%)" per area and exits non-zero where an
+area is below its target. See docs/mutation.md.
+
+    .venv/bin/python -m tools.mutation [engine] [workflow] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = ROOT / "var" / "mutation"
+# What a test run needs besides the code under test (mutmut imports only from its own copy).
+COPIED = ("dsr", "policies", "config", "templates", "locale", "tools", "tests", "manage.py")
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    files: tuple[str, ...]  # the files whose mutants count for this area
+    tests: tuple[str, ...]  # the tests run against them (mutmut picks, per function, those that call it)
+    target: float  # the least share of mutants the tests must kill
+    pure: bool  # run only the tests that need no database
+
+
+AREAS = (
+    Area(
+        "engine",
+        ("dsr/engine/deadlines.py", "dsr/engine/routing.py"),
+        (
+            "tests/dsr/test_deadlines.py",
+            "tests/dsr/test_deadlines_edges.py",
+            "tests/dsr/test_routing.py",
+            "tests/dsr/test_routing_edges.py",
+        ),
+        0.85,
+        pure=True,
+    ),
+    Area(
+        "workflow",
+        ("dsr/requests/workflow.py",),
+        ("tests/dsr/test_workflow.py", "tests/dsr/test_workflow_edges.py"),
+        0.75,
+        pure=False,
+    ),
+)
+
+# mutmut's exit codes per mutant (mutmut.__main__.status_by_exit_code), grouped as this report counts them.
+KILLED = {"killed", "timeout", "caught by type check"}
+
+
+def _toml_list(items: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def prepare(area: Area) -> Path:
+    """A fresh copy of the project for one area, with mutmut's settings for it."""
+    work = SCRATCH / area.name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, work / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(source, work / name)
+    tests = [t for t in area.tests if (ROOT / t).exists()]
+    settings = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    settings += f"""
+[tool.mutmut]
+source_paths = ["dsr"]
+only_mutate = {_toml_list(list(area.files))}
+also_copy = {_toml_list([n for n in COPIED if n not in ("dsr", "tests")])}
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "tools.mutation_pytest", "--reuse-db", "-W", "ignore"]
+pytest_add_cli_args_test_selection = {_toml_list(tests)}
+process_isolation = "forkserver"
+use_git_change_detection = false
+"""
+    (work / "pyproject.toml").write_text(settings, encoding="utf-8")
+    return work
+
+
+def drop_test_databases(env: dict[str, str]) -> None:
+    """Drop the per-slot test databases, so each run builds them from the current migrations."""
+    url = env.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (f"test_{name}_slot%",))
+        for (db,) in rows.fetchall():
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def results(work: Path, area: Area) -> dict[str, Counter[str]]:
+    """The status of every mutant, per file of the area, from mutmut's own records."""
+    from mutmut.stats import status_by_exit_code
+
+    out: dict[str, Counter[str]] = {}
+    for file in area.files:
+        meta = work / "mutants" / f"{file}.meta"
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"] if meta.exists() else {}
+        out[file] = Counter(status_by_exit_code[code] for code in codes.values())
+    return out
+
+
+def survivors(work: Path, area: Area) -> list[str]:
+    """Every mutant the tests did not kill, with its status."""
+    from mutmut.stats import status_by_exit_code
+
+    names = []
+    for file in area.files:
+        meta = work / "mutants" / f"{file}.meta"
+        if meta.exists():
+            codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+            for name, code in sorted(codes.items()):
+                if status_by_exit_code[code] not in KILLED:
+                    names.append(f"{name}: {status_by_exit_code[code]}")
+    return names
+
+
+def line(label: str, counts: Counter[str]) -> str:
+    total = sum(counts.values())
+    killed = sum(n for status, n in counts.items() if status in KILLED)
+    rate = killed / total if total else 0.0
+    others = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()) if status not in KILLED)
+    return f"{label}: killed {killed} of {total} ({rate:.1%})" + (f" — not killed: {others}" if others else "")
+
+
+def run_area(area: Area, env: dict[str, str], max_children: int) -> bool:
+    work = prepare(area)
+    env = {**env, "DSR_MUTATION_PURE": "1" if area.pure else "0"}
+    started = time.monotonic()
+    mutmut = str(ROOT / ".venv" / "bin" / "mutmut")
+    log = work / "mutmut.log"
+    with log.open("w", encoding="utf-8") as out:
+        done = subprocess.run(  # noqa: S603 - our own venv's mutmut, fixed arguments
+            [mutmut, "run", "--max-children", str(max_children)], cwd=work, env=env, stdout=out, stderr=out
+        )
+    minutes = (time.monotonic() - started) / 60
+    if done.returncode != 0:
+        print(f"{area.name}: mutmut failed (exit {done.returncode}); see {log.relative_to(ROOT)}")
+        return False
+    set_up_errors = SCRATCH / "locks" / "set-up-errors.log"
+    if set_up_errors.exists():
+        print(f"{area.name}: test databases failed to set up, so some kills are false; see {set_up_errors}")
+        return False
+    per_file = results(work, area)
+    total: Counter[str] = Counter()
+    for counts in per_file.values():
+        total += counts
+    killed = sum(n for status, n in total.items() if status in KILLED)
+    rate = killed / sum(total.values()) if total else 0.0
+    print(line(area.name, total) + f" in {minutes:.1f} min; target {area.target:.0%}")
+    for file, counts in per_file.items():
+        print("  " + line(file, counts))
+    listing = work / "survivors.txt"
+    listing.write_text("\n".join(survivors(work, area)) + "\n", encoding="utf-8")
+    print(f"  survivors: {listing.relative_to(ROOT)} (show one: cd {work.relative_to(ROOT)} && mutmut show NAME)")
+    return rate >= area.target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("areas", nargs="*", choices=[a.name for a in AREAS], help="default: all")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args(argv)
+    chosen = [a for a in AREAS if not args.areas or a.name in args.areas]
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dsr_mutation")
+    env.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
+    env["DSR_VAR_DIR"] = str(SCRATCH / "var")
+    env["DSR_MUTATION_LOCKS"] = str(SCRATCH / "locks")
+    env.pop("CI", None)
+    shutil.rmtree(SCRATCH / "locks", ignore_errors=True)
+    drop_test_databases(env)
+    started = time.monotonic()
+    ok = True
+    for area in chosen:
+        ok = run_area(area, env, args.max_children) and ok
+    drop_test_databases(env)
+    print(f"mutation testing took {(time.monotonic() - started) / 60:.1f} min")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
