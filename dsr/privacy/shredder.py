@@ -40,7 +40,7 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
 # Text fields that hold no personal data: codes, labels, computed deadlines, business contacts.
 NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     Request: frozenset(
-        {"reference", "request_type", "relationship", "country", "state", "law_codes", "law_entries", "language"}
+        {"reference", "request_type", "relationship", "country", "state", "law_codes", "law_rules", "language"}
         | {"status", "deadlines"}
     ),
     Assignment: frozenset(
