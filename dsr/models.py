@@ -271,6 +271,12 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    context = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Set while the email waits to be rendered by the worker (template `kind`); "
+        "emptied once subject and bodies are rendered.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     urgent = models.BooleanField(default=False, help_text="To the person, who is waiting: sent on its own queue.")
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -34,7 +34,13 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
     Assignment: {"outcome": ""},
     Pause: {"reason": ""},
     Event: {"message": REDACTED, "data": {}, "redacted": True},
-    OutgoingEmail: {"to": "redacted@invalid", "subject": "(redacted)", "body_text": "", "body_html": ""},
+    OutgoingEmail: {
+        "to": "redacted@invalid",
+        "subject": "(redacted)",
+        "body_text": "",
+        "body_html": "",
+        "context": None,
+    },
 }
 
 # Text fields that hold no personal data: codes, labels, computed deadlines, business contacts.

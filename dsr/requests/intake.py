@@ -129,6 +129,7 @@ def submit_request(
             language=request.language,
             request=request,
             urgent=True,
+            render_later=True,  # by the worker: the person's page does not wait for three templates
         )
     return request
 

@@ -10,11 +10,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dsr.models import Event, OutgoingEmail, Request, Throttle
+from dsr.outbox import emails
 from dsr.requests import intake
 from policies import services
 from policies.models import LawRulesVersion
@@ -55,7 +58,7 @@ def test_a_form_post_stays_within_its_query_budget(client: Client, policies: Non
     7. the request row;
     8. its "submitted" event;
     9. the outbox's check that the verification email is not queued already;
-    10. the outbox row (rendered later, by the worker).
+    10. the outbox row, with the template's context (the worker renders it before sending).
     """
     assert client.post(FORM_URL, form(email="warm@example.com")).status_code == 302
     with CaptureQueriesContext(connection) as queries:
@@ -114,3 +117,24 @@ def test_the_policy_document_is_read_once_per_process_per_version(policies: None
     assert any('"document"' in q["sql"] for q in first.captured_queries)
     assert len(again.captured_queries) == 1
     assert '"document"' not in again.captured_queries[0]["sql"]
+
+
+def test_the_verification_email_is_rendered_by_the_worker_and_kept_on_the_row(
+    client: Client, policies: None, settings: Any
+) -> None:
+    """The form stores the email's context, not its text; the worker renders it, stores it and sends it."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    assert client.post(FORM_URL, form(), HTTP_ACCEPT_LANGUAGE="de").status_code == 302
+    queued = OutgoingEmail.objects.get(kind="verify")
+    assert (queued.subject, queued.body_text, queued.body_html) == ("", "", "")
+    assert queued.context is not None and queued.context["link"].startswith("/verify/")
+
+    assert emails.deliver_email(queued.pk, now=timezone.now()) is None
+    sent = OutgoingEmail.objects.get(pk=queued.pk)
+    assert sent.status == "sent" and sent.context is None
+    reference = sent.key.split(":")[0]
+    assert sent.subject == f"Bitte bestätigen Sie Ihre Anfrage {reference}"  # in the person's language
+    assert queued.context["link"] in sent.body_text and queued.context["link"] in sent.body_html
+    assert len(mail.outbox) == 1
+    assert (mail.outbox[0].subject, mail.outbox[0].body) == (sent.subject, sent.body_text)
