@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from policies import vocabulary
-from policies.models import PolicyVersion, Vendor
+from policies.models import LawRulesVersion, PolicyVersion, Vendor
 
 
 def new_reference() -> str:
@@ -56,8 +56,14 @@ class Request(models.Model):
     country = models.CharField(max_length=2, help_text="Where the person lives (ISO 3166-1).")
     state = models.CharField(max_length=2, blank=True, help_text="US state, where the person lives in the US.")
     law_codes = models.JSONField(default=list, help_text="The laws that apply, strictest deadline wins.")
-    law_entries = models.JSONField(
-        default=dict, blank=True, help_text="Those laws' rules as loaded at receipt; recomputations use them."
+    law_rules = models.ForeignKey(
+        LawRulesVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Those laws' rules as loaded at receipt (shared by the requests received under them); "
+        "recomputations use them.",
     )
     language = models.CharField(max_length=8, default="en", help_text="The language the person used.")
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.SUBMITTED)
@@ -278,6 +284,12 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    context = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Set while the email waits to be rendered by the worker (template `kind`); "
+        "emptied once subject and bodies are rendered.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     urgent = models.BooleanField(default=False, help_text="To the person, who is waiting: sent on its own queue.")
     attempts = models.PositiveSmallIntegerField(default=0)

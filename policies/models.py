@@ -48,6 +48,26 @@ class Law(models.Model):
         return f"{self.code}: {self.name}"
 
 
+class LawRulesVersion(models.Model):
+    """The rules of a set of laws as they stood when a request was received, shared by every request
+    received under the same rules.
+
+    Its key is the SHA-256 of the entries (`policies.services.rules_digest`), so the row for one set of
+    entries is written once and never changed: a later change to laws.yaml makes a new version and
+    leaves running requests on the one they were received under.
+    """
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    entries = models.JSONField(help_text="{law code: entry as in laws.yaml}, as the deadline engine reads it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "law rules version"
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.entries)} ({self.sha256[:12]})"
+
+
 class SupervisoryAuthority(models.Model):
     """A national data-protection authority from the laws file (where complaints go)."""
 

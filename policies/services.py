@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from .models import Law, PolicyVersion, Vendor
+
+# Per-process caches. A policy version is never changed once loaded (a changed file makes a new version
+# with a new id and sha256), so a version and its parsed document are read from the database once per
+# process. Law rows are updated in place by the loader; the set of laws is re-read only when one of them
+# changed (`laws_in_force` compares their sha256 and load time, one light query).
+_VERSIONS: dict[tuple[int, str, int], PolicyVersion] = {}
+_VERSIONS_MAX = 256
 
 
 class UnknownVendor(LookupError):
@@ -13,12 +24,29 @@ class UnknownVendor(LookupError):
 
 
 def policy_in_force(slug: str, on: dt.date) -> PolicyVersion:
-    """The policy version that judges a request received on `on` (see Vendor.policy_in_force)."""
-    vendor = Vendor.objects.filter(slug=slug).first()
-    version = vendor.policy_in_force(on) if vendor else None
-    if version is None:
+    """The policy version that judges a request received on `on` (see Vendor.policy_in_force).
+
+    One light query (the vendor's version ids and dates); the version itself, with its vendor and its
+    parsed document, comes from this process's cache after the first time.
+    """
+    rows = list(
+        PolicyVersion.objects.filter(vendor__slug=slug)
+        .order_by("-effective_date")
+        .values_list("pk", "sha256", "vendor_id", "effective_date")
+    )
+    if not rows:
         known = ", ".join(Vendor.objects.values_list("slug", flat=True)) or "none loaded (run load_policies)"
         raise UnknownVendor(f"Unknown vendor {slug!r}. Known vendors: {known}.")
+    # The latest effective on or before `on`, else the first version (as Vendor.policy_in_force).
+    pk, sha256, vendor_id, _ = next((row for row in rows if row[3] <= on), rows[-1])
+    key = (pk, sha256, vendor_id)
+    version = _VERSIONS.get(key)
+    if version is None:
+        version = PolicyVersion.objects.select_related("vendor").get(pk=pk)
+        version.policy  # noqa: B018 (parse the document once, with the version)
+        if len(_VERSIONS) >= _VERSIONS_MAX:
+            _VERSIONS.clear()
+        _VERSIONS[key] = version
     return version
 
 
@@ -42,9 +70,52 @@ def promise_and_place_for_vendor(slug: str, on: dt.date | None = None) -> tuple[
     return response_promises(version), version.timezone, version.country
 
 
+def rules_digest(entries: dict[str, Any]) -> str:
+    """The key of a set of law entries ({code: entry}): SHA-256 of its canonical JSON."""
+    canonical = json.dumps(entries, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LawSet:
+    """Every loaded law as it stands now: entries and territories, with the digests of subsets asked for."""
+
+    key: tuple[tuple[str, str, dt.datetime], ...]
+    entries: dict[str, dict[str, Any]]
+    jurisdictions: dict[str, list[str]]
+    _subsets: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = field(default_factory=dict, compare=False)
+
+    def subset(self, codes: Sequence[str]) -> tuple[str, dict[str, Any]]:
+        """(digest, {code: entry}) of these laws (KeyError for a law not loaded)."""
+        wanted = tuple(codes)
+        found = self._subsets.get(wanted)
+        if found is None:
+            entries = {code: self.entries[code] for code in wanted}
+            found = self._subsets[wanted] = (rules_digest(entries), entries)
+        return found
+
+
+_LAWS: list[LawSet] = []
+
+
+def laws_in_force() -> LawSet:
+    """The loaded laws, read again only when one changed since this process last read them."""
+    key = tuple(Law.objects.order_by("code").values_list("code", "sha256", "loaded_at"))
+    if _LAWS and _LAWS[0].key == key:
+        return _LAWS[0]
+    rows = list(Law.objects.order_by("code").values_list("code", "jurisdictions", "data"))
+    laws = LawSet(
+        key=key,
+        entries={code: data for code, _, data in rows},
+        jurisdictions={code: list(places or []) for code, places, _ in rows},
+    )
+    _LAWS[:] = [laws]
+    return laws
+
+
 def law_jurisdictions() -> dict[str, list[str]]:
     """Each loaded law's territories ({code: ["EE", "US-CA", ...]}), for choosing the laws of a request."""
-    return dict(Law.objects.values_list("code", "jurisdictions"))
+    return dict(laws_in_force().jurisdictions)
 
 
 def policy_as_dict(version: PolicyVersion) -> dict[str, Any]:

@@ -183,7 +183,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     list_filter = ("status", "vendor", "request_type", "extended")
     list_select_related = ("vendor", "policy_version")
     search_fields = ("reference",)
-    exclude = ("deadlines", "email_digest", "law_entries")
+    exclude = ("deadlines", "email_digest", "law_rules")
     # At a million requests: the count stops at a cap and no second count of the whole table is made.
     paginator = CappedCountPaginator
     show_full_result_count = False
@@ -191,8 +191,8 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     change_form_template = "admin/dsr/request/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Request]:
-        # The heavy JSON (law copies, the deadline answer, the policy document) is read only where shown.
-        heavy = ("details", "deadlines", "law_entries", "policy_version__document")
+        # The heavy JSON (the deadline answer, the policy document) is read only where shown.
+        heavy = ("details", "deadlines", "policy_version__document")
         return visible_requests(request.user, super().get_queryset(request).defer(*heavy))
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -1,8 +1,12 @@
 """Emails: rendered from templates into the outbox, sent by a worker after commit, at most once.
 
 `queue_email` is called inside the transaction of the change that causes the email; the row and the
-change commit together, and the send task is queued only after commit. `deliver_email` claims a row
-(queued → sending) before it talks to SMTP, so a redelivered task finds it claimed and does nothing.
+change commit together, and the send task is queued only after commit. An email queued with
+`render_later` (the verification link, written by the public form) keeps its template's JSON context
+instead, and the worker renders it (`render_stored`) once it has claimed the row, before sending: the
+web request does not pay for three templates. The rendered subject and bodies are stored on the row.
+`deliver_email` claims a row (queued → sending) before it talks to SMTP, so a redelivered task finds
+it claimed and does nothing.
 """
 
 from __future__ import annotations
@@ -55,15 +59,20 @@ def queue_email(
     language: str = "en",
     request: Request | None = None,
     urgent: bool = False,
+    render_later: bool = False,
 ) -> OutgoingEmail:
     """Write the email into the outbox (once per key) and send it after the transaction commits.
 
     `urgent` mail (to the person, who is waiting for it) goes on the person queue, ahead of bulk work.
+    With `render_later` the row keeps `context` (JSON) and the worker renders it before sending.
     """
     existing = OutgoingEmail.objects.filter(key=key).first()
     if existing is not None:
         return existing
-    subject, text, html = render_email(template, context, language=language)
+    if render_later:
+        subject, text, html, stored = "", "", "", dict(context)
+    else:
+        (subject, text, html), stored = render_email(template, context, language=language), None
     email = OutgoingEmail.objects.create(
         key=key,
         request=request,
@@ -73,6 +82,7 @@ def queue_email(
         subject=subject,
         body_text=text,
         body_html=html,
+        context=stored,
         urgent=urgent,
     )
     jobs.enqueue_after_commit("send_email_task", email.pk, queue=queue_for(email))
@@ -93,11 +103,23 @@ def claim(email_id: int, *, now: dt.datetime) -> bool:
     return updated == 1
 
 
+def render_stored(email: OutgoingEmail) -> OutgoingEmail:
+    """Render an email queued with `render_later` and store its subject and bodies (its context is emptied)."""
+    if email.context is None:
+        return email
+    email.subject, email.body_text, email.body_html = render_email(email.kind, email.context, language=email.language)
+    email.context = None
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        subject=email.subject, body_text=email.body_text, body_html=email.body_html, context=None
+    )
+    return email
+
+
 def deliver_email(email_id: int, *, now: dt.datetime) -> int | None:
     """Send one outbox row. Returns the seconds until a retry is due, or None when there is nothing to retry."""
     if not claim(email_id, now=now):
         return None
-    email = OutgoingEmail.objects.get(pk=email_id)
+    email = render_stored(OutgoingEmail.objects.get(pk=email_id))
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
     message = EmailMultiAlternatives(
         subject=email.subject,

@@ -36,13 +36,19 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
     Assignment: {"outcome": ""},
     Pause: {"reason": ""},
     Event: {"message": REDACTED, "data": {}, "redacted": True},
-    OutgoingEmail: {"to": "redacted@invalid", "subject": "(redacted)", "body_text": "", "body_html": ""},
+    OutgoingEmail: {
+        "to": "redacted@invalid",
+        "subject": "(redacted)",
+        "body_text": "",
+        "body_html": "",
+        "context": None,
+    },
 }
 
 # Text fields that hold no personal data: codes, labels, computed deadlines, business contacts.
 NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     Request: frozenset(
-        {"reference", "request_type", "relationship", "country", "state", "law_codes", "law_entries", "language"}
+        {"reference", "request_type", "relationship", "country", "state", "law_codes", "law_rules", "language"}
         | {"status", "deadlines", "identity_method", "authority_method"}
     ),
     Assignment: frozenset(

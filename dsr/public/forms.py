@@ -13,16 +13,20 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 from babel import Locale
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from policies import vocabulary
-from policies.models import Law, PolicyVersion
+from policies.models import PolicyVersion
+from policies.services import laws_in_force
 
 from ..requests.intake import Submission
 
@@ -146,11 +150,9 @@ def offered_request_types(version: PolicyVersion) -> list[str]:
     """The vendor's granted rights that are request types, and the request types of the laws it names."""
     policy = version.policy
     granted = set(policy.granted_rights)
-    codes = list(policy.law_codes)
+    entries = laws_in_force().entries
     from_laws = {
-        str(right.get("type"))
-        for data in Law.objects.filter(code__in=codes).values_list("data", flat=True)
-        for right in (data or {}).get("rights", [])
+        str(right.get("type")) for code in policy.law_codes for right in (entries.get(code) or {}).get("rights", [])
     }
     return [key for key in vocabulary.REQUEST_TYPES if key in granted or key in from_laws]
 
@@ -173,6 +175,27 @@ def country_choices(language: str) -> tuple[tuple[str, str], ...]:
         if len(code) == 2 and code.isalpha() and code.isupper() and code not in NOT_COUNTRIES
     }
     return tuple(sorted(names.items(), key=lambda item: _sort_key(item[1])))
+
+
+class FixedChoices(BaseChoiceIterator):
+    """Choices computed once: a field given these does not copy or re-check them for every form."""
+
+    def __init__(self, choices: tuple[tuple[str, str], ...]) -> None:
+        self.choices = choices
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.choices)
+
+    def __len__(self) -> int:
+        return len(self.choices)
+
+
+@functools.lru_cache(maxsize=16)
+def country_field_choices(language: str) -> FixedChoices:
+    """The country field's choices in `language` (the active one): a prompt, then every country by name."""
+    with translation.override(language):
+        prompt = gettext("Choose a country…")
+    return FixedChoices((("", prompt), *country_choices(language)))
 
 
 def _sort_key(name: str) -> str:
@@ -311,10 +334,7 @@ class RequestForm(forms.Form):
         fields["relationship"].label = gettext("How does %(vendor)s have your data?") % {"vendor": self.vendor_name}
         if not CUSTOMER_RELATIONSHIPS & set(relationships):
             del fields["customer_name"], fields["customer_email"]
-        self.choice_field("country").choices = [
-            ("", gettext("Choose a country…")),
-            *country_choices(get_language() or "en"),
-        ]
+        self.choice_field("country").choices = country_field_choices(get_language() or "en")
 
     def choice_field(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]

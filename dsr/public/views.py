@@ -25,7 +25,7 @@ from policies.services import UnknownVendor, policy_in_force
 from ..models import Assignment, Request, new_reference
 from ..requests import schedule, workflow
 from ..requests.errors import DomainError
-from ..requests.intake import submit_request, verify_email
+from ..requests.intake import RateLimited, submit_request, verify_email
 from ..requests.notices import identity_words
 from ..requests.timeline import Actor
 from ..security import ratelimit
@@ -110,15 +110,19 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
     except UnknownVendor:
         return not_found(request)
     if request.method == "POST":
-        if not ratelimit.allow("submit-ip", client_ip(request), now=now):
-            return too_many(request)
         form = RequestForm(version, request.POST)
-        if form.honeypot_filled:
-            return redirect("dsr:sent", reference=new_reference())  # looks sent; nothing is stored
-        if form.is_valid():
-            if not ratelimit.allow("submit-email", form.cleaned_data["email"], now=now):
+        if form.honeypot_filled or not form.is_valid():
+            # Nothing is stored, but the attempt counts against the connection's limit.
+            if not ratelimit.allow("submit-ip", client_ip(request), now=now):
                 return too_many(request)
-            filed = submit_request(form.submission(request.LANGUAGE_CODE), now=now)
+            if form.honeypot_filled:
+                return redirect("dsr:sent", reference=new_reference())  # looks sent; nothing is stored
+        else:
+            submission = form.submission(request.LANGUAGE_CODE)
+            try:
+                filed = submit_request(submission, now=now, client_ip=client_ip(request), version=version)
+            except RateLimited:
+                return too_many(request)
             return redirect("dsr:sent", reference=filed.reference)
     else:
         form = RequestForm(version)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from policies.services import law_jurisdictions, policy_in_force
+from policies.models import PolicyVersion
+from policies.services import laws_in_force, policy_in_force
 
 from .. import jobs
 from ..engine.routing import applicable_law_codes
@@ -26,11 +27,15 @@ from ..security.tokens import LIFETIMES, make_token
 from . import transitions
 from .errors import DomainError
 from .notices import notify_subject
-from .schedule import apply_deadlines, law_entries
+from .schedule import apply_deadlines, store_law_rules
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
 from .workflow import lock
 
-__all__ = ["DomainError", "Submission", "email_digest", "submit_request", "verify_email"]
+__all__ = ["DomainError", "RateLimited", "Submission", "email_digest", "submit_request", "verify_email"]
+
+
+class RateLimited(DomainError):
+    """Too many submissions from this connection or for this email address in the current window."""
 
 
 @dataclass(frozen=True)
@@ -55,14 +60,32 @@ def email_digest(email: str) -> str:
     return ratelimit.digest("email", email)
 
 
-def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
-    """Record the request and email a verification link. The legal clock starts now (receipt)."""
-    version = policy_in_force(submission.vendor_slug, now.date())
+def submit_request(
+    submission: Submission,
+    *,
+    now: dt.datetime,
+    client_ip: str | None = None,
+    version: PolicyVersion | None = None,
+) -> Request:
+    """Record the request and email a verification link. The legal clock starts now (receipt).
+
+    One transaction: with `client_ip` (a submission from the public form) the rate limits per
+    connection and per email address are counted in it too, so a refused or failed submission leaves
+    nothing, not even a count. Raises RateLimited over a limit. `version` is the policy in force the
+    form was built from (looked up here when not given).
+    """
+    if version is None:
+        version = policy_in_force(submission.vendor_slug, now.date())
+    laws = laws_in_force()
     law_codes, why = applicable_law_codes(
-        version.policy, law_jurisdictions(), country=submission.country, state=submission.state
+        version.policy, laws.jurisdictions, country=submission.country, state=submission.state
     )
-    entries = law_entries(law_codes)
     with transaction.atomic(durable=True):
+        if client_ip is not None and not (
+            ratelimit.allow("submit-ip", client_ip, now=now)
+            and ratelimit.allow("submit-email", submission.email, now=now)
+        ):
+            raise RateLimited("Too many submissions: try again later.")
         request = Request.objects.create(
             vendor=version.vendor,
             policy_version=version,
@@ -71,7 +94,7 @@ def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
             country=submission.country,
             state=submission.state,
             law_codes=law_codes,
-            law_entries=entries,
+            law_rules_id=store_law_rules(law_codes, laws=laws),
             language=submission.language,
             subject_name=submission.subject_name,
             subject_email=submission.email,
@@ -106,6 +129,7 @@ def submit_request(submission: Submission, *, now: dt.datetime) -> Request:
             language=request.language,
             request=request,
             urgent=True,
+            render_later=True,  # by the worker: the person's page does not wait for three templates
         )
     return request
 

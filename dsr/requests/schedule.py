@@ -12,8 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from policies.laws import LawRules, parse_law
-from policies.models import Law, PolicyVersion
-from policies.services import response_promises
+from policies.models import LawRulesVersion, PolicyVersion
+from policies.services import LawSet, laws_in_force, response_promises
 
 from ..engine import deadlines as engine
 from ..models import Assignment, Request
@@ -26,13 +26,46 @@ REMINDER_DAYS: tuple[int, ...] = (7, 2)
 INTERNAL_TARGET = dt.timedelta(days=30)
 
 
+# The entries of stored law-rules versions, by digest: a version never changes once written.
+_STORED: dict[str, dict[str, Any]] = {}
+_STORED_MAX = 1024
+
+
 def law_entries(codes: Sequence[str]) -> dict[str, Any]:
-    """The laws' entries as loaded now, {code: entry}, to keep with a request received now."""
-    rows = dict(Law.objects.filter(code__in=codes).values_list("code", "data"))
-    missing = [code for code in codes if code not in rows]
+    """The laws' entries as loaded now, {code: entry}."""
+    return store_key(codes)[1]
+
+
+def store_key(codes: Sequence[str], *, laws: LawSet | None = None) -> tuple[str, dict[str, Any]]:
+    """(digest, {code: entry}) of these laws as loaded now (or in `laws`, read by the caller just now)."""
+    laws = laws or laws_in_force()
+    missing = [code for code in codes if code not in laws.entries]
     if missing:
         raise engine.DeadlineError(f"Unknown law {', '.join(missing)}: run load_policies.")
-    return {code: rows[code] for code in codes}
+    return laws.subset(codes)
+
+
+def store_law_rules(codes: Sequence[str], *, laws: LawSet | None = None) -> str:
+    """Keep these laws' rules as loaded now, for a request received now; returns the version's key.
+
+    One row per distinct set of entries, shared by every request received under it (written once: a
+    second writer, in this or another process, finds it there and leaves it). The insert is made every
+    time rather than remembered per process, so a rolled-back first writer cannot leave a dangling key.
+    """
+    digest, entries = store_key(codes, laws=laws)
+    LawRulesVersion.objects.bulk_create([LawRulesVersion(sha256=digest, entries=entries)], ignore_conflicts=True)
+    return digest
+
+
+def stored_entries(digest: str) -> dict[str, Any]:
+    """The entries of a stored law-rules version (read once per process: versions never change)."""
+    entries = _STORED.get(digest)
+    if entries is None:
+        entries = LawRulesVersion.objects.values_list("entries", flat=True).get(pk=digest)
+        if len(_STORED) >= _STORED_MAX:
+            _STORED.clear()
+        _STORED[digest] = entries
+    return entries
 
 
 def law_rules(codes: Sequence[str], *, entries: dict[str, Any] | None = None) -> list[LawRules]:
@@ -48,7 +81,7 @@ def law_rules(codes: Sequence[str], *, entries: dict[str, Any] | None = None) ->
 
 def request_law_rules(request: Request) -> list[LawRules]:
     """The rules of the laws that apply to this request, as kept with it at receipt."""
-    return law_rules(request.law_codes, entries=request.law_entries)
+    return law_rules(request.law_codes, entries=stored_entries(request.law_rules_id) if request.law_rules_id else None)
 
 
 def deadlines_for(
@@ -97,7 +130,7 @@ def compute_for(
     return deadlines_for(
         request.policy_version,
         law_codes=request.law_codes,
-        entries=request.law_entries,
+        entries=stored_entries(request.law_rules_id) if request.law_rules_id else None,
         request_type=request.request_type,
         received_at=request.received_at,
         pauses=pauses,

@@ -63,7 +63,7 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
     # Only what the emails need: not the law copies, the deadline answer or the policy document.
     request = (
         Request.objects.select_related("vendor", "policy_version")
-        .defer("law_entries", "deadlines", "details", "policy_version__document")
+        .defer("deadlines", "details", "policy_version__document")
         .get(pk=assignment.request_id)
     )
     context = {

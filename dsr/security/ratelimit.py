@@ -3,6 +3,11 @@
 Counters live in the database (shared by every web process) under a keyed hash, so neither the IP
 address nor the email address is stored. Windows are fixed: simple, and the worst case (twice the
 limit across a window boundary) is still small.
+
+One hit is one statement (an upsert returning the new count, on PostgreSQL and SQLite alike), taken
+inside the caller's transaction: a submission counts its hits in the same transaction as the request
+it writes, so a submission that fails leaves no count behind, and a refused one (rolled back) never
+pushes the counter past the limit.
 """
 
 from __future__ import annotations
@@ -12,8 +17,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 
 from ..models import Throttle
 
@@ -35,17 +39,25 @@ def allow(kind: str, value: str, *, now: dt.datetime) -> bool:
     limit, window = LIMITS[kind]
     seconds = int(window.total_seconds())
     start = dt.datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=dt.UTC)
-    key = digest(kind, value)
-    with transaction.atomic():
-        updated = Throttle.objects.filter(key=key, window_start=start).update(count=F("count") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    Throttle.objects.create(key=key, window_start=start, count=1)
-            except IntegrityError:  # another process created it first
-                Throttle.objects.filter(key=key, window_start=start).update(count=F("count") + 1)
-        count = Throttle.objects.filter(key=key, window_start=start).values_list("count", flat=True).first() or 0
-    return count <= limit
+    return hit(digest(kind, value), start) <= limit
+
+
+def hit(key: str, window_start: dt.datetime) -> int:
+    """Add one to the counter of (key, window) and return its new value, in one statement."""
+    quote = connection.ops.quote_name
+    table, key_col, start_col, count_col = (
+        quote(name) for name in (Throttle._meta.db_table, "key", "window_start", "count")
+    )
+    start = Throttle._meta.get_field("window_start").get_db_prep_value(window_start, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_col}, {start_col}, {count_col}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT ({key_col}, {start_col}) DO UPDATE SET {count_col} = {table}.{count_col} + 1 "
+            f"RETURNING {count_col}",
+            [key, start],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def purge_old(*, now: dt.datetime) -> int:
