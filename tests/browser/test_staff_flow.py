@@ -1,0 +1,113 @@
+"""The whole job in a real browser, on the real services (PostgreSQL, a Celery worker on Redis, an SMTP
+server): a person files a request and confirms it from the email; a handler logs in, finds it at the
+top of the queue, records the identity check; a team lead answers and closes it; it leaves the queue."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from dsr.models import Request, StaffMembership
+from policies.models import Vendor
+from tests.integration.conftest import Mailbox, body
+from tests.integration.test_request_life import link_in, wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def staff(username: str, role: str) -> None:
+    user = get_user_model().objects.create_user(
+        username, f"{username}@leadsment.example", "a-long-pass-phrase-1", is_staff=True
+    )
+    StaffMembership.objects.create(user=user, vendor=Vendor.objects.get(slug="leadsment"), role=role)
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "a-long-pass-phrase-1")
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/$"))
+
+
+def test_a_request_from_the_form_to_a_leads_answer_in_a_real_browser(
+    postgres: None,
+    policies: None,
+    smtp_server: Mailbox,
+    celery_worker: None,
+    live_server: Any,
+    browser: Any,
+    artifacts: Path,
+    settings: Any,
+) -> None:
+    settings.SITE_URL = live_server.url
+    base = live_server.url
+    staff("hanna", StaffMembership.Role.HANDLER)
+    staff("lea", StaffMembership.Role.LEAD)
+    context = browser.new_context(locale="en-GB")
+    person = context.new_page()
+
+    # The person files an access request and confirms it from the email.
+    person.goto(f"{base}/request/leadsment/")
+    person.check("input[name=request_type][value=access]")
+    person.check("input[name=relationship][value=account_user]")
+    person.select_option("select[name=country]", "FI")
+    person.fill("input[name=subject_name]", "Aino Virtanen")
+    person.fill("input[name=email]", "aino@example.com")
+    person.click("button:has-text('Send request')")
+    person.wait_for_url(re.compile(r".*/request/sent/DSR-"))
+    reference = re.search(r"DSR-[A-Z0-9]{8}", person.url).group(0)
+    smtp_server.wait_for(lambda: len(smtp_server.to("aino@example.com")) == 1)
+    person.goto(base + link_in(body(smtp_server.to("aino@example.com")[0])))
+    person.click("button:has-text('Confirm my request')")
+    person.wait_for_url(re.compile(r".*/status/"))
+    wait_until(lambda: Request.objects.get(reference=reference).status == "in_progress")
+
+    # A handler finds it at the top of the queue and opens it.
+    handler = browser.new_context(locale="en-GB").new_page()
+    log_in(handler, base, "hanna")
+    handler.goto(f"{base}/admin/dsr/request/")
+    first_row = handler.locator("#result_list tbody tr").first
+    assert reference in first_row.inner_text()
+    handler.screenshot(path=str(artifacts / "queue.png"), full_page=True)
+    first_row.locator("a", has_text=reference).click()
+    handler.wait_for_url(re.compile(r".*/change/$"))
+    page_text = handler.inner_text("body")
+    assert "aino@example.com" in page_text
+    handler.screenshot(path=str(artifacts / "request-page.png"), full_page=True)
+    assert handler.locator("text=Answer and close").count() == 0  # a lead's action
+
+    # The handler records the identity check.
+    handler.click("text=Record the identity check")
+    handler.select_option("select[name=method]", "email_matches_record")
+    handler.fill("textarea[name=note]", "The proven email is the login of account 4411.")
+    handler.click("input[type=submit].default")
+    handler.wait_for_url(re.compile(r".*/change/$"))
+    assert Request.objects.get(reference=reference).identity_checked_at is not None
+
+    # A team lead answers and closes it; the person is told.
+    lead = browser.new_context(locale="en-GB").new_page()
+    log_in(lead, base, "lea")
+    lead.goto(f"{base}/admin/dsr/request/{Request.objects.get(reference=reference).pk}/change/")
+    lead.click("text=Answer and close")
+    lead.select_option("select[name=status]", "completed")
+    lead.fill("textarea[name=message]", "A copy of your account data is attached.")
+    lead.click("input[type=submit].default")
+    lead.wait_for_url(re.compile(r".*/change/$"))
+    closed = Request.objects.get(reference=reference)
+    assert closed.status == "completed"
+    smtp_server.wait_for(
+        lambda: any(
+            "completed" in (m["Subject"] or "").lower() or reference in (m["Subject"] or "")
+            for m in smtp_server.to("aino@example.com")
+        )
+    )
+
+    # It leaves the queue of open work.
+    lead.goto(f"{base}/admin/dsr/request/?status__exact=in_progress")
+    assert reference not in lead.inner_text("#changelist")
+    lead.screenshot(path=str(artifacts / "queue-after.png"), full_page=True)
