@@ -9,6 +9,7 @@ are never computed here: dsr.requests.schedule asks the engine and stores the an
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import translation
@@ -237,39 +238,71 @@ def disclosure_missing(request: Request) -> list[str]:
 
 def record_identity(request: Request, *, method: str, note: str, actor: Actor, now: dt.datetime) -> Request:
     """Staff record how they made sure who asks (the level the laws ask for is shown beside the form)."""
-    if method not in vocabulary.IDENTITY_METHODS:
-        raise DomainError(f"Say how identity was checked: one of {', '.join(vocabulary.IDENTITY_METHODS)}.")
-    if not note.strip():
-        raise DomainError("Say what was matched (for example: the proven email and the account number).")
-    with transaction.atomic(durable=True):
-        request = lock(pk=request.pk)
-        transitions.check("record_identity", request.status, actor)
-        if request.identity_checked_at is not None:
-            raise DomainError("Identity is already recorded as checked for this request.")
-        request.identity_checked_at, request.identity_method, request.identity_note = now, method, note
-        request.save(update_fields=["identity_checked_at", "identity_method", "identity_note"])
-        label = vocabulary.IDENTITY_METHODS[method]
-        record(request, "identity_checked", f"Identity checked: {label}. {note}", actor=actor, now=now)
-    return request
+    return _record_check(request, check=IDENTITY_CHECK, method=method, note=note, actor=actor, now=now)
 
 
 def record_authority(request: Request, *, method: str, note: str, actor: Actor, now: dt.datetime) -> Request:
     """Staff record the authorised agent's authority: a signed permission, or the person's own confirmation."""
-    if method not in vocabulary.AUTHORITY_METHODS:
-        raise DomainError(f"Say how the authority was shown: one of {', '.join(vocabulary.AUTHORITY_METHODS)}.")
+    return _record_check(request, check=AUTHORITY_CHECK, method=method, note=note, actor=actor, now=now)
+
+
+@dataclass(frozen=True)
+class _Check:
+    action: str  # in the transition table
+    prefix: str  # Request fields: <at_field>, <prefix>_method, <prefix>_note
+    at_field: str
+    methods: dict[str, str]
+    event: str
+    ask_method: str
+    ask_note: str
+    already: str
+    headline: str
+
+
+IDENTITY_CHECK = _Check(
+    action="record_identity",
+    prefix="identity",
+    at_field="identity_checked_at",
+    methods=vocabulary.IDENTITY_METHODS,
+    event="identity_checked",
+    ask_method="Say how identity was checked",
+    ask_note="Say what was matched (for example: the proven email and the account number).",
+    already="Identity is already recorded as checked for this request.",
+    headline="Identity checked",
+)
+AUTHORITY_CHECK = _Check(
+    action="record_authority",
+    prefix="authority",
+    at_field="authority_recorded_at",
+    methods=vocabulary.AUTHORITY_METHODS,
+    event="authority_recorded",
+    ask_method="Say how the authority was shown",
+    ask_note="Say what was seen (for example: the signed permission dated 3 March).",
+    already="The agent's authority is already recorded.",
+    headline="Agent's authority recorded",
+)
+
+
+def _record_check(
+    request: Request, *, check: _Check, method: str, note: str, actor: Actor, now: dt.datetime
+) -> Request:
+    if method not in check.methods:
+        raise DomainError(f"{check.ask_method}: one of {', '.join(check.methods)}.")
     if not note.strip():
-        raise DomainError("Say what was seen (for example: the signed permission dated 3 March).")
+        raise DomainError(check.ask_note)
+    at_field = check.at_field
     with transaction.atomic(durable=True):
         request = lock(pk=request.pk)
-        transitions.check("record_authority", request.status, actor)
-        if not request.agent_name:
+        transitions.check(check.action, request.status, actor)
+        if check is AUTHORITY_CHECK and not request.agent_name:
             raise DomainError("This request was filed by the person, not by an agent.")
-        if request.authority_recorded_at is not None:
-            raise DomainError("The agent's authority is already recorded.")
-        request.authority_recorded_at, request.authority_method, request.authority_note = now, method, note
-        request.save(update_fields=["authority_recorded_at", "authority_method", "authority_note"])
-        label = vocabulary.AUTHORITY_METHODS[method]
-        record(request, "authority_recorded", f"Agent's authority recorded: {label}. {note}", actor=actor, now=now)
+        if getattr(request, at_field) is not None:
+            raise DomainError(check.already)
+        fields = {at_field: now, f"{check.prefix}_method": method, f"{check.prefix}_note": note}
+        for name, value in fields.items():
+            setattr(request, name, value)
+        request.save(update_fields=list(fields))
+        record(request, check.event, f"{check.headline}: {check.methods[method]}. {note}", actor=actor, now=now)
     return request
 
 
