@@ -1,0 +1,102 @@
+"""Faults on the real parts: Redis stopped, a worker killed, SMTP down, the database refusing a write.
+
+Each test breaks only parts of its own (a throwaway Redis, a worker process, an SMTP server, a trigger in
+the test database) and asserts what a person or an operator would notice: pages still answer, nothing
+is lost or done twice once the part is back, and nothing half-made is left behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from dsr import jobs
+from dsr.models import Event, OutgoingEmail, Request
+from dsr.outbox import emails
+from dsr.requests import sweeps
+from tests.integration.conftest import Mailbox, body, worker_on
+from tests.integration.faultkit import broker, throwaway_redis, wait_until
+from tests.integration.test_request_life import FORM, link_in
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+# Reconciliation looks for work left behind longer than this (beat runs it every 10 minutes).
+LATER = dt.timedelta(minutes=6)
+
+
+def reference_in(response: Any) -> str:
+    match = re.search(r"DSR-[A-Z0-9]{8}", response["Location"])
+    assert match, response
+    return match.group(0)
+
+
+def reconcile(*, after: dt.timedelta = LATER) -> None:
+    """What beat's reconcile job does, as it will run a while from now."""
+    now = timezone.now() + after
+    emails.reconcile_unsent(now=now)
+    sweeps.reconcile_routing(now=now)
+
+
+def keys_received(mailbox: Mailbox) -> Counter[str]:
+    """How many times the SMTP server got each outbox row (the Message-ID carries its key, ":" as ".")."""
+    with mailbox.lock:
+        ids = ["".join(str(m["Message-ID"]).split()) for m in mailbox.messages]
+    return Counter(re.sub(r"^<\d+\.\d+\.\d+\.(.+)@.*>$", r"\1", i) for i in ids)
+
+
+def test_redis_stopped_while_people_submit_then_everything_is_delivered_and_routed_once(
+    postgres: None, policies: None, smtp_server: Mailbox
+) -> None:
+    client = Client()
+    with throwaway_redis() as redis_server, broker(redis_server.url):
+        # Before the outage: Aino files a request and gets her link.
+        with worker_on(list(jobs.QUEUES)):
+            aino = reference_in(client.post("/request/leadsment/", FORM))
+            smtp_server.wait_for(lambda: len(smtp_server.to("aino@example.com")) == 1, timeout=20)
+        link = link_in(body(smtp_server.to("aino@example.com")[0]))
+
+        redis_server.stop()
+        # During the outage: two people file, Aino confirms. Every page answers as usual.
+        others = []
+        for name, address in [("Bo Berg", "bo@example.com"), ("Cai Chen", "cai@example.com")]:
+            response = client.post("/request/seerene/", {**FORM, "subject_name": name, "email": address})
+            assert response.status_code == 302, response.content[:500]
+            others.append(reference_in(response))
+        response = client.post(link)
+        assert response.status_code == 302 and "/status/" in response["Location"]
+        # Stored, with their emails in the outbox, waiting for the broker.
+        for reference in others:
+            assert Request.objects.get(reference=reference).status == "submitted"
+            assert OutgoingEmail.objects.get(key=f"{reference}:verify").status == "queued"
+        assert Request.objects.get(reference=aino).status == "verified"
+        assert OutgoingEmail.objects.get(key=f"{aino}:acknowledged").status == "queued"
+
+        # Redis comes back empty (nothing was saved); reconciliation queues what it never got.
+        redis_server.start()
+        with worker_on(list(jobs.QUEUES)):
+            reconcile()
+            wait_until(
+                lambda: (
+                    Request.objects.get(reference=aino).status == "in_progress"
+                    and not OutgoingEmail.objects.exclude(status="sent").exists()
+                ),
+                timeout=30,
+                what="routing and every email",
+            )
+            reconcile()  # a second pass (beat runs every 10 minutes) finds nothing left to do
+            assert not Request.objects.filter(status="verified").exists()
+
+    assert len(smtp_server.to("bo@example.com")) == 1
+    assert len(smtp_server.to("cai@example.com")) == 1
+    assert Event.objects.filter(request__reference=aino, kind="routed").count() == 1
+    received = keys_received(smtp_server)
+    outbox = {key.replace(":", ".") for key in OutgoingEmail.objects.values_list("key", flat=True)}
+    assert set(received) == outbox and set(received.values()) == {1}, received
+    assert celery_app.conf.broker_url != redis_server.url
