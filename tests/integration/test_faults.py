@@ -7,12 +7,15 @@ is lost or done twice once the part is back, and nothing half-made is left behin
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -100,3 +103,50 @@ def test_redis_stopped_while_people_submit_then_everything_is_delivered_and_rout
     outbox = {key.replace(":", ".") for key in OutgoingEmail.objects.values_list("key", flat=True)}
     assert set(received) == outbox and set(received.values()) == {1}, received
     assert celery_app.conf.broker_url != redis_server.url
+
+
+@contextlib.contextmanager
+def refusing_inserts(table: str) -> Iterator[None]:
+    """PostgreSQL refuses every new row in `table` (as a full disk would: SQLSTATE 53100)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION dsr_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END $$"
+        )
+        cursor.execute(
+            f'CREATE TRIGGER dsr_test_refuse BEFORE INSERT ON "{table}" FOR EACH ROW EXECUTE FUNCTION dsr_test_refuse()'
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP TRIGGER IF EXISTS dsr_test_refuse ON "{table}"')
+            cursor.execute("DROP FUNCTION IF EXISTS dsr_test_refuse()")
+
+
+def test_the_database_refusing_a_write_mid_submission_shows_a_plain_page_and_leaves_nothing_half_made(
+    postgres: None, policies: None, settings: Any
+) -> None:
+    settings.DEBUG = False  # as in production: the page a person sees, not Django's debug page
+    client = Client(raise_request_exception=False)
+    # The outbox row is the submission's last write: the request and its event are written before it.
+    with refusing_inserts(OutgoingEmail._meta.db_table):
+        response = client.post("/request/leadsment/", FORM)
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong on our side" in page and "try again" in page
+    assert "Privacy requests" in page  # the site's own layout
+    for leak in ("Traceback", "OperationalError", "No space left", "dsr_outgoingemail", "INSERT", "Django"):
+        assert leak not in page, leak
+    # Nothing half-made: no request without its event and its verification email.
+    assert not Request.objects.exists()
+    assert not Event.objects.exists()
+    assert not OutgoingEmail.objects.exists()
+
+    # Once the database takes writes again, the same person filing again gets through.
+    response = client.post("/request/leadsment/", FORM)
+    assert response.status_code == 302
+    reference = reference_in(response)
+    assert Event.objects.filter(request__reference=reference, kind="submitted").count() == 1
+    assert OutgoingEmail.objects.filter(key=f"{reference}:verify").count() == 1
