@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -25,7 +26,7 @@ from dsr.models import Event, OutgoingEmail, Request
 from dsr.outbox import emails
 from dsr.requests import sweeps
 from tests.integration.conftest import Mailbox, body, worker_on
-from tests.integration.faultkit import broker, throwaway_redis, wait_until
+from tests.integration.faultkit import broker, free_port, throwaway_redis, wait_until
 from tests.integration.test_request_life import FORM, link_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -150,3 +151,76 @@ def test_the_database_refusing_a_write_mid_submission_shows_a_plain_page_and_lea
     reference = reference_in(response)
     assert Event.objects.filter(request__reference=reference, kind="submitted").count() == 1
     assert OutgoingEmail.objects.filter(key=f"{reference}:verify").count() == 1
+
+
+class SmtpServer:
+    """An aiosmtpd server on a fixed loopback port that the test can stop and start again."""
+
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[SmtpServer]:
+    server = SmtpServer(Mailbox())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", server.port, False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_smtp_down_for_a_while_then_every_email_is_delivered_once_and_the_deadlines_stand(
+    postgres: None, policies: None, smtp: SmtpServer, celery_worker: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(emails, "RETRY_SCHEDULE", (1, 2, 2, 3, 3, 3, 3, 3, 3, 3))  # seconds, not hours
+    mailbox = smtp.mailbox
+    client = Client()
+    reference = reference_in(client.post("/request/leadsment/", FORM))
+    mailbox.wait_for(lambda: len(mailbox.to("aino@example.com")) == 1, timeout=20)
+    link = link_in(body(mailbox.to("aino@example.com")[0]))
+
+    smtp.stop()
+    # The person confirms while the mail server is down: the request is routed all the same.
+    assert client.post(link).status_code == 302
+    wait_until(lambda: Request.objects.get(reference=reference).status == "in_progress", timeout=20, what="routing")
+    request = Request.objects.get(reference=reference)
+    due_at, assignment_due = request.due_at, dict(request.assignments.values_list("pk", "due_at"))
+    assert due_at is not None and assignment_due
+    unsent = OutgoingEmail.objects.exclude(status="sent").all  # a fresh query each time
+    # Each email is tried, fails and waits its turn: tried again at least once, never given up on.
+    wait_until(
+        lambda: len(unsent()) >= 3 and all(e.attempts >= 2 for e in unsent()),
+        timeout=20,
+        what="every email to be retried",
+    )
+    assert set(unsent().values_list("status", flat=True)) <= {"awaiting_retry", "sending"}
+    assert all(e.last_error for e in unsent().filter(status="awaiting_retry"))
+    assert len(mailbox.messages) == 1
+    waiting = set(unsent().values_list("key", flat=True))
+
+    smtp.start()
+    wait_until(lambda: not unsent().exists(), timeout=20, what="every email to be delivered")
+    received = keys_received(mailbox)
+    outbox = {key.replace(":", ".") for key in OutgoingEmail.objects.values_list("key", flat=True)}
+    assert set(received) == outbox and set(received.values()) == {1}, received
+    assert {key.replace(":", ".") for key in waiting} <= set(received)
+    # The legal clock ran from receipt, whatever the mail server did.
+    request = Request.objects.get(reference=reference)
+    assert request.due_at == due_at
+    assert dict(request.assignments.values_list("pk", "due_at")) == assignment_due
