@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,8 +27,10 @@ from dsr import jobs
 from dsr.models import Event, OutgoingEmail, Request
 from dsr.outbox import emails
 from dsr.requests import sweeps
+from dsr.requests.intake import Submission, submit_request, verify_email
+from dsr.requests.workflow import make_plan
 from tests.integration.conftest import Mailbox, body, worker_on
-from tests.integration.faultkit import broker, free_port, throwaway_redis, wait_until
+from tests.integration.faultkit import WorkerProcess, broker, free_port, throwaway_redis, wait_until
 from tests.integration.test_request_life import FORM, link_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -224,3 +228,87 @@ def test_smtp_down_for_a_while_then_every_email_is_delivered_once_and_the_deadli
     request = Request.objects.get(reference=reference)
     assert request.due_at == due_at
     assert dict(request.assignments.values_list("pk", "due_at")) == assignment_due
+
+
+def file_and_confirm(count: int) -> list[str]:
+    """`count` people file a Leadsment erasure and confirm their address, as the pages do."""
+    references = []
+    for n in range(count):
+        now = timezone.now()
+        submission = Submission(
+            vendor_slug="leadsment",
+            request_type="erasure",
+            relationship="account_user",
+            country="FI",
+            state="",
+            subject_name=f"Person {n}",
+            email=f"person{n}@example.com",
+        )
+        request = submit_request(submission, now=now)
+        verify_email(request.reference, now=now)
+        references.append(request.reference)
+    return references
+
+
+def test_a_worker_killed_mid_routing_leaves_every_request_routed_exactly_once_after_restart(
+    postgres: None, policies: None, smtp_server: Mailbox, settings: Any, tmp_path: Path
+) -> None:
+    count = 16
+    with throwaway_redis() as redis_server, broker(redis_server.url):
+        references = file_and_confirm(count)  # their routing waits in Redis, on the work queue
+        routed = Event.objects.filter(kind="routed")
+        log = tmp_path / "worker.log"
+        first = WorkerProcess(
+            broker_url=redis_server.url, smtp_port=settings.EMAIL_PORT, queues=[jobs.WORK], log=log, var_dir=tmp_path
+        )
+        second = WorkerProcess(
+            broker_url=redis_server.url,
+            smtp_port=settings.EMAIL_PORT,
+            queues=list(jobs.QUEUES),
+            log=log,
+            var_dir=tmp_path,
+        )
+        try:
+            first.start()
+            try:
+                wait_until(lambda: routed.count() >= 3, timeout=60, what="the worker to start routing")
+            except AssertionError:
+                raise AssertionError(log.read_text()[-3000:]) from None
+            first.kill()  # SIGKILL, worker and pool at once, while it is routing the rest
+            at_kill = routed.count()
+            assert 0 < at_kill < count, f"the kill should land mid-routing, {at_kill} of {count} were routed"
+
+            # Beat's reconcile runs before anything restarts: rows the dead worker left mid-send are marked
+            # for staff (never resent blindly), unrouted requests and unsent mail are queued again.
+            reconcile(after=emails.STUCK_SENDING_AFTER + dt.timedelta(minutes=1))
+            second.start()
+            wait_until(
+                lambda: (
+                    not Request.objects.exclude(status="in_progress").exists()
+                    and not OutgoingEmail.objects.filter(status__in=["queued", "awaiting_retry", "sending"]).exists()
+                ),
+                timeout=60,
+                what="every request routed and every email settled",
+            )
+            time.sleep(1)  # any duplicate message still in Redis has had its chance to act twice
+        finally:
+            first.kill()
+            second.stop()
+
+    for reference in references:
+        request = Request.objects.get(reference=reference)
+        assert request.events.filter(kind="routed").count() == 1, reference
+        planned = sorted((a.responder_name, a.action) for a in make_plan(request).assignments)
+        assert sorted(request.assignments.values_list("responder_name", "action")) == planned, reference
+    received = keys_received(smtp_server)
+    assert set(received.values()) == {1}, [key for key, times in received.items() if times > 1]
+    sent = {key.replace(":", ".") for key in OutgoingEmail.objects.filter(status="sent").values_list("key", flat=True)}
+    assert sent == set(received)
+    # Only a send the kill cut off mid-way may be left for staff to check; nothing else is lost.
+    lost = OutgoingEmail.objects.exclude(status="sent")
+    assert all("worker stopped while sending" in e.last_error for e in lost), list(lost.values("key", "status"))
+    assert lost.count() <= 2
+    assignment_emails = OutgoingEmail.objects.filter(kind="assignment")
+    assert assignment_emails.count() == sum(
+        len(make_plan(Request.objects.get(reference=r)).assignments) for r in references
+    )
