@@ -90,10 +90,10 @@ def throwaway_redis() -> Iterator[ThrowawayRedis]:
 
 
 def _use_broker(url: str) -> None:
-    if celery_app._pool is not None:
-        celery_app.pool.force_close_all()
+    # Kombu keeps one pool per broker address for the whole process: never close them (the next user of
+    # that address would get "Acquire on closed pool"), only make the app look its pool up again.
     celery_app._pool = None
-    celery_app.amqp._producer_pool = None  # rebuilt on the next send, on the new broker
+    celery_app.amqp._producer_pool = None
     celery_app.conf.broker_url = url
 
 
