@@ -6,8 +6,12 @@ by name only, which keeps the import graph one-way. The broker carries ids, neve
 
 from __future__ import annotations
 
+import logging
+
 from celery import current_app
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 # Queues by urgency, each served by its own workers (bin/serve): what a person is waiting for (the
 # verification link, the acknowledgement, every email to them) is never stuck behind bulk work.
@@ -23,5 +27,17 @@ def enqueue(task: str, *args: object, queue: str | None = None) -> None:
 
 
 def enqueue_after_commit(task: str, *args: object, queue: str | None = None) -> None:
-    """Queue `dsr.tasks.<task>(*args)` once the current transaction commits (never for a rolled-back change)."""
-    transaction.on_commit(lambda: enqueue(task, *args, queue=queue))
+    """Queue `dsr.tasks.<task>(*args)` once the current transaction commits (never for a rolled-back change).
+
+    The change is stored by then, so a broker that cannot take the message (Redis down) must not turn it
+    into an error page: the failure is logged and reconciliation (beat, dsr.tasks.reconcile_task) queues
+    the work again from the database, where it is waiting (an unsent email, an unrouted request).
+    """
+
+    def send() -> None:
+        try:
+            enqueue(task, *args, queue=queue)
+        except Exception:
+            log.exception("could not queue %s%r after commit; reconciliation will queue it again", task, tuple(args))
+
+    transaction.on_commit(send)
