@@ -185,20 +185,28 @@ def run_flow(forms: list[dict[str, Any]]) -> None:
     )
     flush_redis(REDIS_URL)
     since = timezone.now()
-    with flow.SmtpServer(SMTP_PORT) as mailbox, celery_workers(ENV, CONCURRENCY, VAR / "celery.log") as workers:
-        time.sleep(3)  # the workers connect
-        result = flow.run(WEB_PORT, mailbox, forms, rate=FLOW_RATE, seconds=FLOW_SECONDS, settle=FLOW_SETTLE)
-        # Let routing and its emails finish (bounded): nothing queued or sending among this run's mail.
-        deadline = time.monotonic() + FLOW_SETTLE
-        mine = OutgoingEmail.objects.filter(created_at__gte=since)
-        while time.monotonic() < deadline and (
-            mine.filter(status__in=["queued", "sending"]).exists()
-            or Request.objects.filter(received_at__gte=since, status="verified").exists()
-        ):
-            time.sleep(1)
-        time.sleep(2)
-        peaks = {q: max(peak_rss_mib(p) for p in [pid, *children(pid)]) for q, pid in workers.items()}
+    mine = OutgoingEmail.objects.filter(created_at__gte=since)
+    backlog = mine.filter(status__in=["queued", "sending", "awaiting_retry"])
+    unrouted = Request.objects.filter(received_at__gte=since, status="verified")
+    with flow.SmtpServer(SMTP_PORT) as mailbox:
+        with celery_workers(ENV, CONCURRENCY, VAR / "celery.log") as workers:
+            time.sleep(3)  # the workers connect
+            result = flow.run(WEB_PORT, mailbox, forms, rate=FLOW_RATE, seconds=FLOW_SECONDS, settle=FLOW_SETTLE)
+            # Settle: the workers drain what is queued (routing, responders' mail) for as long as they make
+            # progress; the run stops after BENCH_FLOW_SETTLE seconds without any.
+            settling = time.monotonic()
+            last, last_change = -1, time.monotonic()
+            while (backlog.exists() or unrouted.exists()) and time.monotonic() - last_change < FLOW_SETTLE:
+                sent = mine.filter(status="sent").count()
+                if sent != last:
+                    last, last_change = sent, time.monotonic()
+                time.sleep(1)
+            settled_in = time.monotonic() - settling
+            peaks = {q: max(peak_rss_mib(p) for p in [pid, *children(pid)]) for q, pid in workers.items()}
+        time.sleep(1)  # the workers have stopped: what they sent has arrived
         arrivals = Counter(key for key, _ in mailbox.arrivals)
+        keys = {k.replace(":", "."): s for k, s in mine.values_list("key", "status")}
+        unrouted_count = unrouted.count()
     print(
         f"  submitted {result['submitted']} in {result['submitted_in']:.1f} s; "
         f"form answers {result['submit_statuses']}; confirmation clicks {result['click_statuses']}",
@@ -213,16 +221,19 @@ def run_flow(forms: list[dict[str, Any]]) -> None:
     )
     errors = result["submit_statuses"].get(500, 0) + result["click_statuses"].get(500, 0)
     verdict("HTTP 500s (form and link)", str(errors), "0", errors == 0)
-    unrouted = Request.objects.filter(received_at__gte=since, status="verified").count()
-    verdict("verified requests left unrouted after settling", str(unrouted), "0", unrouted == 0)
-    keys = {k.replace(":", "."): s for k, s in mine.values_list("key", "status")}
-    lost = [k for k in keys if k not in arrivals]
+    print(f"  after the last click the workers needed {settled_in:.0f} s more to drain the queues", flush=True)
+    verdict("verified requests left unrouted after settling", str(unrouted_count), "0", unrouted_count == 0)
+    # Lost: the outbox says sent (or failed for good) but the SMTP server never saw it; still queued
+    # when the run stopped is counted apart (late, not lost); doubled: one outbox key received twice.
+    lost = [k for k, status in keys.items() if status in ("sent", "failed") and k not in arrivals]
+    waiting = [k for k, status in keys.items() if status not in ("sent", "failed")]
     doubled = [k for k, n in arrivals.items() if n > 1]
     print(
         f"  outbox rows {len(keys)} by status {dict(Counter(keys.values()))}; "
-        f"messages received {sum(arrivals.values())}"
+        f"messages received {sum(arrivals.values())}; still unsent when the run stopped {len(waiting)}"
     )
     verdict("emails lost / doubled", f"{len(lost)} / {len(doubled)}", "0 / 0", not lost and not doubled)
+    verdict("emails still unsent after settling", str(len(waiting)), "0", not waiting)
     for queue, peak in peaks.items():
         verdict(f"peak RSS, Celery worker ({queue} queue, largest process)", f"{peak:.1f} MiB", "<= 70 MiB", peak <= 70)
     flush_redis(REDIS_URL)
