@@ -42,8 +42,11 @@ lint: install
 migrations-check: install
 	DSR_VAR_DIR=$(CURDIR)/var/check $(PY) manage.py makemigrations --check --dry-run
 
+# Benchmarks on their own database (recreated by the bench) and Redis db; sizes: bench/__main__.py.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dsr_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/7
 bench: install
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) CELERY_BROKER_URL=$(BENCH_REDIS_URL) $(PY) -m bench
 
 # Mutation testing of the engine and the workflow (slow: not part of `make test` or CI; see docs/mutation.md).
 mutation: install

@@ -1,0 +1,57 @@
+"""Figure 4: the staff request list and a request's page, through gunicorn, as a superuser and as one
+vendor's team member: median of several runs after a warm-up that reaches every web worker."""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+
+from dsr.models import StaffMembership
+from policies.models import Vendor
+
+
+def session_cookie(user: Any) -> str:
+    """A logged-in session for `user`, as the login page would make it."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def users(team_vendor: str) -> dict[str, str]:
+    model = get_user_model()
+    admin = model.objects.create_superuser("bench-admin", "admin@example.org", "x-bench-password-1")
+    member = model.objects.create_user("bench-team", "team@example.org", "x-bench-password-1", is_staff=True)
+    StaffMembership.objects.create(user=member, vendor=Vendor.objects.get(slug=team_vendor))
+    return {"superuser": session_cookie(admin), f"{team_vendor} team": session_cookie(member)}
+
+
+def fetch(port: int, path: str, cookie: str) -> tuple[int, float, int]:
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("GET", path, headers={"Cookie": cookie, "Connection": "close"})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, (time.perf_counter() - start) * 1000, len(body)
+
+
+def measure(port: int, path: str, cookie: str, *, warmup: int, runs: int) -> dict[str, Any]:
+    for _ in range(warmup):
+        status, _, _ = fetch(port, path, cookie)
+        assert status == 200, (path, status)
+    times = []
+    size = 0
+    for _ in range(runs):
+        status, ms, size = fetch(port, path, cookie)
+        assert status == 200, (path, status)
+        times.append(ms)
+    return {"median_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times), "bytes": size}
