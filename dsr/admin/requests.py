@@ -27,6 +27,7 @@ from ..requests import schedule, transitions, workflow
 from ..requests.errors import DomainError
 from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
 from ..requests.timeline import Actor, Role
+from . import intake
 from .paging import CappedCountPaginator
 
 
@@ -209,6 +210,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     def get_urls(self) -> list[URLPattern]:
         urls = [
             path("<int:pk>/act/<str:action>/", self.admin_site.admin_view(self.act), name="dsr_request_act"),
+            *intake.urls(self.admin_site),
         ]
         return urls + super().get_urls()
 

@@ -77,7 +77,8 @@ TABLE: dict[str, Transition] = {
             "Confirm the email address",
             {S.SUBMITTED},
             {S.VERIFIED},
-            {"subject"},
+            # Staff record an address as verified when they file a request received by post, phone or email.
+            {"subject", "handler", "lead"},
             events=("verified", "deadlines"),
             emails=("acknowledged",),
             deadlines="set",
@@ -88,7 +89,7 @@ TABLE: dict[str, Transition] = {
             "Join to the person's earlier open request",
             {S.SUBMITTED},
             {S.DUPLICATE},
-            {"subject"},
+            {"subject", "handler", "lead"},
             events=("duplicate", "repeated"),
             refusal="A request that is {status} cannot be joined to another.",
         ),
