@@ -117,6 +117,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # filled by collectstatic (bin/serve); WhiteNoise serves it
 # https://whitenoise.readthedocs.io/en/stable/django.html
+# Files people send with their replies (dsr.models.Attachment): served to staff only, through the admin.
+MEDIA_ROOT = Path(env("DSR_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"  # never served publicly: staff download through the admin, which checks the vendor
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

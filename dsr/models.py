@@ -313,6 +313,54 @@ class OutgoingEmail(models.Model):
         return f"{self.kind} to {self.to} ({self.status})"
 
 
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """Under MEDIA_ROOT/replies/<reference>/, with a random prefix: an uploaded name never collides or guesses."""
+    return f"replies/{instance.request.reference}/{secrets.token_hex(8)}-{filename}"
+
+
+class Attachment(models.Model):
+    """A file the person sent with a reply (dsr.requests.workflow.record_reply): staff of the vendor only."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    name = models.CharField(max_length=200, help_text="The file's name as sent, made safe.")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["request", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReplyTemplate(models.Model):
+    """The text staff start from for a common message to the person, per language (edited by team leads).
+
+    Placeholders: {reference}, {vendor}, {due} (the answer's due date) and {name} (the person's name).
+    """
+
+    class Kind(models.TextChoices):
+        INFO = "info", "Ask for information"
+        IDENTITY = "identity", "Ask for proof of identity"
+        EXTENSION = "extension", "Extend the deadline"
+        REFUSAL = "refusal", "Refuse the request"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["kind", "language"]
+        constraints = [models.UniqueConstraint(fields=["kind", "language"], name="dsr_reply_template_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"
+
+
 class Throttle(models.Model):
     """A fixed-window counter for rate limits. The key is a keyed hash: no IP or email is stored."""
 

@@ -1,17 +1,33 @@
-"""Outgoing email in the staff admin: read-only, each staff member sees only their vendors' mail."""
+"""Outgoing email in the staff admin: read-only, each staff member sees only their vendors' mail.
+
+Failed email is sent again from here (the list's action, or the button on an email's page), through
+dsr.requests.mail. Signed links in what staff read are masked: staff see where a link went, never the
+person's live link.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from policies.admin import ReadOnly
 
 from ..models import OutgoingEmail
+from ..requests import mail
 from ..requests.selectors import is_vendor_staff, visible_emails
+from ..security.tokens import hide_links
+
+
+def said(count: int) -> str:
+    return f"{count} failed email{'' if count == 1 else 's'} queued again."
 
 
 @admin.register(OutgoingEmail)
@@ -19,7 +35,26 @@ class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin[OutgoingEmail]):
     list_display = ("created_at", "kind", "to", "subject", "status", "attempts", "next_attempt_at")
     list_filter = ("status", "kind")
     search_fields = ("key", "subject")
-    exclude = ("body_html",)
+    fields = (
+        "key",
+        "request",
+        "kind",
+        "to",
+        "language",
+        "subject",
+        "body",
+        "template_context",
+        "status",
+        "urgent",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
+    readonly_fields = ("body", "template_context")
+    actions = ["retry"]
+    change_form_template = "admin/dsr/outgoingemail/change_form.html"
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_vendor_staff(request.user)
@@ -28,4 +63,41 @@ class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin[OutgoingEmail]):
         return is_vendor_staff(request.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OutgoingEmail]:
-        return visible_emails(request.user, super().get_queryset(request).defer("body_text", "body_html"))
+        return visible_emails(request.user, super().get_queryset(request).defer("body_html"))
+
+    @admin.display(description="body (links hidden)")
+    def body(self, obj: OutgoingEmail) -> str:
+        return hide_links(obj.body_text)
+
+    @admin.display(description="template context (links hidden; until the worker renders it)")
+    def template_context(self, obj: OutgoingEmail) -> str:
+        return hide_links(json.dumps(obj.context, ensure_ascii=False)) if obj.context is not None else "—"
+
+    @admin.action(description="Send the selected failed emails again")
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
+        count = mail.retry_failed(request.user, queryset.values_list("pk", flat=True), now=timezone.now())
+        if count:
+            messages.success(request, said(count))
+        else:
+            messages.warning(request, "None of the selected emails had failed: nothing was queued again.")
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(require_POST(self.retry_one))
+        return [path("<int:pk>/retry/", view, name="dsr_outgoingemail_retry"), *super().get_urls()]
+
+    def retry_one(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.get_queryset(request).filter(pk=pk).exists():  # not there, or another vendor's
+            raise Http404
+        count = mail.retry_failed(request.user, [pk], now=timezone.now())
+        if count:
+            messages.success(request, said(count))
+        else:
+            messages.warning(request, "Only a failed email can be sent again.")
+        return redirect(reverse("admin:dsr_outgoingemail_change", args=[pk]))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        found = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
+        can_retry = found is not None and found.status == OutgoingEmail.Status.FAILED
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "can_retry": can_retry})

@@ -23,10 +23,12 @@ from policies import vocabulary
 from policies.admin import ReadOnly, ReadOnlyInline
 
 from ..models import Assignment, Event, OutgoingEmail, Pause, Request
+from ..requests import replies as reply_templates
 from ..requests import schedule, transitions, workflow
 from ..requests.errors import DomainError
 from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
 from ..requests.timeline import Actor, Role
+from . import intake, replies
 from .paging import CappedCountPaginator
 
 
@@ -102,6 +104,18 @@ class AuthorityForm(ActionForm):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What was seen (internal)")
 
 
+class NoteForm(ActionForm):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Note (internal: the person never sees it)")
+
+
+class ReplyForm(ActionForm):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="What the person replied", required=False)
+    attachments = replies.MultipleFileField(
+        required=False,
+        label="Files they sent (PDF, PNG, JPEG, text; at most 5, 10 MB each)",
+    )
+
+
 class ResponderChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.responder_name} <{obj.responder_email}> (typed by the requester)"
@@ -151,6 +165,11 @@ ACTIONS: dict[str, tuple[type[ActionForm], Any]] = {
         AuthorityForm,
         lambda r, d, actor, now: workflow.record_authority(r, method=d["method"], note=d["note"], actor=actor, now=now),
     ),
+    "note": (NoteForm, lambda r, d, actor, now: workflow.add_note(r, text=d["text"], actor=actor, now=now)),
+    "record_reply": (
+        ReplyForm,
+        lambda r, d, actor, now: workflow.record_reply(r, text=d["text"], files=d["attachments"], actor=actor, now=now),
+    ),
     "approve_contact": (
         ApproveContactForm,
         lambda r, d, actor, now: workflow.approve_contact(d["assignment"], actor=actor, now=now),
@@ -187,7 +206,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     # At a million requests: the count stops at a cap and no second count of the whole table is made.
     paginator = CappedCountPaginator
     show_full_result_count = False
-    inlines = [AssignmentInline, PauseInline, EventInline, EmailInline]
+    inlines = [AssignmentInline, PauseInline, EventInline, EmailInline, replies.AttachmentInline]
     change_form_template = "admin/dsr/request/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Request]:
@@ -209,6 +228,8 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     def get_urls(self) -> list[URLPattern]:
         urls = [
             path("<int:pk>/act/<str:action>/", self.admin_site.admin_view(self.act), name="dsr_request_act"),
+            *intake.urls(self.admin_site),
+            *replies.urls(self.admin_site),
         ]
         return urls + super().get_urls()
 
@@ -240,7 +261,9 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
             return redirect(reverse("admin:dsr_request_change", args=[target.pk]))
         now = timezone.now()
         today = schedule.local_date(target, now)
-        form = form_class(request.POST or None, initial={"on": today, "announced_on": today}, target=target)
+        text = reply_templates.prefill(action, target, request.GET.get("reply"))
+        data = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+        form = form_class(*data, initial={"on": today, "announced_on": today, **text}, target=target)
         if request.method == "POST" and form.is_valid():
             try:
                 call(target, form.cleaned_data, Actor.staff(request.user, role), now)
@@ -259,5 +282,6 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
             "due": schedule.due_date(target),
             "identity": workflow.identity_requirement(target) if action == "record_identity" else None,
             "authority_rules": workflow.request_law_rules(target) if action == "record_authority" else None,
+            "reply_choices": reply_templates.choices(action),
         }
         return TemplateResponse(request, "admin/dsr/request/act.html", context)

@@ -177,3 +177,24 @@ def reconcile_unsent(*, now: dt.datetime) -> dict[str, int]:
         jobs.enqueue("send_email_task", email.pk, queue=queue_for(email))
         count += 1
     return {"emails": count, "stuck_sending": stuck_count}
+
+
+def requeue_failed(ids: list[int], *, now: dt.datetime) -> list[OutgoingEmail]:
+    """Put failed rows back in the queue (their attempts kept) and send them after commit.
+
+    Only rows still `failed` are touched; they are locked first, so two staff retrying at once queue each
+    email once. A retried email that fails again gets no automatic retries: it is `failed` again at once.
+    Call inside a transaction. Returns the rows requeued.
+    """
+    rows = list(
+        OutgoingEmail.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, status=OutgoingEmail.Status.FAILED)
+        .order_by("pk")
+    )
+    OutgoingEmail.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=OutgoingEmail.Status.QUEUED, next_attempt_at=now
+    )
+    for row in rows:
+        row.status, row.next_attempt_at = OutgoingEmail.Status.QUEUED, now
+        jobs.enqueue_after_commit("send_email_task", row.pk, queue=queue_for(row))
+    return rows

@@ -8,11 +8,23 @@ other text field, so a new field must be put on one list or the other (tests/dsr
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
-from ..models import Assignment, Event, Heartbeat, OutgoingEmail, Pause, Request, StaffMembership, Throttle
+from ..models import (
+    Assignment,
+    Attachment,
+    Event,
+    Heartbeat,
+    OutgoingEmail,
+    Pause,
+    ReplyTemplate,
+    Request,
+    StaffMembership,
+    Throttle,
+)
 from ..requests.timeline import SYSTEM, record
 
 REDACTED = "(redacted: personal data deleted)"
@@ -36,6 +48,8 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
     Assignment: {"outcome": ""},
     Pause: {"reason": ""},
     Event: {"message": REDACTED, "data": {}, "redacted": True},
+    # The files the person sent with a reply: the files are deleted from storage, the rows keep the size.
+    Attachment: {"file": "", "name": "(redacted)"},
     OutgoingEmail: {
         "to": "redacted@invalid",
         "subject": "(redacted)",
@@ -63,6 +77,9 @@ NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     # Which queue's worker last ran beat's heartbeat (dsr.ops.health).
     Heartbeat: frozenset({"name"}),
     StaffMembership: frozenset({"role"}),
+    Attachment: frozenset({"content_type"}),
+    # The office's own wording for common messages, with placeholders: no one's data.
+    ReplyTemplate: frozenset({"kind", "language", "subject", "body"}),
 }
 
 # Timeline rows that hold only the office's own bookkeeping (computed deadlines): kept whole.
@@ -81,6 +98,11 @@ def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
     Pause.objects.filter(request=request).update(**PERSONAL_DATA[Pause])
     Event.objects.filter(request=request).exclude(kind__in=KEPT_EVENT_KINDS).update(**PERSONAL_DATA[Event])
     OutgoingEmail.objects.filter(request=request).update(**PERSONAL_DATA[OutgoingEmail])
+    for attachment in Attachment.objects.filter(request=request).exclude(file=""):
+        # Deleted once the row no longer names it; a file left by a crash between the two is only orphaned.
+        name, storage = attachment.file.name, attachment.file.storage
+        Attachment.objects.filter(pk=attachment.pk).update(**PERSONAL_DATA[Attachment])
+        transaction.on_commit(partial(storage.delete, name))
     record(
         request, "purged", "Personal data deleted; the record of what was done and when is kept.", actor=SYSTEM, now=now
     )

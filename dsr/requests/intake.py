@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from policies.models import PolicyVersion
-from policies.services import laws_in_force, policy_in_force
+from policies.services import LawSet, laws_in_force, policy_in_force
 
 from .. import jobs
 from ..engine.routing import applicable_law_codes
@@ -28,6 +29,7 @@ from . import transitions
 from .errors import DomainError
 from .notices import notify_subject
 from .schedule import apply_deadlines, store_law_rules
+from .selectors import staff_role
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
 from .workflow import lock
 
@@ -77,61 +79,93 @@ def submit_request(
     if version is None:
         version = policy_in_force(submission.vendor_slug, now.date())
     laws = laws_in_force()
-    law_codes, why = applicable_law_codes(
-        version.policy, laws.jurisdictions, country=submission.country, state=submission.state
-    )
     with transaction.atomic(durable=True):
         if client_ip is not None and not (
             ratelimit.allow("submit-ip", client_ip, now=now)
             and ratelimit.allow("submit-email", submission.email, now=now)
         ):
             raise RateLimited("Too many submissions: try again later.")
-        request = Request.objects.create(
-            vendor=version.vendor,
-            policy_version=version,
-            request_type=submission.request_type,
-            relationship=submission.relationship,
-            country=submission.country,
-            state=submission.state,
-            law_codes=law_codes,
-            law_rules_id=store_law_rules(law_codes, laws=laws),
-            language=submission.language,
-            subject_name=submission.subject_name,
-            subject_email=submission.email,
-            details=submission.details,
-            agent_name=submission.agent_name,
-            customer_name=submission.customer_name,
-            customer_email=submission.customer_email,
-            email_digest=email_digest(submission.email),
+        request = _store(
+            submission,
+            version=version,
             received_at=now,
-        )
-        record(
-            request,
-            "submitted",
-            f"Request received: {request.get_request_type_display()}. Laws applied: {', '.join(law_codes)} ({why}).",
-            actor=AGENT if submission.agent_name else SUBJECT,
             now=now,
-            data={"law_codes": law_codes, "policy_version": version.number},
-            policy_version=version,
+            actor=AGENT if submission.agent_name else SUBJECT,
+            laws=laws,
+            message="Request received: {type}. Laws applied: {laws}.",
         )
-        queue_email(
-            key=f"{request.reference}:verify",
-            to=request.subject_email,
-            template="verify",
-            context={
-                "reference": request.reference,
-                "vendor": version.vendor.name,
-                "request_type": request.get_request_type_display(),
-                "name": request.agent_name or request.subject_name,
-                "link": f"/verify/{make_token('verify', request.reference)}/",
-                "valid_days": LIFETIMES["verify"].days,
-            },
-            language=request.language,
-            request=request,
-            urgent=True,
-            render_later=True,  # by the worker: the person's page does not wait for three templates
-        )
+        _queue_verification(request, version)
     return request
+
+
+def _store(
+    submission: Submission,
+    *,
+    version: PolicyVersion,
+    received_at: dt.datetime,
+    now: dt.datetime,
+    actor: Actor,
+    laws: LawSet,
+    message: str,
+    data: dict[str, object] | None = None,
+) -> Request:
+    """Create the request received at `received_at` and its first timeline event (in the caller's transaction).
+
+    `message` may use {type} and {laws}: the request type and the laws applied, with why.
+    """
+    law_codes, why = applicable_law_codes(
+        version.policy, laws.jurisdictions, country=submission.country, state=submission.state
+    )
+    request = Request.objects.create(
+        vendor=version.vendor,
+        policy_version=version,
+        request_type=submission.request_type,
+        relationship=submission.relationship,
+        country=submission.country,
+        state=submission.state,
+        law_codes=law_codes,
+        law_rules_id=store_law_rules(law_codes, laws=laws),
+        language=submission.language,
+        subject_name=submission.subject_name,
+        subject_email=submission.email,
+        details=submission.details,
+        agent_name=submission.agent_name,
+        customer_name=submission.customer_name,
+        customer_email=submission.customer_email,
+        email_digest=email_digest(submission.email),
+        received_at=received_at,
+    )
+    record(
+        request,
+        "submitted",
+        message.format(type=request.get_request_type_display(), laws=f"{', '.join(law_codes)} ({why})"),
+        actor=actor,
+        now=now,
+        data={"law_codes": law_codes, "policy_version": version.number, **(data or {})},
+        policy_version=version,
+    )
+    return request
+
+
+def _queue_verification(request: Request, version: PolicyVersion) -> None:
+    """The email with the signed link the person follows to confirm their address."""
+    queue_email(
+        key=f"{request.reference}:verify",
+        to=request.subject_email,
+        template="verify",
+        context={
+            "reference": request.reference,
+            "vendor": version.vendor.name,
+            "request_type": request.get_request_type_display(),
+            "name": request.agent_name or request.subject_name,
+            "link": f"/verify/{make_token('verify', request.reference)}/",
+            "valid_days": LIFETIMES["verify"].days,
+        },
+        language=request.language,
+        request=request,
+        urgent=True,
+        render_later=True,  # by the worker: the person's page does not wait for three templates
+    )
 
 
 def verify_email(reference: str, *, now: dt.datetime, actor: Actor = SUBJECT) -> Request:
@@ -140,54 +174,117 @@ def verify_email(reference: str, *, now: dt.datetime, actor: Actor = SUBJECT) ->
     Returns the request the person should follow: this one, or the earlier open request it repeats.
     """
     with transaction.atomic(durable=True):
-        request = lock(reference=reference)
-        if request.status == Request.Status.DUPLICATE:
-            return Request.objects.get(pk=request.events.filter(kind="duplicate").values("data")[0]["data"]["of"])
-        if request.status == Request.Status.EXPIRED:
-            raise DomainError("This request expired because its email address was not confirmed in time.")
-        if request.status != Request.Status.SUBMITTED:
-            return request  # confirmed already (a second click): nothing changes
-        transitions.check("verify", request.status, actor)
-        earlier = (
-            Request.objects.filter(
-                vendor=request.vendor,
-                email_digest=request.email_digest,
-                request_type=request.request_type,
-                relationship=request.relationship,
-                status__in=Request.OPEN_STATUSES,
-            )
-            .exclude(pk=request.pk)
-            .order_by("received_at")
-            .first()
+        return _confirm(lock(reference=reference), now=now, actor=actor)
+
+
+def _confirm(request: Request, *, now: dt.datetime, actor: Actor, message: str = "Email address confirmed.") -> Request:
+    """verify_email's change on the locked request, inside the caller's transaction."""
+    if request.status == Request.Status.DUPLICATE:
+        return Request.objects.get(pk=request.events.filter(kind="duplicate").values("data")[0]["data"]["of"])
+    if request.status == Request.Status.EXPIRED:
+        raise DomainError("This request expired because its email address was not confirmed in time.")
+    if request.status != Request.Status.SUBMITTED:
+        return request  # confirmed already (a second click): nothing changes
+    transitions.check("verify", request.status, actor)
+    earlier = (
+        Request.objects.filter(
+            vendor=request.vendor,
+            email_digest=request.email_digest,
+            request_type=request.request_type,
+            relationship=request.relationship,
+            status__in=Request.OPEN_STATUSES,
         )
-        if earlier is not None:
-            transitions.check("join_duplicate", request.status, actor)
-            request.status = Request.Status.DUPLICATE
-            request.closed_at = now
-            request.save(update_fields=["status", "closed_at"])
-            record(
-                request,
-                "duplicate",
-                f"Same person, vendor and request as {earlier.reference}: joined to it, not duplicated.",
-                actor=SYSTEM,
-                now=now,
-                data={"of": earlier.pk},
-            )
-            record(
-                earlier,
-                "repeated",
-                f"The person filed the same request again ({request.reference}); it was joined to this one.",
-                actor=actor,
-                now=now,
-            )
-            return earlier
-        request.status = Request.Status.VERIFIED
-        request.verified_at = now
-        request.save(update_fields=["status", "verified_at"])
+        .exclude(pk=request.pk)
+        .order_by("received_at")
+        .first()
+    )
+    if earlier is not None:
+        transitions.check("join_duplicate", request.status, actor)
+        request.status = Request.Status.DUPLICATE
+        request.closed_at = now
+        request.save(update_fields=["status", "closed_at"])
         record(
-            request, "verified", "Email address confirmed.", actor=actor, now=now, policy_version=request.policy_version
+            request,
+            "duplicate",
+            f"Same person, vendor and request as {earlier.reference}: joined to it, not duplicated.",
+            actor=SYSTEM,
+            now=now,
+            data={"of": earlier.pk},
         )
-        apply_deadlines(request, now=now, reason="email confirmed")
-        notify_subject(request, "acknowledged", "acknowledged")
-        jobs.enqueue_after_commit("route_request_task", request.pk)
+        record(
+            earlier,
+            "repeated",
+            f"The person filed the same request again ({request.reference}); it was joined to this one.",
+            actor=actor,
+            now=now,
+        )
+        return earlier
+    request.status = Request.Status.VERIFIED
+    request.verified_at = now
+    request.save(update_fields=["status", "verified_at"])
+    record(request, "verified", message, actor=actor, now=now, policy_version=request.policy_version)
+    apply_deadlines(request, now=now, reason="email confirmed")
+    notify_subject(request, "acknowledged", "acknowledged")
+    jobs.enqueue_after_commit("route_request_task", request.pk)
     return request
+
+
+# How a request reached staff when they file it on the person's behalf.
+CHANNELS: dict[str, str] = {"post": "by post", "phone": "by phone", "email": "by email"}
+
+
+def file_on_behalf(
+    submission: Submission,
+    *,
+    received_at: dt.datetime,
+    channel: str,
+    email_verified_by: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> Request:
+    """Staff file a request the vendor received by post, phone or email. The clock starts at `received_at`.
+
+    The same validation and routing as the public form (no rate limits: staff are not a robot). The person's
+    email is either verified by the usual link (the verification email is sent), or, with
+    `email_verified_by` (how staff made sure of it), recorded as verified at once by the staff member, and
+    routing follows. Only staff of the vendor's team may file for it. One transaction.
+    """
+    if channel not in CHANNELS:
+        raise DomainError(f"Say how the request was received: one of {', '.join(CHANNELS)}.")
+    if email_verified_by is not None and not email_verified_by.strip():
+        raise DomainError("Say how the email address was verified (for example: the person wrote from it).")
+    if received_at > now:
+        raise DomainError("The request cannot have been received in the future.")
+    version = policy_in_force(submission.vendor_slug, received_at.date())
+    if received_at.date() < version.effective_date:
+        raise DomainError(
+            f"The request cannot have been received before {version.vendor.name}'s first policy "
+            f"({version.effective_date:%d %b %Y})."
+        )
+    user = get_user_model().objects.filter(pk=actor.user_id).first() if actor.user_id is not None else None
+    if user is None or staff_role(user, version.vendor_id) not in ("handler", "lead"):
+        raise DomainError(f"Only staff of {version.vendor.name}'s team may file a request for it.")
+    laws = laws_in_force()
+    how = CHANNELS[channel]
+    with transaction.atomic(durable=True):
+        request = _store(
+            submission,
+            version=version,
+            received_at=received_at,
+            now=now,
+            actor=actor,
+            laws=laws,
+            message=f"Request received {how} on {received_at:%d %b %Y %H:%M %Z}, filed on the person's behalf "
+            f"by {actor.label}: {{type}}. Laws applied: {{laws}}.",
+            data={"channel": channel, "filed_by": actor.label},
+        )
+        if email_verified_by is None:
+            _queue_verification(request, version)
+            return request
+        note = " ".join(email_verified_by.split())
+        return _confirm(
+            lock(pk=request.pk),
+            now=now,
+            actor=actor,
+            message=f"Email address recorded as verified by {actor.label} by other means: {note}",
+        )

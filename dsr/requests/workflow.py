@@ -9,10 +9,14 @@ are never computed here: dsr.requests.schedule asks the engine and stores the an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import translation
+from django.utils.text import get_valid_filename
 
 from policies import vocabulary
 
@@ -20,14 +24,14 @@ from ..engine import deadlines as engine
 from ..engine import identity as engine_identity
 from ..engine.identity import IdentityRequirement
 from ..engine.routing import Plan, RequestFacts, plan_for
-from ..models import Assignment, Pause, Request
+from ..models import Assignment, Attachment, Pause, Request
 from . import transitions
 from .errors import DomainError
 from .notices import notify_assignee, notify_subject, notify_withdrawn
 from .schedule import apply_deadlines, compute_for, local_date, request_law_rules, schedule_assignments
+from .timeline import SUBJECT, SYSTEM, Actor, record
 
 __all__ = ["request_law_rules"]
-from .timeline import SUBJECT, SYSTEM, Actor, record
 
 
 def lock(**lookup: object) -> Request:
@@ -372,6 +376,101 @@ def _close(request: Request, *, status: str, message: str, actor: Actor, now: dt
         authority=version.authority_name,
         authority_website=version.authority_website,
     )
+
+
+NOTE_MAX_LENGTH = 10_000
+
+
+def add_note(request: Request, *, text: str, actor: Actor, now: dt.datetime) -> Request:
+    """An internal note on the request: in the staff timeline, never on the person's status page."""
+    text = text.strip()
+    if not text:
+        raise DomainError("A note needs some text.")
+    if len(text) > NOTE_MAX_LENGTH:
+        raise DomainError(f"A note has at most {NOTE_MAX_LENGTH:,} characters.")
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("note", request.status, actor)
+        record(request, "note", text, actor=actor, now=now)
+    return request
+
+
+# What a person may send with a reply: documents and pictures, within limits a mailbox would also set.
+REPLY_FILE_TYPES: dict[str, frozenset[str]] = {
+    ".pdf": frozenset({"application/pdf"}),
+    ".png": frozenset({"image/png"}),
+    ".jpg": frozenset({"image/jpeg"}),
+    ".jpeg": frozenset({"image/jpeg"}),
+    ".txt": frozenset({"text/plain"}),
+}
+REPLY_FILE_MAX_BYTES = 10 * 1024 * 1024
+REPLY_MAX_FILES = 5
+
+
+def safe_file_name(name: str) -> str:
+    """The name's last part only, in plain characters (no path, no spaces), at most 100 characters."""
+    base = get_valid_filename(PurePath(name.replace("\\", "/")).name) or "file"
+    stem, dot, ext = base.rpartition(".")
+    return (stem[: 100 - len(ext) - 1] + dot + ext) if dot else base[:100]
+
+
+def check_reply_files(files: Sequence[UploadedFile]) -> None:
+    """Refuse a reply's files over the limits, saying which and why (nothing is stored then)."""
+    if len(files) > REPLY_MAX_FILES:
+        raise DomainError(f"At most {REPLY_MAX_FILES} files per reply.")
+    for upload in files:
+        name = safe_file_name(upload.name or "")
+        allowed = REPLY_FILE_TYPES.get(PurePath(name).suffix.lower())
+        if allowed is None or (upload.content_type or "") not in allowed:
+            raise DomainError(f"{name}: only PDF, PNG, JPEG and plain-text files are accepted.")
+        if (upload.size or 0) > REPLY_FILE_MAX_BYTES:
+            raise DomainError(f"{name}: a file may be at most {REPLY_FILE_MAX_BYTES // (1024 * 1024)} MB.")
+
+
+def record_reply(
+    request: Request, *, text: str, files: Sequence[UploadedFile], actor: Actor, now: dt.datetime
+) -> Request:
+    """Staff record what the person replied (by email, post, phone): the text and any files they sent.
+
+    The files are stored through Django's storage (MEDIA_ROOT), for the vendor's staff only, and are erased
+    with the person's data (dsr.privacy.shredder).
+    """
+    text = text.strip()
+    if not text and not files:
+        raise DomainError("Record what the person replied, or the files they sent.")
+    check_reply_files(files)
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic(durable=True):
+            request = lock(pk=request.pk)
+            transitions.check("record_reply", request.status, actor)
+            names = [safe_file_name(upload.name or "") for upload in files]
+            summary = f" Files: {', '.join(names)}." if names else ""
+            event = record(
+                request,
+                "subject_reply",
+                f"The person replied: {text or '(no text)'}{summary}",
+                actor=actor,
+                now=now,
+                data={"files": names},
+            )
+            for upload, name in zip(files, names, strict=True):
+                attachment = Attachment(
+                    request=request,
+                    event=event,
+                    name=name,
+                    content_type=upload.content_type or "",
+                    size=upload.size or 0,
+                    uploaded_at=now,
+                )
+                attachment.file.save(name, upload, save=False)
+                stored.append(attachment)
+                attachment.save()
+    except BaseException:
+        for attachment in stored:  # the reply was not recorded: its files go too
+            attachment.file.delete(save=False)
+        raise
+    return request
 
 
 def withdraw_request(request: Request, *, now: dt.datetime, actor: Actor = SUBJECT) -> Request:

@@ -99,16 +99,20 @@ def test_a_handler_works_a_request_and_only_a_lead_extends_and_answers(staff: Cl
     assert [label for _, label in buttons(staff, routed)] == [
         "Record the identity check",
         "Ask the person for information",
+        "Add an internal note",
+        "Record the person's reply",
     ]
     assert [label for _, label in buttons(lead, routed)] == [
         "Record the identity check",
         "Ask the person for information",
         "Extend the deadline",
         "Answer and close",
+        "Add an internal note",
+        "Record the person's reply",
     ]
     waiting = reach(S.AWAITING_SUBJECT)
     assert "Record the person's answer" in [label for _, label in buttons(staff, waiting)]
-    assert buttons(lead, reach(S.COMPLETED)) == []
+    assert buttons(lead, reach(S.COMPLETED)) == [("note", "Add an internal note")]
 
 
 def test_a_handler_cannot_take_a_leads_action_even_by_its_address(staff: Client) -> None:
