@@ -105,6 +105,26 @@ class Request(models.Model):
     deadlines = models.JSONField(default=dict, blank=True, help_text="The engine's full answer, with explanations.")
     next_action_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # Who on the vendor's team works the request (dsr.requests.workflow.assign_owner).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dsr_owned_requests",
+        help_text="The team member who works the request.",
+    )
+    # The staff queue's order: open requests by due date, then every other request (NULL here) newest
+    # first. Kept by the database, so the queue reads one page straight from an index.
+    open_due_at = models.GeneratedField(
+        expression=models.Case(
+            models.When(status__in=["verified", "in_progress", "awaiting_subject"], then=models.F("due_at")),
+            default=None,
+        ),
+        output_field=models.DateTimeField(null=True),
+        db_persist=True,
+    )
+
     class Meta:
         ordering = ["-received_at"]
         indexes = [
@@ -117,6 +137,11 @@ class Request(models.Model):
             # The staff list's default order, for everyone and for one vendor's team.
             models.Index(fields=["-received_at", "-id"], name="dsr_request_received"),
             models.Index(fields=["vendor", "-received_at", "-id"], name="dsr_request_vendor_received"),
+            # The staff queue: open requests soonest due first, then the rest newest first.
+            models.Index(fields=["open_due_at", "-received_at", "-id"], name="dsr_request_queue"),
+            models.Index(fields=["vendor", "open_due_at", "-received_at", "-id"], name="dsr_request_vendor_queue"),
+            # "My work": a staff member's own requests.
+            models.Index(fields=["owner", "open_due_at"], name="dsr_request_owner_queue"),
             # The daily and ten-minute jobs read only their own few rows.
             models.Index(fields=["received_at"], name="dsr_request_unverified", condition=models.Q(status="submitted")),
             models.Index(fields=["verified_at"], name="dsr_request_unrouted", condition=models.Q(status="verified")),

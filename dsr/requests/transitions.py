@@ -132,6 +132,48 @@ TABLE: dict[str, Transition] = {
             refusal="A request that is {status} sends nothing more to responders.",
         ),
         _t(
+            "assign",
+            "Assign to a team member",
+            OPEN,
+            set(OPEN),
+            {"handler", "lead"},
+            events=("owner_assigned",),
+            refusal="A request that is {status} is worked by no one.",
+        ),
+        _t(
+            # Taking a request away from the team member who owns it is a lead's call.
+            "reassign",
+            "Reassign from its owner",
+            OPEN,
+            set(OPEN),
+            {"lead"},
+            events=("owner_assigned",),
+            refusal="A request that is {status} is worked by no one.",
+        ),
+        _t(
+            # A refusal with reasons, told to the person (their address is proven): never a silent close.
+            "mark_spam",
+            "Close as spam (refused, with reasons)",
+            OPEN,
+            {S.REJECTED},
+            {"lead"},
+            events=("rejected",),
+            emails=("rejected",),
+            deadlines="clear",
+            refusal="A request that is {status} cannot be closed as spam.",
+        ),
+        _t(
+            # Only onto an open request of the same person (proven address): that one answers them.
+            "mark_duplicate",
+            "Close as a duplicate of the person's open request",
+            OPEN,
+            {S.DUPLICATE},
+            {"handler", "lead"},
+            events=("duplicate", "repeated"),
+            deadlines="clear",
+            refusal="A request that is {status} cannot be closed as a duplicate.",
+        ),
+        _t(
             "pause",
             "Ask the person for information",
             {S.VERIFIED, S.IN_PROGRESS},

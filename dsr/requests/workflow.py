@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -24,7 +25,7 @@ from ..engine import deadlines as engine
 from ..engine import identity as engine_identity
 from ..engine.identity import IdentityRequirement
 from ..engine.routing import Plan, RequestFacts, plan_for
-from ..models import Assignment, Attachment, Pause, Request
+from ..models import Assignment, Attachment, Pause, Request, StaffMembership
 from . import transitions
 from .errors import DomainError
 from .notices import notify_assignee, notify_subject, notify_withdrawn
@@ -356,7 +357,15 @@ def close_request(request: Request, *, status: str, message: str, actor: Actor, 
     return request
 
 
-def _close(request: Request, *, status: str, message: str, actor: Actor, now: dt.datetime) -> None:
+def _close(
+    request: Request,
+    *,
+    status: str,
+    message: str,
+    actor: Actor,
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
     request.status = status
     request.closed_at = now
     request.next_action_at = None
@@ -364,7 +373,7 @@ def _close(request: Request, *, status: str, message: str, actor: Actor, now: dt
     request.assignments.filter(status=Assignment.Status.OPEN).update(
         status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
     )
-    record(request, status, message or "Request answered.", actor=actor, now=now)
+    record(request, status, message or "Request answered.", actor=actor, now=now, data=data)
     version = request.policy_version
     notify_subject(
         request,
@@ -498,3 +507,117 @@ def expire(request: Request, *, now: dt.datetime, actor: Actor = SYSTEM) -> None
     request.next_action_at = None
     request.save(update_fields=["status", "closed_at", "next_action_at"])
     record(request, "expired", "The email address was never confirmed: the request expired.", actor=actor, now=now)
+
+
+def assign_owner(request: Request, *, owner: Any, actor: Actor, now: dt.datetime) -> Request:
+    """Give the request to a member of its vendor's team to work.
+
+    Handlers and leads assign a request no one owns (or one they own themselves); taking a request away
+    from another team member is a reassignment, a lead's action (the transition table's "reassign").
+    Assigning it to its owner again changes nothing.
+    """
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        taken_from = request.owner_id not in (None, actor.user_id)
+        transitions.check("reassign" if taken_from else "assign", request.status, actor)
+        if not StaffMembership.objects.filter(user_id=owner.pk, vendor_id=request.vendor_id).exists():
+            raise DomainError(f"{owner.get_username()} is not on {request.vendor.name}'s team.")
+        if request.owner_id == owner.pk:
+            return request
+        previous_id = request.owner_id
+        previous = request.owner.get_username() if request.owner is not None else ""
+        request.owner = owner
+        request.save(update_fields=["owner"])
+        name = owner.get_username()
+        record(
+            request,
+            "owner_assigned",
+            f"Reassigned from {previous} to {name}." if previous else f"Assigned to {name}.",
+            actor=actor,
+            now=now,
+            data={"owner": owner.pk, "previous": previous_id},
+        )
+    return request
+
+
+def mark_spam(request: Request, *, reason: str, actor: Actor, now: dt.datetime) -> Request:
+    """Close an open request as spam: a refusal with reasons, told to the person with their rights.
+
+    Only open requests are marked, and their address is proven, so the law's duty to answer stands even
+    for a request staff think is not genuine (GDPR Art. 12(4): the reasons for not acting and the right to
+    complain, within a month; the US state laws: a denial with reasons, and an appeal where they have one).
+    The request is closed as rejected, the timeline says it was closed as spam and why, and the person
+    gets the refusal email. A request whose address was never proven is not worked: it expires by itself,
+    and nothing is sent to an address no one confirmed.
+    """
+    if not reason.strip():
+        raise DomainError("Say why this is spam: the person is told the reasons.")
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("mark_spam", request.status, actor)
+        _close(
+            request,
+            status=Request.Status.REJECTED,
+            message=reason,
+            actor=actor,
+            now=now,
+            data={"closed_as": "spam", "reason": reason},
+        )
+    return request
+
+
+def mark_duplicate(request: Request, *, of: str, reason: str, actor: Actor, now: dt.datetime) -> Request:
+    """Close an open request as a duplicate of the same person's open request `of` (its reference).
+
+    The person is not left unanswered: the request it joins is open, with the same vendor and the same
+    proven address, so its answer reaches the same person (as intake joins a repeated request to the
+    earlier one). A request whose original is already closed, or came from another address, needs its
+    own answer and is refused here. Nothing is emailed: the person has the original's acknowledgement and
+    status page; both timelines record the join and the reason.
+    """
+    if not reason.strip():
+        raise DomainError("Say why this request is a duplicate.")
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("mark_duplicate", request.status, actor)
+        original = (
+            Request.objects.filter(reference=of.strip().upper(), vendor_id=request.vendor_id)
+            .exclude(pk=request.pk)
+            .first()
+        )
+        if original is None:
+            raise DomainError(f"No other request {of.strip()} of {request.vendor.name} to join this one to.")
+        if original.status not in Request.OPEN_STATUSES:
+            raise DomainError(
+                f"{original.reference} is {original.get_status_display().lower()}: it will not answer the person. "
+                "Answer this request on its own."
+            )
+        if original.email_digest != request.email_digest:
+            raise DomainError(
+                f"{original.reference} came from another address: its answer would not reach whoever sent "
+                f"{request.reference}. Answer this request on its own."
+            )
+        request.status = Request.Status.DUPLICATE
+        request.closed_at = now
+        request.next_action_at = None
+        request.save(update_fields=["status", "closed_at", "next_action_at"])
+        request.assignments.filter(status=Assignment.Status.OPEN).update(
+            status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
+        )
+        record(
+            request,
+            "duplicate",
+            f"Closed as a duplicate of {original.reference}, which answers the person: {reason}",
+            actor=actor,
+            now=now,
+            data={"of": original.pk, "reason": reason},
+        )
+        record(
+            original,
+            "repeated",
+            f"{request.reference} was closed as a duplicate of this request: {reason}",
+            actor=actor,
+            now=now,
+            data={"duplicate": request.pk},
+        )
+    return request

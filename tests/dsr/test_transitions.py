@@ -14,14 +14,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from dsr.models import Assignment, Event, OutgoingEmail, Pause, Request
+from dsr.models import Assignment, Event, OutgoingEmail, Pause, Request, StaffMembership
 from dsr.requests import transitions, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.intake import verify_email
 from dsr.requests.timeline import ROLES, SUBJECT, SYSTEM, Actor, Role
-from tests.factories import LATER, RECEIVED, STAFF, identified, verified
+from tests.factories import LATER, RECEIVED, STAFF, identified, routed, verified
 from tests.statuses import CLOSING, reach
 
 pytestmark = pytest.mark.usefixtures("policies")
@@ -55,6 +56,12 @@ def open_assignment(request: Request) -> Assignment:
         due_at=RECEIVED + dt.timedelta(days=30),
         explanation="Left open for the test.",
     )
+
+
+def team_member(request: Request, username: str) -> Any:
+    user = get_user_model().objects.create_user(username, is_staff=True)
+    StaffMembership.objects.create(user=user, vendor_id=request.vendor_id)
+    return user
 
 
 def prepare(action: str, request: Request) -> Callable[[Actor], object]:
@@ -103,6 +110,18 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
     if action == "close":
         return lambda actor: workflow.close_request(
             request, status=S.PARTIALLY_COMPLETED, message="Invoices are kept for 6 years.", actor=actor, now=ACT
+        )
+    if action in ("assign", "reassign"):
+        first, second = (team_member(request, name) for name in ("owner-a", "owner-b"))
+        if action == "reassign":  # someone else owns it already
+            Request.objects.filter(pk=request.pk).update(owner=first)
+        return lambda actor: workflow.assign_owner(request, owner=second, actor=actor, now=ACT)
+    if action == "mark_spam":
+        return lambda actor: workflow.mark_spam(request, reason="Advertising text.", actor=actor, now=ACT)
+    if action == "mark_duplicate":
+        original = routed(request_type="access")  # Alice's other open request, from the same address
+        return lambda actor: workflow.mark_duplicate(
+            request, of=original.reference, reason="Same request twice.", actor=actor, now=ACT
         )
     if action == "withdraw":
         return lambda actor: workflow.withdraw_request(request, now=ACT, actor=actor)

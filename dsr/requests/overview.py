@@ -1,0 +1,54 @@
+"""A request's page for staff, as data: what was asked and by whom, identity and authority, the plan, the
+deadlines in words, the timeline. Reads only: showing the page changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from policies import vocabulary
+
+from ..models import Request
+from . import queue, workflow
+
+
+def deadline_rows(request: Request) -> list[dict[str, Any]]:
+    """Each deadline the engine computed, with its date, whether it binds, its explanation and its source."""
+    rows = []
+    for entry in (request.deadlines or {}).get("deadlines", []):
+        rows.append(
+            {
+                "title": entry.get("title") or entry.get("rule", ""),
+                "law": entry.get("law_code") or "",
+                "due": entry.get("due_date"),
+                "binding": bool(entry.get("binding")),
+                "explanation": entry.get("explanation", ""),
+                "cite": (entry.get("source") or {}).get("cite", ""),
+                "url": (entry.get("source") or {}).get("url", ""),
+                "mark": entry.get("status_meaning") or "",
+            }
+        )
+    return rows
+
+
+def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
+    """Everything the request's page shows, from the request and its rows (nothing is written)."""
+    stored = request.deadlines or {}
+    strictest = stored.get("strictest") or {}
+    requirement = workflow.identity_requirement(request) if request.status != Request.Status.SUBMITTED else None
+    return {
+        "state": queue.request_state(request, now),
+        "relationship": vocabulary.RELATIONSHIPS.get(request.relationship, request.relationship),
+        "identity_requirement": requirement,
+        "identity_method": vocabulary.IDENTITY_METHODS.get(request.identity_method, ""),
+        "authority_method": vocabulary.AUTHORITY_METHODS.get(request.authority_method, ""),
+        "missing": workflow.disclosure_missing(request) if request.is_open else [],
+        "laws": [(law.code, law.name) for law in workflow.request_law_rules(request)],
+        "statutory_due": strictest.get("due_date"),
+        "statutory_title": strictest.get("title", ""),
+        "summary": stored.get("summary", ""),
+        "deadlines": deadline_rows(request),
+        "assignments": list(request.assignments.order_by("id")),
+        "pauses": list(request.pauses.order_by("started_on")),
+        "events": list(request.events.select_related("actor_user").order_by("at", "id")),
+    }
