@@ -4,15 +4,18 @@ top of the queue, records the identity check; a team lead answers and closes it;
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from dsr.models import Request, StaffMembership
 from policies.models import Vendor
+from tests.factories import routed
 from tests.integration.conftest import Mailbox, body
 from tests.integration.test_request_life import link_in, wait_until
 
@@ -48,6 +51,9 @@ def test_a_request_from_the_form_to_a_leads_answer_in_a_real_browser(
     base = live_server.url
     staff("hanna", StaffMembership.Role.HANDLER)
     staff("lea", StaffMembership.Role.LEAD)
+    # Other open work of the team, filed earlier but due later (a letter dated ten days ahead is not
+    # realistic, but its due date is what the queue orders by).
+    later = routed(now=timezone.now() + dt.timedelta(days=10), email="other@example.com", subject_name="Otto Other")
     context = browser.new_context(locale="en-GB")
     person = context.new_page()
 
@@ -72,7 +78,8 @@ def test_a_request_from_the_form_to_a_leads_answer_in_a_real_browser(
     log_in(handler, base, "hanna")
     handler.goto(f"{base}/admin/dsr/request/")
     first_row = handler.locator("#result_list tbody tr").first
-    assert reference in first_row.inner_text()
+    assert reference in first_row.inner_text()  # due soonest: at the top, above the later one
+    assert later.reference in handler.locator("#result_list tbody tr").nth(1).inner_text()
     handler.screenshot(path=str(artifacts / "queue.png"), full_page=True)
     first_row.locator("a", has_text=reference).click()
     handler.wait_for_url(re.compile(r".*/change/$"))
@@ -107,7 +114,11 @@ def test_a_request_from_the_form_to_a_leads_answer_in_a_real_browser(
         )
     )
 
-    # It leaves the queue of open work.
+    # It leaves the open work: the queue now starts with the other request, and shows it closed.
+    lead.goto(f"{base}/admin/dsr/request/")
+    rows = lead.locator("#result_list tbody tr")
+    assert later.reference in rows.first.inner_text()
+    assert reference not in rows.first.inner_text()
     lead.goto(f"{base}/admin/dsr/request/?status__exact=in_progress")
     assert reference not in lead.inner_text("#changelist")
     lead.screenshot(path=str(artifacts / "queue-after.png"), full_page=True)
