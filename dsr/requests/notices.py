@@ -15,7 +15,7 @@ from ..engine.identity import identity_requirement
 from ..models import Assignment, Request
 from ..outbox.emails import queue_email
 from ..security.tokens import make_token
-from .schedule import deadline_summary, due_date, request_law_rules
+from .schedule import deadline_summary, due_date, local_date, request_law_rules
 
 
 def subject_context(request: Request) -> dict[str, object]:
@@ -27,7 +27,7 @@ def subject_context(request: Request) -> dict[str, object]:
         "name": request.agent_name or request.subject_name,
         "subject_name": request.subject_name,
         "is_agent": bool(request.agent_name),
-        "received": request.received_at.date().isoformat(),
+        "received": local_date(request, request.received_at).isoformat(),  # the responder's calendar day
         "due": due.isoformat() if (due := due_date(request)) else "",
         "deadline_summary": deadline_summary(request),
         "status_link": f"/status/{make_token('status', request.reference)}/",

@@ -12,6 +12,7 @@ from django.test import Client
 from dsr.models import Assignment, OutgoingEmail, Request
 from dsr.requests import workflow
 from dsr.requests.errors import DomainError
+from dsr.requests.notices import subject_context
 from dsr.requests.timeline import Actor
 from dsr.security.tokens import make_token
 from policies import vocabulary
@@ -144,3 +145,12 @@ def test_every_responder_email_names_the_proven_address_and_the_matching_require
 
 def identified_level(request: Request) -> str:
     return workflow.identity_requirement(request).level
+
+
+def test_the_receipt_date_in_the_persons_emails_is_the_responders_day_not_utcs() -> None:
+    """Filed at 23:30 UTC on 31 January, it was 1 February in Helsinki, where Leadsment answers."""
+    late = dt.datetime(2026, 1, 31, 23, 30, tzinfo=dt.UTC)
+    request = routed(now=late, email="late@example.com")
+    (ack,) = OutgoingEmail.objects.filter(request=request, kind="acknowledged")
+    assert subject_context(request)["received"] == "2026-02-01"
+    assert "2026-01-31" not in ack.body_text
