@@ -30,4 +30,5 @@ urlpatterns = [
     path("verify/<str:token>/", views.verify, name="verify"),
     path("status/<str:token>/", views.status, name="status"),
     path("respond/<str:token>/", views.respond, name="respond"),
+    path("authority/<str:token>/", views.authority, name="authority"),
 ]

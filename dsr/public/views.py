@@ -23,7 +23,7 @@ from policies.models import PolicyVersion, Vendor
 from policies.services import UnknownVendor, policy_in_force
 
 from ..models import Assignment, Request, new_reference
-from ..requests import schedule, workflow
+from ..requests import schedule, transitions, workflow
 from ..requests.errors import DomainError
 from ..requests.intake import RateLimited, submit_request, verify_email
 from ..requests.notices import identity_words
@@ -252,3 +252,30 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
             "identity_words": identity_words(assignment.request),
         }
         return render(request, "dsr/respond.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def authority(request: HttpRequest, token: str) -> HttpResponse:
+    """The agent's page, reached by its signed link, to send the person's signed permission."""
+    data = _token(request, "authority", token)
+    if isinstance(data, HttpResponse):
+        return data
+    found = Request.objects.select_related("vendor").filter(reference=data.reference).first()
+    if found is None or not found.agent_name:
+        return _invalid(request)
+    error = ""
+    if request.method == "POST":
+        try:
+            workflow.receive_permission(found, files=request.FILES.getlist("permission"), now=timezone.now())
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            return redirect(f"{request.path}?received=1")
+    with translation.override(person_language(request, found.language)):
+        context = {
+            "req": found,
+            "can_send": found.status in transitions.OPEN,
+            "received": request.GET.get("received") == "1",
+            "error": error,
+        }
+        return render(request, "dsr/authority.html", context, status=400 if error else 200)

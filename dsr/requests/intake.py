@@ -27,7 +27,7 @@ from ..security import ratelimit
 from ..security.tokens import LIFETIMES, make_token
 from . import transitions
 from .errors import DomainError
-from .notices import notify_subject
+from .notices import ask_agent_for_permission, notify_subject
 from .schedule import apply_deadlines, store_law_rules
 from .selectors import staff_role
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
@@ -225,6 +225,8 @@ def _confirm(request: Request, *, now: dt.datetime, actor: Actor, message: str =
     record(request, "verified", message, actor=actor, now=now, policy_version=request.policy_version)
     apply_deadlines(request, now=now, reason="email confirmed")
     notify_subject(request, "acknowledged", "acknowledged")
+    if request.agent_name and request.request_type != "opt_out":
+        ask_agent_for_permission(request)
     jobs.enqueue_after_commit("route_request_task", request.pk)
     return request
 

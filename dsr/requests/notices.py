@@ -135,3 +135,19 @@ def notify_withdrawn(request: Request) -> None:
             language="en",
             request=request,
         )
+
+
+def ask_agent_for_permission(request: Request) -> None:
+    """An agent's confirmed request: the agent is sent a link to upload the person's signed permission."""
+    queue_email(
+        key=f"{request.reference}:permission",
+        to=request.subject_email,
+        template="permission_needed",
+        context={
+            **subject_context(request),
+            "link": f"/authority/{make_token('authority', request.reference)}/",
+        },
+        language=request.language,
+        request=request,
+        urgent=True,
+    )

@@ -122,6 +122,15 @@ TABLE: dict[str, Transition] = {
             refusal="A request that is {status} needs no record of authority.",
         ),
         _t(
+            "send_permission",
+            "Send the person's signed permission (the agent, through its link)",
+            OPEN,
+            set(OPEN),
+            {"subject"},
+            events=("permission_received",),
+            refusal="A request that is {status} takes no more documents.",
+        ),
+        _t(
             "approve_contact",
             "Approve the controller's address",
             {S.IN_PROGRESS, S.AWAITING_SUBJECT},

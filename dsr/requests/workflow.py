@@ -9,7 +9,7 @@ are never computed here: dsr.requests.schedule asks the engine and stores the an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -30,7 +30,7 @@ from . import transitions
 from .errors import DomainError
 from .notices import notify_assignee, notify_subject, notify_withdrawn
 from .schedule import apply_deadlines, compute_for, local_date, request_law_rules, schedule_assignments
-from .timeline import SUBJECT, SYSTEM, Actor, record
+from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
 
 __all__ = ["request_law_rules"]
 
@@ -448,21 +448,58 @@ def record_reply(
     if not text and not files:
         raise DomainError("Record what the person replied, or the files they sent.")
     check_reply_files(files)
+    return _store_files(
+        request,
+        action="record_reply",
+        kind="subject_reply",
+        message=lambda names: (
+            f"The person replied: {text or '(no text)'}" + (f" Files: {', '.join(names)}." if names else "")
+        ),
+        files=files,
+        actor=actor,
+        now=now,
+    )
+
+
+def receive_permission(
+    request: Request, *, files: Sequence[UploadedFile], now: dt.datetime, actor: Actor = AGENT
+) -> Request:
+    """The authorised agent sends the person's signed permission through its link (11 CCR 7063; ICO:
+    written authority). Staff read it on the request's page and then record the authority."""
+    if not request.agent_name:
+        raise DomainError("This request was filed by the person, not by an agent.")
+    if not files:
+        raise DomainError("Attach the permission the person signed.")
+    check_reply_files(files)
+    return _store_files(
+        request,
+        action="send_permission",
+        kind="permission_received",
+        message=lambda names: f"{request.agent_name} sent the person's signed permission: {', '.join(names)}.",
+        files=files,
+        actor=actor,
+        now=now,
+    )
+
+
+def _store_files(
+    request: Request,
+    *,
+    action: str,
+    kind: str,
+    message: Callable[[list[str]], str],
+    files: Sequence[UploadedFile],
+    actor: Actor,
+    now: dt.datetime,
+) -> Request:
+    """One timeline event and its files, stored through Django's storage, in one transaction."""
     stored: list[Attachment] = []
     try:
         with transaction.atomic(durable=True):
             request = lock(pk=request.pk)
-            transitions.check("record_reply", request.status, actor)
+            transitions.check(action, request.status, actor)
             names = [safe_file_name(upload.name or "") for upload in files]
-            summary = f" Files: {', '.join(names)}." if names else ""
-            event = record(
-                request,
-                "subject_reply",
-                f"The person replied: {text or '(no text)'}{summary}",
-                actor=actor,
-                now=now,
-                data={"files": names},
-            )
+            event = record(request, kind, message(names), actor=actor, now=now, data={"files": names})
             for upload, name in zip(files, names, strict=True):
                 attachment = Attachment(
                     request=request,

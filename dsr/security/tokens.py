@@ -19,6 +19,8 @@ LIFETIMES: dict[str, dt.timedelta] = {
     "verify": dt.timedelta(days=7),
     "status": dt.timedelta(days=400),
     "responder": dt.timedelta(days=180),
+    # The agent's link to send the person's signed permission (dsr.public.views.authority).
+    "authority": dt.timedelta(days=60),
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from dsr.models import Assignment, Event, OutgoingEmail, Pause, Request, StaffMembership
@@ -95,6 +96,11 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
         return lambda actor: workflow.record_authority(
             request, method="signed_permission", note="Signed permission seen.", actor=actor, now=ACT
         )
+    if action == "send_permission":
+        Request.objects.filter(pk=request.pk).update(agent_name="Consumer Rights Agent")
+        request.refresh_from_db()
+        signed = SimpleUploadedFile("permission.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+        return lambda actor: workflow.receive_permission(request, files=[signed], now=ACT, actor=actor)
     if action == "approve_contact":
         hint = open_assignment(request)
         Assignment.objects.filter(pk=hint.pk).update(contact_approved=False, responder_email="dpo@customer.example")
