@@ -88,3 +88,62 @@ def test_closing_a_request_takes_its_open_assignments_off_the_reminder_schedule(
     assignments = list(Assignment.objects.filter(request=request))
     assert [a.status for a in assignments] == ["not_applicable"] * len(assignments)
     assert [a.next_action_at for a in assignments] == [None] * len(assignments)
+
+
+def test_the_agents_authority_is_recorded_once_with_how_and_what_was_seen() -> None:
+    request = routed(request_type="access", agent_name="Consumer Rights Agent", email="agent@example.net")
+    with pytest.raises(DomainError, match="Say how the authority was shown: one of signed_permission, person_conf"):
+        workflow.record_authority(request, method="phone_call", note="x", actor=STAFF, now=LATER)
+    with pytest.raises(DomainError, match="Say what was seen"):
+        workflow.record_authority(request, method="signed_permission", note="  ", actor=STAFF, now=LATER)
+    workflow.record_authority(request, method="power_of_attorney", note="Notarised 3 Feb.", actor=STAFF, now=LATER)
+    request.refresh_from_db()
+    assert (request.authority_recorded_at, request.authority_method, request.authority_note) == (
+        LATER,
+        "power_of_attorney",
+        "Notarised 3 Feb.",
+    )
+    event = request.events.get(kind="authority_recorded")
+    assert event.message == "Agent's authority recorded: A power of attorney. Notarised 3 Feb."
+    with pytest.raises(DomainError, match="already recorded"):
+        workflow.record_authority(request, method="signed_permission", note="Again.", actor=STAFF, now=LATER)
+
+
+def test_there_is_no_authority_to_record_when_the_person_filed_themselves() -> None:
+    request = routed(request_type="access")
+    with pytest.raises(DomainError, match="filed by the person, not by an agent"):
+        workflow.record_authority(request, method="signed_permission", note="Signed.", actor=STAFF, now=LATER)
+    request.refresh_from_db()
+    assert request.authority_recorded_at is None
+
+
+def test_the_identity_check_is_recorded_with_its_method_in_words() -> None:
+    request = routed(request_type="access")
+    with pytest.raises(DomainError, match="Say how identity was checked: one of email_matches_record, account_login"):
+        workflow.record_identity(request, method="gut_feeling", note="x", actor=STAFF, now=LATER)
+    workflow.record_identity(request, method="account_login", note="Confirmed in the app.", actor=STAFF, now=LATER)
+    request.refresh_from_db()
+    assert (request.identity_checked_at, request.identity_method, request.identity_note) == (
+        LATER,
+        "account_login",
+        "Confirmed in the app.",
+    )
+    assert request.events.get(kind="identity_checked").message == (
+        "Identity checked: The person confirmed from within their logged-in account. Confirmed in the app."
+    )
+
+
+def test_an_address_on_a_closed_assignment_cannot_be_approved() -> None:
+    request = routed(
+        vendor_slug="leadoro",
+        relationship="customer_data_subject",
+        request_type="erasure",
+        customer_name="Acme Oy",
+        customer_email="dpo@acme.test",
+    )
+    workflow.withdraw_request(request, now=LATER)
+    hint = request.assignments.get(responder_kind="customer")
+    with pytest.raises(DomainError):
+        workflow.approve_contact(hint, actor=STAFF, now=LATER)
+    hint.refresh_from_db()
+    assert hint.contact_approved is False
