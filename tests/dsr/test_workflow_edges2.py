@@ -11,7 +11,7 @@ import pytest
 from dsr.models import Assignment, Request
 from dsr.requests import workflow
 from dsr.requests.errors import DomainError
-from tests.factories import LATER, RECEIVED, STAFF, noon, routed, verified
+from tests.factories import LATER, RECEIVED, STAFF, identified, noon, routed, verified
 
 pytestmark = pytest.mark.usefixtures("policies")
 
@@ -147,3 +147,23 @@ def test_an_address_on_a_closed_assignment_cannot_be_approved() -> None:
         workflow.approve_contact(hint, actor=STAFF, now=LATER)
     hint.refresh_from_db()
     assert hint.contact_approved is False
+
+
+def test_the_request_stays_open_until_its_last_assignment_is_done() -> None:
+    request = identified(routed(request_type="erasure"))
+    first, *others = request.assignments.order_by("pk")
+    assert others, "Leadsment's erasure has more than one assignment"
+    workflow.complete_assignment(first, outcome="Deleted.", actor=STAFF, now=LATER)
+    request.refresh_from_db()
+    assert request.status == "in_progress" and request.closed_at is None
+    for assignment in others:
+        workflow.complete_assignment(assignment, outcome="Done.", actor=STAFF, now=LATER)
+    request.refresh_from_db()
+    assert request.status in ("completed", "partially_completed")
+
+
+def test_an_agents_opt_out_does_not_wait_for_proof_of_authority() -> None:
+    request = routed(request_type="opt_out", agent_name="Consumer Rights Agent", email="agent@example.net")
+    assert workflow.disclosure_missing(request) == []
+    agents_access = routed(request_type="access", agent_name="Consumer Rights Agent", email="agent2@example.net")
+    assert workflow.disclosure_missing(agents_access) == ["the identity check", "the agent's authority"]
