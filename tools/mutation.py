@@ -224,10 +224,14 @@ def run_area(area: Area, env: dict[str, str], max_children: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("areas", nargs="*", choices=[a.name for a in AREAS], help="default: all")
+    # No `choices` here: argparse checks an empty `nargs="*"` list against them and refuses it.
+    parser.add_argument("areas", nargs="*", help=f"any of {', '.join(a.name for a in AREAS)}; default: all")
     # Most of a mutant's time is spent waiting (process start, database round trips), so more children than cores.
     parser.add_argument("--max-children", type=int, default=4)
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.areas) - {a.name for a in AREAS})
+    if unknown:
+        parser.error(f"unknown area {', '.join(unknown)}; use {', '.join(a.name for a in AREAS)}")
     chosen = [a for a in AREAS if not args.areas or a.name in args.areas]
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dsr_mutation")
