@@ -11,18 +11,19 @@ from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
 
+from ..security.tokens import hide_links
+
 request_id: ContextVar[str] = ContextVar("request_id", default="")
 task_id: ContextVar[str] = ContextVar("task_id", default="")
 
 # An id a proxy may pass in: short, plain characters only (never trusted to carry anything else).
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-# The paths of signed links: the token is a bearer secret and never reaches a log.
-TOKEN_PATH = re.compile(r"/(verify|status|respond|download|authority)/[^/\s?'\"]+")
 
 
 def scrub_tokens(text: str) -> str:
-    """`/status/<token>/` → `/status/[token]/`, wherever a link's path appears in `text`."""
-    return TOKEN_PATH.sub(r"/\1/[token]", text)
+    """`/status/<token>/` → `/status/[token]/`, wherever a link's path appears in `text`: the token is a
+    bearer secret and never reaches a log (the link pattern is dsr.security.tokens.LINK_PATH)."""
+    return hide_links(text, "[token]")
 
 
 class ContextFilter(logging.Filter):
