@@ -16,8 +16,7 @@ from django.http import HttpRequest
 
 from policies.models import DataCategory, Law, PolicyVersion, SupervisoryAuthority, Vendor
 
-from ..models import StaffMembership
-from ..requests.selectors import is_vendor_staff
+from ..requests.selectors import is_vendor_staff, team_vendor_ids
 
 # Model -> the lookup from it to its vendor's id.
 VENDOR_PATH: dict[type[Model], str] = {
@@ -26,10 +25,6 @@ VENDOR_PATH: dict[type[Model], str] = {
     DataCategory: "version__vendor_id",
 }
 SHARED: tuple[type[Model], ...] = (Law, SupervisoryAuthority)
-
-
-def team_vendor_ids(user: Any) -> list[int]:
-    return list(StaffMembership.objects.filter(user_id=int(user.pk or 0)).values_list("vendor_id", flat=True))
 
 
 def _readable_inline(inline: type[Any]) -> type[Any]:

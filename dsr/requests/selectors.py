@@ -29,6 +29,11 @@ def staff_role(user: Any, vendor_id: int) -> Role | None:
     return "lead" if role == StaffMembership.Role.LEAD else "handler" if role else None
 
 
+def team_vendor_ids(user: Any) -> list[int]:
+    """The ids of the vendors whose team `user` belongs to, as values (not a subquery)."""
+    return list(StaffMembership.objects.filter(user_id=int(user.pk or 0)).values_list("vendor_id", flat=True))
+
+
 def is_vendor_staff(user: Any) -> bool:
     """Active staff who are superusers or members of at least one vendor's team."""
     if not (user.is_active and user.is_staff):
@@ -43,8 +48,7 @@ def visible_requests(user: Any, queryset: QuerySet[Request] | None = None) -> Qu
         return queryset
     # The team's vendor ids as values, not a subquery: for one team the planner then reads one page
     # straight from the (vendor, received) index instead of guessing how many vendors the subquery holds.
-    vendor_ids = list(StaffMembership.objects.filter(user_id=int(user.pk or 0)).values_list("vendor_id", flat=True))
-    return queryset.filter(vendor_id__in=vendor_ids)
+    return queryset.filter(vendor_id__in=team_vendor_ids(user))
 
 
 def visible_emails(user: Any, queryset: QuerySet[OutgoingEmail] | None = None) -> QuerySet[OutgoingEmail]:
