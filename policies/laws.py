@@ -179,11 +179,17 @@ class PausePolicy:
     status: Status
     source: Source
     in_force_from: tuple[tuple[PauseKind, dt.date], ...] = ()
+    # A pause kind the law gives only for some request types (UK stop-the-clock: access only); absent: all.
+    only_for: tuple[tuple[PauseKind, tuple[str, ...]], ...] = ()
     note: str = ""
     status_note: str = ""
 
     def effect(self, kind: PauseKind) -> PauseEffect:
         return cast(PauseEffect, getattr(self, kind))
+
+    def request_types(self, kind: PauseKind) -> tuple[str, ...] | None:
+        """The request types this kind of pause applies to, or None for every type."""
+        return dict(self.only_for).get(kind)
 
     def in_force_date(self, kind: PauseKind) -> dt.date | None:
         return dict(self.in_force_from).get(kind)
@@ -634,7 +640,7 @@ def _pause(value: Any, ctx: _Ctx) -> PausePolicy:
         ctx,
         "pause",
         required=("identity", "clarification", "status", "source"),
-        optional=("fee", "in_force_from", "note", "status_note"),
+        optional=("fee", "in_force_from", "only_for", "note", "status_note"),
     )
     sub = ctx.at("pause")
     effects: dict[str, PauseEffect] = {}
@@ -650,6 +656,17 @@ def _pause(value: Any, ctx: _Ctx) -> PausePolicy:
         if day is None:
             sub.fail(f"in_force_from.{kind}", "missing date")
         in_force.append((cast(PauseKind, kind), day))
+    only_for: list[tuple[PauseKind, tuple[str, ...]]] = []
+    raw_only_for = data.get("only_for") or {}
+    if not isinstance(raw_only_for, Mapping):
+        sub.fail("only_for", f"must be a mapping of pause kind to request types, not {_show(raw_only_for)}")
+    for kind, types in raw_only_for.items():
+        _choice(kind, PAUSE_KINDS, sub, f"only_for.{kind}")
+        if not isinstance(types, list) or not types:
+            sub.fail(f"only_for.{kind}", f"must be a non-empty list of request types, not {_show(types)}")
+        for request_type in types:
+            _choice(request_type, tuple(vocabulary.REQUEST_TYPES), sub, f"only_for.{kind}")
+        only_for.append((cast(PauseKind, kind), tuple(types)))
     return PausePolicy(
         identity=effects["identity"],
         clarification=effects["clarification"],
@@ -657,6 +674,7 @@ def _pause(value: Any, ctx: _Ctx) -> PausePolicy:
         status=_status(data, sub),
         source=_source(data["source"], sub),
         in_force_from=tuple(in_force),
+        only_for=tuple(only_for),
         note=_text(data, "note", sub, required=False),
         status_note=_text(data, "status_note", sub, required=False),
     )

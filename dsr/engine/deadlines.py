@@ -428,13 +428,18 @@ def _roll(day: dt.date, roll_forward: bool, cal: _Calendar) -> tuple[dt.date, li
     return cal.next_working_day(day)
 
 
-def _pause_effect(policy: PausePolicy | None, pause: Pause) -> tuple[PauseEffect, dict[str, Any] | None]:
+def _pause_effect(
+    policy: PausePolicy | None, pause: Pause, request_type: str
+) -> tuple[PauseEffect, dict[str, Any] | None]:
     """The effect the law gives this pause, or 'none' with why it is not applied (the step's params)."""
     if policy is None:
         return "none", {"reason": "promise"}
     effect = policy.effect(pause.kind)
     if effect == "none":
         return "none", {"reason": "law", "note": policy.note}
+    only_for = policy.request_types(pause.kind)
+    if only_for is not None and request_type not in only_for:
+        return "none", {"reason": "not_for_type", "request_type": request_type, "only_for": list(only_for)}
     in_force = policy.in_force_date(pause.kind)
     if in_force is not None and pause.start < in_force:
         return "none", {"reason": "not_in_force", "in_force": in_force}
@@ -450,6 +455,7 @@ def _run(
     cal: _Calendar,
     pauses: Sequence[Pause],
     policy: PausePolicy | None,
+    request_type: str,
 ) -> _Count:
     """Count a period from receipt, apply the pauses the law recognises, then roll forward if it does.
 
@@ -463,7 +469,7 @@ def _run(
     source, mark = (policy.source, policy.status) if policy is not None else (None, None)
     for pause in sorted(pauses, key=lambda p: p.start):
         when = {"kind": pause.kind, "start": pause.start, "end": pause.end}
-        effect, ignored = _pause_effect(policy, pause)
+        effect, ignored = _pause_effect(policy, pause, request_type)
         if ignored is not None:
             step = Step("pause_ignored", {**when, **ignored}, source, mark)
             records.append(AppliedPause(pause, "none", False, 0, step))
@@ -656,6 +662,7 @@ def _timed_deadlines(
             cal=cal,
             pauses=pauses,
             policy=policy,
+            request_type=case.request_type,
         )
 
     if period.amount is None or period.unit is None:
@@ -690,6 +697,7 @@ def _timed_deadlines(
         cal=cal,
         pauses=pauses,
         policy=policy,
+        request_type=case.request_type,
     )
     base_due = cast(dt.date, base.due)
     base_steps = _count_steps(
@@ -714,6 +722,7 @@ def _timed_deadlines(
             cal=cal,
             pauses=pauses,
             policy=policy,
+            request_type=case.request_type,
         )
 
     if case.extension.taken and extension is not None and extension.capped and extended is not None:
@@ -973,6 +982,7 @@ def _law_deadlines(law: LawRules, case: _Case) -> tuple[list[Deadline], list[str
             cal=cal,
             pauses=(),
             policy=None,
+            request_type=case.request_type,
         )
         counted = _count_steps(
             count,
@@ -1011,6 +1021,7 @@ def _promise_deadline(promise: Promise, case: _Case) -> Deadline:
         cal=case.responder,
         pauses=(),
         policy=None,
+        request_type=case.request_type,
     )
     due = cast(dt.date, count.due)
     source = Source(cite=promise.cite or f"{promise.vendor} privacy policy")

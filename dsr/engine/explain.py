@@ -181,6 +181,11 @@ def render_pause(step: Step) -> str:
             "the rule that pauses the clock while waiting for {waiting} applies from {date} ({cite}) and this "
             "pause began earlier"
         ).format(waiting=waiting, date=format_date(p["in_force"]), cite=cite)
+    elif reason == "not_for_type":
+        why = _(
+            "this law stops or restarts the clock while waiting for {waiting} only for requests of type {types}, "
+            "not {request_type} ({cite})"
+        ).format(waiting=waiting, types=", ".join(p["only_for"]), request_type=p["request_type"], cite=cite)
     else:
         why = _("it began after the deadline of {date} had already passed").format(date=format_date(p["deadline"]))
     return _("{label} was not applied: {why}.").format(label=label, why=why)

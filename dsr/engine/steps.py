@@ -34,7 +34,8 @@ Pauses (one each; source and mark are the law's pause rule):
   (superseded: a later restart made them irrelevant).
 - pause_restarts_clock {kind, start, end}: the period starts again when the pause ends.
 - pause_ignored {kind, start, end, reason, ...}: not applied. reason: promise (a promise is never
-  paused), law (the law does not pause for this; with note), not_in_force (with in_force), or
+  paused), law (the law does not pause for this; with note), not_in_force (with in_force),
+  not_for_type (with request_type and only_for: the law gives this pause to other request types only), or
   after_deadline (with deadline: the pause began after it had passed).
 
 Closing:
