@@ -285,6 +285,9 @@ class LawRules:
     sources: tuple[Source, ...]
     notes: tuple[str, ...] = ()
     identity_check: IdentityCheck | None = None
+    # A processor's internal target to forward a request to its controller (processor_duty.forward_within):
+    # the law says 'promptly'; the number is the office's own decision, kept with the duty it serves.
+    processor_forward: Duration | None = None
 
     def identity(self) -> IdentityCheck:
         """The law's identity rule; where the data has none, the stricter 'reasonable' reading, said so."""
@@ -883,6 +886,13 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
     notes = data.get("notes") or []
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         ctx.fail("notes", "must be a list of texts")
+    duty = data["processor_duty"]
+    forward: Duration | None = None
+    if isinstance(duty, Mapping) and "forward_within" in duty:
+        forward = _duration(duty["forward_within"], ctx.at("processor_duty"), "forward_within")
+        if forward is None or forward.unit != "business_days":
+            ctx.at("processor_duty").fail("forward_within", "must be a number of business_days")
+        duty = {key: value for key, value in duty.items() if key != "forward_within"}
     return LawRules(
         code=code,
         name=_text(data, "name", ctx),
@@ -901,7 +911,8 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
         authorized_agent=_text_rule(data["authorized_agent"], ctx, "authorized_agent"),
         fee=_text_rule(data["fee"], ctx, "fee"),
         free_requests=_text_rule(data["free_requests"], ctx, "free_requests"),
-        processor_duty=_text_rule(data["processor_duty"], ctx, "processor_duty"),
+        processor_duty=_text_rule(duty, ctx, "processor_duty"),
+        processor_forward=forward,
         other_rules=_other_rules(data.get("other_rules"), ctx),
         sources=tuple(_source(s, ctx, f"sources[{i}]", with_status=True) for i, s in enumerate(sources)),
         notes=tuple(notes),

@@ -28,6 +28,8 @@ Counting (in order):
 - roll_weekend {date, to, basis} / roll_holiday {date, holiday, place, to, basis}: the last day was not
   a working day, so the deadline moved to `to`, the next working day.
 - no_roll {date, holiday, place}: the last day is not a working day, but this deadline does not move.
+- holidays_outside_territory {country}: the responder's country is outside the law's territory: its
+  holidays are not counted, weekends only (earlier reading).
 
 Pauses (one each; source and mark are the law's pause rule):
 - pause_stops_clock {kind, start, end, days, unit, superseded}: the paused days do not count
@@ -41,6 +43,10 @@ Pauses (one each; source and mark are the law's pause rule):
 Closing:
 - verification {note}: the rule's verification mark (V/S/U) and what it means.
 - promise_not_moved, promise_not_paused, promise_survives_extension: how a promise is read.
+
+Where the vendor is only a processor (`forward_target`, rendered by explain.render_forward):
+- forward_target {law, amount, unit, received, target, response_due, capped, due}: the office's target to
+  forward the request to the controller (processor_duty.forward_within, mark U), capped at the response.
 
 For a whole result (`DeadlineResult.strictest_step`):
 - strictest {rule, kind, due, compared}: the earliest binding deadline, and every one it was compared with.

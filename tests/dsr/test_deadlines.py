@@ -962,6 +962,28 @@ def test_command_json_uk_clarification_pause_applies_to_access_only() -> None:
     assert erasure["strictest"]["pauses"][0]["applied"] is False
 
 
+def test_a_gdpr_deadline_for_a_responder_outside_the_eu_does_not_roll_past_its_own_holidays() -> None:
+    """Reg 1182/71 Art 3(4) with Art 2(1): the holidays of the Member State concerned. Serai answers from Hong
+    Kong: 17 Jan 2026 + 1 month = Tue 17 Feb 2026, Lunar New Year in Hong Kong, a working day in every Member
+    State; it must not roll to Fri 20 Feb. Under Hong Kong's own law its holidays count."""
+    gdpr = one(run("EU_GDPR", D(2026, 1, 17), country="HK", tz="Asia/Hong_Kong"), "response")
+    assert gdpr.due_date == D(2026, 2, 17)
+    assert "public holidays of HK, where the responder is, do not count" in gdpr.explanation
+    in_eu = one(run("EU_GDPR", D(2026, 1, 17), country="EE"), "response")
+    assert "do not count" not in in_eu.explanation
+    # The same responder's holidays do count for a law whose territory it is in (PDPO, Hong Kong).
+    pdpo = run("HK_PDPO", D(2026, 1, 17), country="HK", tz="Asia/Hong_Kong")
+    assert all("do not count" not in d.explanation for d in pdpo.deadlines)
+
+
+@pytest.mark.django_db
+def test_command_json_serai_gdpr_deadline_ignores_hong_kong_holidays() -> None:
+    """Reg 1182/71: a Member State's holidays, never a third country's (the later reading)."""
+    data = json.loads(call("--law", "EU_GDPR", "--received", "2026-01-17", "--vendor", "serai", "--json"))
+    response = next(d for d in data["deadlines"] if d["kind"] == "response")
+    assert response["due_date"] == "2026-02-17"
+
+
 @pytest.mark.django_db
 def test_command_extension_and_state_holidays() -> None:
     data = json.loads(
