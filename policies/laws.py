@@ -179,11 +179,17 @@ class PausePolicy:
     status: Status
     source: Source
     in_force_from: tuple[tuple[PauseKind, dt.date], ...] = ()
+    # A pause kind the law gives only for some request types (UK stop-the-clock: access only); absent: all.
+    only_for: tuple[tuple[PauseKind, tuple[str, ...]], ...] = ()
     note: str = ""
     status_note: str = ""
 
     def effect(self, kind: PauseKind) -> PauseEffect:
         return cast(PauseEffect, getattr(self, kind))
+
+    def request_types(self, kind: PauseKind) -> tuple[str, ...] | None:
+        """The request types this kind of pause applies to, or None for every type."""
+        return dict(self.only_for).get(kind)
 
     def in_force_date(self, kind: PauseKind) -> dt.date | None:
         return dict(self.in_force_from).get(kind)
@@ -279,6 +285,9 @@ class LawRules:
     sources: tuple[Source, ...]
     notes: tuple[str, ...] = ()
     identity_check: IdentityCheck | None = None
+    # A processor's internal target to forward a request to its controller (processor_duty.forward_within):
+    # the law says 'promptly'; the number is the office's own decision, kept with the duty it serves.
+    processor_forward: Duration | None = None
 
     def identity(self) -> IdentityCheck:
         """The law's identity rule; where the data has none, the stricter 'reasonable' reading, said so."""
@@ -634,7 +643,7 @@ def _pause(value: Any, ctx: _Ctx) -> PausePolicy:
         ctx,
         "pause",
         required=("identity", "clarification", "status", "source"),
-        optional=("fee", "in_force_from", "note", "status_note"),
+        optional=("fee", "in_force_from", "only_for", "note", "status_note"),
     )
     sub = ctx.at("pause")
     effects: dict[str, PauseEffect] = {}
@@ -650,6 +659,17 @@ def _pause(value: Any, ctx: _Ctx) -> PausePolicy:
         if day is None:
             sub.fail(f"in_force_from.{kind}", "missing date")
         in_force.append((cast(PauseKind, kind), day))
+    only_for: list[tuple[PauseKind, tuple[str, ...]]] = []
+    raw_only_for = data.get("only_for") or {}
+    if not isinstance(raw_only_for, Mapping):
+        sub.fail("only_for", f"must be a mapping of pause kind to request types, not {_show(raw_only_for)}")
+    for kind, types in raw_only_for.items():
+        _choice(kind, PAUSE_KINDS, sub, f"only_for.{kind}")
+        if not isinstance(types, list) or not types:
+            sub.fail(f"only_for.{kind}", f"must be a non-empty list of request types, not {_show(types)}")
+        for request_type in types:
+            _choice(request_type, tuple(vocabulary.REQUEST_TYPES), sub, f"only_for.{kind}")
+        only_for.append((cast(PauseKind, kind), tuple(types)))
     return PausePolicy(
         identity=effects["identity"],
         clarification=effects["clarification"],
@@ -657,6 +677,7 @@ def _pause(value: Any, ctx: _Ctx) -> PausePolicy:
         status=_status(data, sub),
         source=_source(data["source"], sub),
         in_force_from=tuple(in_force),
+        only_for=tuple(only_for),
         note=_text(data, "note", sub, required=False),
         status_note=_text(data, "status_note", sub, required=False),
     )
@@ -865,6 +886,13 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
     notes = data.get("notes") or []
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         ctx.fail("notes", "must be a list of texts")
+    duty = data["processor_duty"]
+    forward: Duration | None = None
+    if isinstance(duty, Mapping) and "forward_within" in duty:
+        forward = _duration(duty["forward_within"], ctx.at("processor_duty"), "forward_within")
+        if forward is None or forward.unit != "business_days":
+            ctx.at("processor_duty").fail("forward_within", "must be a number of business_days")
+        duty = {key: value for key, value in duty.items() if key != "forward_within"}
     return LawRules(
         code=code,
         name=_text(data, "name", ctx),
@@ -883,7 +911,8 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
         authorized_agent=_text_rule(data["authorized_agent"], ctx, "authorized_agent"),
         fee=_text_rule(data["fee"], ctx, "fee"),
         free_requests=_text_rule(data["free_requests"], ctx, "free_requests"),
-        processor_duty=_text_rule(data["processor_duty"], ctx, "processor_duty"),
+        processor_duty=_text_rule(duty, ctx, "processor_duty"),
+        processor_forward=forward,
         other_rules=_other_rules(data.get("other_rules"), ctx),
         sources=tuple(_source(s, ctx, f"sources[{i}]", with_status=True) for i, s in enumerate(sources)),
         notes=tuple(notes),

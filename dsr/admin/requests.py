@@ -167,6 +167,8 @@ def pending(request: Request, action: str) -> bool:
         return bool(request.agent_name) and request.authority_recorded_at is None
     if action == "approve_contact":
         return awaiting_approval(request).exists()
+    if action == "extend":
+        return schedule.can_extend(request)
     return True
 
 

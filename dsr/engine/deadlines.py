@@ -47,7 +47,7 @@ import holidays
 from dateutil.relativedelta import relativedelta
 
 from dsr.engine.explain import format_date as format_date  # dates in words, used here and by callers
-from dsr.engine.explain import render_english, render_pause_english
+from dsr.engine.explain import render_english, render_forward_english, render_pause_english
 from dsr.engine.steps import Step
 from policies import vocabulary
 from policies.laws import (
@@ -333,6 +333,8 @@ class _Calendar:
 
     country: str | None
     subdivision: str | None = None
+    # The responder's country, where its holidays were set aside: it lies outside the law's territory.
+    outside: str | None = None
 
     @property
     def label(self) -> str:
@@ -428,13 +430,18 @@ def _roll(day: dt.date, roll_forward: bool, cal: _Calendar) -> tuple[dt.date, li
     return cal.next_working_day(day)
 
 
-def _pause_effect(policy: PausePolicy | None, pause: Pause) -> tuple[PauseEffect, dict[str, Any] | None]:
+def _pause_effect(
+    policy: PausePolicy | None, pause: Pause, request_type: str
+) -> tuple[PauseEffect, dict[str, Any] | None]:
     """The effect the law gives this pause, or 'none' with why it is not applied (the step's params)."""
     if policy is None:
         return "none", {"reason": "promise"}
     effect = policy.effect(pause.kind)
     if effect == "none":
         return "none", {"reason": "law", "note": policy.note}
+    only_for = policy.request_types(pause.kind)
+    if only_for is not None and request_type not in only_for:
+        return "none", {"reason": "not_for_type", "request_type": request_type, "only_for": list(only_for)}
     in_force = policy.in_force_date(pause.kind)
     if in_force is not None and pause.start < in_force:
         return "none", {"reason": "not_in_force", "in_force": in_force}
@@ -450,6 +457,7 @@ def _run(
     cal: _Calendar,
     pauses: Sequence[Pause],
     policy: PausePolicy | None,
+    request_type: str,
 ) -> _Count:
     """Count a period from receipt, apply the pauses the law recognises, then roll forward if it does.
 
@@ -463,7 +471,7 @@ def _run(
     source, mark = (policy.source, policy.status) if policy is not None else (None, None)
     for pause in sorted(pauses, key=lambda p: p.start):
         when = {"kind": pause.kind, "start": pause.start, "end": pause.end}
-        effect, ignored = _pause_effect(policy, pause)
+        effect, ignored = _pause_effect(policy, pause, request_type)
         if ignored is not None:
             step = Step("pause_ignored", {**when, **ignored}, source, mark)
             records.append(AppliedPause(pause, "none", False, 0, step))
@@ -520,6 +528,7 @@ def _count_steps(
     With a `source`, the count step names the rule that gives the period ('GDPR Art 12(3) gives one
     month ...'); without, it is told inside a sentence that has already named the rule.
     """
+    outside = [Step("holidays_outside_territory", {"country": cal.outside})] if cal.outside else []
     common: dict[str, Any] = {
         "amount": count.amount,
         "unit": count.unit,
@@ -561,6 +570,8 @@ def _count_steps(
             steps.append(Step("roll_weekend", moved))
     if not count.rolled_over and not period.roll_forward and not cal.is_working_day(last):
         steps.append(Step("no_roll", {"date": last, "holiday": cal.holiday(last), "place": cal.place}))
+    if outside and (period.roll_forward or count.unit == "business_days"):
+        steps += outside
     return steps
 
 
@@ -583,10 +594,21 @@ class _Case:
 
 
 def _calendar_for(law: LawRules, period: Period, case: _Case) -> _Calendar:
+    """Whose public holidays count for this period.
+
+    'law': the law's own jurisdiction. 'responder': the responder's country, where it lies inside the law's
+    territory (Reg 1182/71 counts the holidays of the Member State concerned). A responder outside it (a
+    GDPR deadline for Serai in Hong Kong) gets weekends only: its own holidays would move the deadline later
+    than any Member State's calendar would, and no Member State is 'concerned' for certain (earlier reading).
+    """
     if period.holiday_calendar == "law":
         country, subdivision = law.law_place
         return _Calendar(country, subdivision)
-    return case.responder
+    responder = case.responder
+    territory = {place.partition("-")[0] for place in law.jurisdictions}
+    if responder.country is not None and responder.country not in territory:
+        return _Calendar(None, outside=responder.country)
+    return responder
 
 
 def _deadline(
@@ -656,6 +678,7 @@ def _timed_deadlines(
             cal=cal,
             pauses=pauses,
             policy=policy,
+            request_type=case.request_type,
         )
 
     if period.amount is None or period.unit is None:
@@ -690,6 +713,7 @@ def _timed_deadlines(
         cal=cal,
         pauses=pauses,
         policy=policy,
+        request_type=case.request_type,
     )
     base_due = cast(dt.date, base.due)
     base_steps = _count_steps(
@@ -714,6 +738,7 @@ def _timed_deadlines(
             cal=cal,
             pauses=pauses,
             policy=policy,
+            request_type=case.request_type,
         )
 
     if case.extension.taken and extension is not None and extension.capped and extended is not None:
@@ -973,6 +998,7 @@ def _law_deadlines(law: LawRules, case: _Case) -> tuple[list[Deadline], list[str
             cal=cal,
             pauses=(),
             policy=None,
+            request_type=case.request_type,
         )
         counted = _count_steps(
             count,
@@ -1011,6 +1037,7 @@ def _promise_deadline(promise: Promise, case: _Case) -> Deadline:
         cal=case.responder,
         pauses=(),
         policy=None,
+        request_type=case.request_type,
     )
     due = cast(dt.date, count.due)
     source = Source(cite=promise.cite or f"{promise.vendor} privacy policy")
@@ -1176,10 +1203,98 @@ def compute_deadlines(
     )
 
 
+@dataclass(frozen=True)
+class ForwardTarget:
+    """Where the vendor is only a processor: by when it forwards the request to its controller.
+
+    An internal target, not a legal deadline of the vendor's: the laws say 'promptly' (processor_duty), the
+    number of business days is the office's own (laws.yaml forward_within, mark U), and the target is never
+    later than the request's own strictest deadline, which the processor's delay does not extend.
+    """
+
+    due_date: dt.date
+    due_at: dt.datetime
+    law_code: str
+    steps: tuple[Step, ...]
+
+    @property
+    def explanation(self) -> str:
+        return render_forward_english(self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "due_date": self.due_date.isoformat(),
+            "due_at": self.due_at.isoformat(),
+            "law_code": self.law_code,
+            "explanation": self.explanation,
+            "steps": [step.as_dict() for step in self.steps],
+        }
+
+
+def forward_target(
+    laws: Sequence[LawRules],
+    *,
+    received_at: dt.datetime,
+    timezone: str,
+    country: str | None = None,
+    subdivision: str | None = None,
+    response_due: dt.date | None = None,
+) -> ForwardTarget | None:
+    """The earliest forwarding target of the laws that set one, capped at the response's due date."""
+    tz = ZoneInfo(timezone)
+    received_on = received_at.astimezone(tz).date()
+    responder = _Calendar(
+        country.upper() if country else None, subdivision.upper() if subdivision and country else None
+    )
+    best: tuple[dt.date, LawRules, Duration] | None = None
+    for law in laws:
+        rule = law.processor_forward
+        if rule is None:
+            continue
+        territory = {place.partition("-")[0] for place in law.jurisdictions}
+        cal = responder if responder.country is None or responder.country in territory else _Calendar(None)
+        due = _count(received_on, rule.amount, rule.unit, False, cal).nominal_end
+        if best is None or due < best[0]:
+            best = (due, law, rule)
+    if best is None:
+        return None
+    due, law, rule = best
+    capped = response_due is not None and response_due < due
+    params = {
+        "law": law.code,
+        "amount": rule.amount,
+        "unit": rule.unit,
+        "received": received_on,
+        "target": due,
+        "response_due": response_due,
+        "capped": capped,
+    }
+    if capped:
+        assert response_due is not None
+        due = response_due
+    step = Step("forward_target", {**params, "due": due}, law.processor_duty.source, "U")
+    return ForwardTarget(due_date=due, due_at=end_of_day(due, tz), law_code=law.code, steps=(step,))
+
+
 def _extendable(law: LawRules, request_type: str) -> bool:
-    """Whether the law lets the deadline for this request be extended, with a cap or open-ended."""
-    ext = law.appeal.extension if request_type == "appeal" and law.appeal.available else law.extension
+    """Whether the law lets the deadline for this request be extended, with a cap or open-ended.
+
+    Only the rule that gives this request its deadline counts: the response period's extension does not
+    stretch a law's own opt-out or consent-withdrawal clock (CCPA opt-outs: 15 business days, 11 CCR
+    7026(f), with no extension), just as `_law_deadlines` applies the extension to the response only.
+    """
+    if request_type == "appeal" and law.appeal.available:
+        ext = law.appeal.extension
+    elif not law.lists(request_type) or law.response.covers(request_type):
+        ext = law.extension
+    else:
+        ext = None
     return ext is not None and (ext.capped or ext.notify_within is not None)
+
+
+def extendable(laws: Sequence[LawRules], request_type: str) -> bool:
+    """Whether any of these laws lets this request's deadline be extended (what staff may offer)."""
+    return any(_extendable(law, request_type) for law in laws)
 
 
 def select_laws(available: Mapping[str, LawRules], codes: Sequence[str]) -> list[LawRules]:

@@ -19,7 +19,14 @@ from dsr.engine.steps import Step
 from policies.laws import STATUS_MEANING, Status
 
 COUNT_CODES = frozenset({"count_months", "count_days", "count_business_days"})
-PERIOD_CODES = COUNT_CODES | {"clamp_month_end", "clock_stopped", "roll_weekend", "roll_holiday", "no_roll"}
+PERIOD_CODES = COUNT_CODES | {
+    "clamp_month_end",
+    "clock_stopped",
+    "roll_weekend",
+    "roll_holiday",
+    "no_roll",
+    "holidays_outside_territory",
+}
 PAUSE_CODES = frozenset({"pause_stops_clock", "pause_restarts_clock", "pause_ignored"})
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -54,6 +61,32 @@ def render_english(steps: Sequence[Step]) -> str:
 def render_pause_english(step: Step) -> str:
     with translation.override("en"):
         return render_pause(step)
+
+
+def render_forward_english(steps: Sequence[Step]) -> str:
+    with translation.override("en"):
+        return " ".join(render_forward(step) for step in steps)
+
+
+def render_forward(step: Step) -> str:
+    """A processor's target to forward the request to its controller, and why it is that day."""
+    p = step.params
+    cite = step.source.cite if step.source else ""
+    text = _(
+        "Forward to the controller by {due}: as processor the vendor assists the controller and forwards the "
+        "request promptly ({cite}); the office's own target is {amount} after receipt on {received} (house "
+        "decision, status U: the law sets no number)."
+    ).format(
+        due=_day(p["due"]),
+        cite=cite,
+        amount=_amount_words(p["amount"], p["unit"]),
+        received=format_date(p["received"]),
+    )
+    if p["capped"]:
+        text += " " + _(
+            "The request's own deadline, {date}, comes first: the controller's time is not extended."
+        ).format(date=format_date(p["response_due"]))
+    return text
 
 
 def render(steps: Sequence[Step]) -> str:
@@ -181,6 +214,11 @@ def render_pause(step: Step) -> str:
             "the rule that pauses the clock while waiting for {waiting} applies from {date} ({cite}) and this "
             "pause began earlier"
         ).format(waiting=waiting, date=format_date(p["in_force"]), cite=cite)
+    elif reason == "not_for_type":
+        why = _(
+            "this law stops or restarts the clock while waiting for {waiting} only for requests of type {types}, "
+            "not {request_type} ({cite})"
+        ).format(waiting=waiting, types=", ".join(p["only_for"]), request_type=p["request_type"], cite=cite)
     else:
         why = _("it began after the deadline of {date} had already passed").format(date=format_date(p["deadline"]))
     return _("{label} was not applied: {why}.").format(label=label, why=why)
@@ -224,6 +262,13 @@ def _period(steps: Sequence[Step]) -> str:
         elif step.code == "no_roll":
             parts.append(
                 _("{why}, but this deadline does not move to the next working day").format(why=_why_not_working(step))
+            )
+        elif step.code == "holidays_outside_territory":
+            parts.append(
+                _(
+                    "the public holidays of {country}, where the responder is, do not count: it is outside the law's "
+                    "territory, so only weekends are skipped (earlier reading)"
+                ).format(country=p["country"])
             )
     if rolled:
         parts.append(

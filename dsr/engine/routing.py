@@ -83,8 +83,11 @@ def _names(categories: Iterable[Category]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def plan_for(policy: PolicyDocument, facts: RequestFacts, *, due_at: dt.datetime) -> Plan:
-    """The routing plan for a request under one policy version. `due_at` is the response deadline."""
+def plan_for(
+    policy: PolicyDocument, facts: RequestFacts, *, due_at: dt.datetime, assist_due_at: dt.datetime | None = None
+) -> Plan:
+    """The routing plan for a request under one policy version. `due_at` is the response deadline;
+    `assist_due_at` the processor's target to forward to its controller (default: `due_at`)."""
     if facts.request_type not in vocabulary.REQUEST_TYPES:
         raise ValueError(f"Unknown request type {facts.request_type!r}.")
     if facts.relationship not in vocabulary.RELATIONSHIPS:
@@ -131,7 +134,7 @@ def plan_for(policy: PolicyDocument, facts: RequestFacts, *, due_at: dt.datetime
             % {"vendor": vendor, "categories": _names(controlled)}
         )
     if processed:
-        assignments += _assist(policy, vendor, processed, facts, contact, due_at)
+        assignments += _assist(policy, vendor, processed, facts, contact, due_at, assist_due_at or due_at)
         controller = facts.customer_name or _("the business customer that put your data into the service")
         notes.append(
             _(
@@ -228,6 +231,7 @@ def _assist(
     facts: RequestFacts,
     contact: Contact | None,
     due_at: dt.datetime,
+    assist_due_at: dt.datetime,
 ) -> list[PlannedAssignment]:
     kind, name, email, gap = _responder(vendor, contact)
     controller = next((c.controller_when_processor for c in categories if c.controller_when_processor), "")
@@ -252,7 +256,7 @@ def _assist(
             responder_email=email,
             action="assist_controller",
             categories=tuple(c.key for c in categories),
-            due_at=due_at,
+            due_at=assist_due_at,
             steps=tuple(steps),
             citations=tuple(citations),
             policy_gap=gap,

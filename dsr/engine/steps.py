@@ -28,18 +28,25 @@ Counting (in order):
 - roll_weekend {date, to, basis} / roll_holiday {date, holiday, place, to, basis}: the last day was not
   a working day, so the deadline moved to `to`, the next working day.
 - no_roll {date, holiday, place}: the last day is not a working day, but this deadline does not move.
+- holidays_outside_territory {country}: the responder's country is outside the law's territory: its
+  holidays are not counted, weekends only (earlier reading).
 
 Pauses (one each; source and mark are the law's pause rule):
 - pause_stops_clock {kind, start, end, days, unit, superseded}: the paused days do not count
   (superseded: a later restart made them irrelevant).
 - pause_restarts_clock {kind, start, end}: the period starts again when the pause ends.
 - pause_ignored {kind, start, end, reason, ...}: not applied. reason: promise (a promise is never
-  paused), law (the law does not pause for this; with note), not_in_force (with in_force), or
+  paused), law (the law does not pause for this; with note), not_in_force (with in_force),
+  not_for_type (with request_type and only_for: the law gives this pause to other request types only), or
   after_deadline (with deadline: the pause began after it had passed).
 
 Closing:
 - verification {note}: the rule's verification mark (V/S/U) and what it means.
 - promise_not_moved, promise_not_paused, promise_survives_extension: how a promise is read.
+
+Where the vendor is only a processor (`forward_target`, rendered by explain.render_forward):
+- forward_target {law, amount, unit, received, target, response_due, capped, due}: the office's target to
+  forward the request to the controller (processor_duty.forward_within, mark U), capped at the response.
 
 For a whole result (`DeadlineResult.strictest_step`):
 - strictest {rule, kind, due, compared}: the earliest binding deadline, and every one it was compared with.

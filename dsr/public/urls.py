@@ -26,6 +26,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", health.health_view, name="health"),
     path("request/sent/<reference:reference>/", views.sent, name="sent"),
+    path("request/received/<reference:reference>/", views.accepted, name="accepted"),
     path("request/<slug:slug>/", views.request_form, name="request"),
     path("verify/<str:token>/", views.verify, name="verify"),
     path("status/<str:token>/", views.status, name="status"),

@@ -123,10 +123,17 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
                 filed = submit_request(submission, now=now, client_ip=client_ip(request), version=version)
             except RateLimited:
                 return too_many(request)
+            if filed.status == Request.Status.VERIFIED:  # needs no confirmation (a CCPA opt-out): already in work
+                return redirect("dsr:accepted", reference=filed.reference)
             return redirect("dsr:sent", reference=filed.reference)
     else:
         form = RequestForm(version)
     return render(request, "dsr/request_form.html", {"form": form, "vendor": version.vendor, "version": version})
+
+
+def accepted(request: HttpRequest, reference: str) -> HttpResponse:
+    # Built from the reference alone, like `sent`: it says nothing about the address.
+    return render(request, "dsr/accepted.html", {"reference": reference})
 
 
 def sent(request: HttpRequest, reference: str) -> HttpResponse:
@@ -205,6 +212,8 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             "request_type": gettext(found.get_request_type_display()),
             "status_label": gettext(found.get_status_display()),
             "due": schedule.due_date(found),
+            "controller_sets_deadline": found.due_at is not None and schedule.controller_sets_deadline(found),
+            "forward_by": schedule.forward_date(found),
             "deadline_summary": schedule.deadline_summary(found) if found.due_at else "",
             # Written in the person's language when the request was routed (dsr.routing).
             "who_answers": (routed.data.get("notes") or []) if routed and not routed.redacted else [],

@@ -1,7 +1,8 @@
 """Public intake: a person files a request, then proves control of the email address.
 
-Nothing is routed before the email is verified. Until then the request holds only what the person
-typed; if the link is never followed it expires with its personal data (dsr.sweeps).
+Nothing is routed before the email is verified, except a request no applicable law asks to verify (a
+CCPA opt-out), which is acted on at once. Until then the request holds only what the person typed; if
+the link is never followed it expires with its personal data (dsr.sweeps).
 
 No answer reveals whether an address has filed before: every submission gets its own reference and
 the same "check your email" page. A repeated request is recognised at verification, when we know the
@@ -31,9 +32,17 @@ from .notices import ask_agent_for_permission, notify_subject
 from .schedule import apply_deadlines, store_law_rules
 from .selectors import staff_role
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
-from .workflow import lock
+from .workflow import identity_requirement, lock
 
-__all__ = ["DomainError", "RateLimited", "Submission", "email_digest", "submit_request", "verify_email"]
+__all__ = [
+    "DomainError",
+    "RateLimited",
+    "Submission",
+    "accept_unconfirmed",
+    "email_digest",
+    "submit_request",
+    "verify_email",
+]
 
 
 class RateLimited(DomainError):
@@ -94,8 +103,54 @@ def submit_request(
             laws=laws,
             message="Request received: {type}. Laws applied: {laws}.",
         )
-        _queue_verification(request, version)
+        if needs_confirmation(request):
+            _queue_verification(request, version)
+        else:
+            _accept(request, now=now, actor=SYSTEM)
     return request
+
+
+def accept_unconfirmed(reference: str, *, now: dt.datetime, actor: Actor = SYSTEM) -> Request:
+    """Put a submitted request that no law asks to verify into work (the intake does it at once)."""
+    with transaction.atomic(durable=True):
+        request = lock(reference=reference)
+        _accept(request, now=now, actor=actor)
+    return request
+
+
+def needs_confirmation(request: Request) -> bool:
+    """Whether the request waits for the email link: not where no law of it asks any verification.
+
+    A CCPA opt-out of sale or sharing, or a limit on sensitive data, is not a verifiable request (11 CCR
+    7026, 7027(e); laws.yaml `identity_check`): it is acted on without waiting for the link and never
+    expires unconfirmed. Where any applicable law asks for a check, the link is still required.
+    """
+    return identity_requirement(request).level != "none"
+
+
+def _accept(request: Request, *, now: dt.datetime, actor: Actor) -> None:
+    """Put a request that needs no verification into work at once (inside the caller's transaction).
+
+    The address is not proven (`verified_at` stays empty): responders are not told it is, and nothing that
+    discloses data goes to it. The person gets the acknowledgement with their status link.
+    """
+    transitions.check("accept", request.status, actor)
+    if needs_confirmation(request):
+        raise DomainError("A law of this request asks to verify it: it waits for the email link.")
+    request.status = Request.Status.VERIFIED
+    request.save(update_fields=["status"])
+    cites = "; ".join(sorted({law.cite for law in identity_requirement(request).by_law if law.level == "none"}))
+    record(
+        request,
+        "accepted",
+        f"Accepted without email confirmation: the laws of this request ask no verification for it ({cites}).",
+        actor=SYSTEM,
+        now=now,
+        policy_version=request.policy_version,
+    )
+    apply_deadlines(request, now=now, reason="request accepted")
+    notify_subject(request, "acknowledged", "acknowledged")
+    jobs.enqueue_after_commit("route_request_task", request.pk)
 
 
 def _store(
@@ -281,7 +336,10 @@ def file_on_behalf(
             data={"channel": channel, "filed_by": actor.label},
         )
         if email_verified_by is None:
-            _queue_verification(request, version)
+            if needs_confirmation(request):
+                _queue_verification(request, version)
+            else:
+                _accept(request, now=now, actor=SYSTEM)
             return request
         note = " ".join(email_verified_by.split())
         return _confirm(

@@ -15,11 +15,19 @@ from ..engine.identity import identity_requirement
 from ..models import Assignment, Request
 from ..outbox.emails import queue_email
 from ..security.tokens import make_token
-from .schedule import deadline_summary, due_date, local_date, request_law_rules
+from .schedule import (
+    controller_sets_deadline,
+    deadline_summary,
+    due_date,
+    forward_date,
+    local_date,
+    request_law_rules,
+)
 
 
 def subject_context(request: Request) -> dict[str, object]:
     """What every email to the person may show (their own request only)."""
+    controller_sets = controller_sets_deadline(request)
     return {
         "reference": request.reference,
         "vendor": request.vendor.name,
@@ -28,8 +36,11 @@ def subject_context(request: Request) -> dict[str, object]:
         "subject_name": request.subject_name,
         "is_agent": bool(request.agent_name),
         "received": local_date(request, request.received_at).isoformat(),  # the responder's calendar day
-        "due": due.isoformat() if (due := due_date(request)) else "",
+        "due": due.isoformat() if (due := due_date(request)) and not controller_sets else "",
         "deadline_summary": deadline_summary(request),
+        # Only a processor here: the controller's deadline, not ours; we say by when we forward it.
+        "controller_sets_deadline": controller_sets,
+        "forward_by": day.isoformat() if controller_sets and (day := forward_date(request)) else "",
         "status_link": f"/status/{make_token('status', request.reference)}/",
     }
 

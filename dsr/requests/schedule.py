@@ -108,6 +108,11 @@ def deadlines_for(
     )
 
 
+def can_extend(request: Request) -> bool:
+    """Whether a law of this request lets its deadline be extended (none does for a CCPA opt-out)."""
+    return not request.extended and engine.extendable(request_law_rules(request), request.request_type)
+
+
 def local_date(request: Request, moment: dt.datetime) -> dt.date:
     """The calendar day `moment` falls on in the responder's time zone."""
     return moment.astimezone(ZoneInfo(request.policy_version.timezone)).date()
@@ -162,13 +167,16 @@ def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: A
     request.due_at, request.deadlines["summary"] = response_due_at(result)
     request.ack_due_at = result.acknowledgement.due_at if result.acknowledgement else None
     request.extension_notice_due_at = result.extension_notice.due_at if result.extension_notice else None
+    forward = forward_for(request)
+    request.deadlines["forward"] = forward.to_dict() if forward is not None else None
     request.next_action_at = request.due_at
     request.save(update_fields=["deadlines", "due_at", "ack_due_at", "extension_notice_due_at", "next_action_at"])
     if request.due_at != previous:
         # A new due date starts the reminders and the escalation over, counted from it.
-        request.assignments.filter(status=Assignment.Status.OPEN).update(
-            due_at=request.due_at, reminders_sent=[], escalated_at=None, next_action_at=None
-        )
+        open_ = request.assignments.filter(status=Assignment.Status.OPEN)
+        reset: dict[str, Any] = {"reminders_sent": [], "escalated_at": None, "next_action_at": None}
+        open_.exclude(action=Assignment.Action.ASSIST_CONTROLLER).update(due_at=request.due_at, **reset)
+        open_.filter(action=Assignment.Action.ASSIST_CONTROLLER).update(due_at=assist_due_at(request), **reset)
         schedule_assignments(request)
     record(
         request,
@@ -180,6 +188,46 @@ def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: A
         policy_version=request.policy_version,
     )
     return result
+
+
+def forward_for(request: Request) -> engine.ForwardTarget | None:
+    """Where the vendor is only a processor: its target to forward the request to the controller."""
+    if request.due_at is None:
+        return None
+    version = request.policy_version
+    return engine.forward_target(
+        request_law_rules(request),
+        received_at=request.received_at,
+        timezone=version.timezone,
+        country=version.country or None,
+        response_due=local_date(request, request.due_at),
+    )
+
+
+def controller_sets_deadline(request: Request) -> bool:
+    """Whether the vendor is only a processor for everything the person's relationship covers.
+
+    Then the answer's deadline is the controller's (the vendor's business customer), counted from when it
+    receives the request; the vendor only forwards and assists (EDPB Guidelines 07/2020 paras 127-129), so
+    the person is not shown a date as if the vendor owed the answer.
+    """
+    categories = request.policy_version.policy.categories_for(request.relationship)
+    return bool(categories) and all(category.role == "processor" for category in categories)
+
+
+def forward_date(request: Request) -> dt.date | None:
+    """The day the vendor forwards the request to its controller, where it has a forwarding target."""
+    forward = (request.deadlines or {}).get("forward")
+    return dt.date.fromisoformat(forward["due_date"]) if forward else None
+
+
+def assist_due_at(request: Request) -> dt.datetime:
+    """When an assist-the-controller task is due: the forwarding target, never after the request's own date."""
+    assert request.due_at is not None
+    forward = (request.deadlines or {}).get("forward")
+    if not forward:
+        return request.due_at
+    return min(request.due_at, dt.datetime.fromisoformat(forward["due_at"]))
 
 
 def due_date(request: Request) -> dt.date | None:

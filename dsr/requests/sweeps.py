@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .. import jobs
 from ..models import Assignment, Request
@@ -117,9 +117,16 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
 
 
 def unrouted_due(*, now: dt.datetime) -> QuerySet[Request]:
-    """Verified, never paused, and still not routed a while later (partial index dsr_request_unrouted)."""
+    """Verified (or accepted without confirmation), never paused, and still not routed a while later.
+
+    Reads the partial index dsr_request_unrouted; an accepted request has no `verified_at` and is
+    due from its receipt.
+    """
+    late = now - STUCK_AFTER
     return Request.objects.filter(
-        status=Request.Status.VERIFIED, verified_at__lte=now - STUCK_AFTER, pauses__isnull=True
+        Q(verified_at__lte=late) | Q(verified_at__isnull=True, received_at__lte=late),
+        status=Request.Status.VERIFIED,
+        pauses__isnull=True,
     )
 
 

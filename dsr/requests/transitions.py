@@ -85,6 +85,19 @@ TABLE: dict[str, Transition] = {
             refusal="This request is {status}; its email address cannot be confirmed now.",
         ),
         _t(
+            "accept",
+            "Accept without email confirmation",
+            {S.SUBMITTED},
+            {S.VERIFIED},
+            # Where no law of the request asks any verification (CCPA opt-outs and limits, 11 CCR 7026,
+            # 7027(e)), the request is acted on at once: the email link would be friction the law forbids.
+            {"system"},
+            events=("accepted", "deadlines"),
+            emails=("acknowledged",),
+            deadlines="set",
+            refusal="This request is {status}; it cannot be accepted now.",
+        ),
+        _t(
             "join_duplicate",
             "Join to the person's earlier open request",
             {S.SUBMITTED},

@@ -29,7 +29,15 @@ from ..models import Assignment, Attachment, Pause, Request, StaffMembership
 from . import transitions
 from .errors import DomainError
 from .notices import notify_assignee, notify_subject, notify_withdrawn
-from .schedule import apply_deadlines, compute_for, local_date, request_law_rules, schedule_assignments
+from .schedule import (
+    apply_deadlines,
+    assist_due_at,
+    can_extend,
+    compute_for,
+    local_date,
+    request_law_rules,
+    schedule_assignments,
+)
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
 
 __all__ = ["request_law_rules"]
@@ -49,7 +57,11 @@ def route_request(request_id: int, *, now: dt.datetime, actor: Actor = SYSTEM) -
             return request  # already routed, or closed meanwhile: nothing to do
         transitions.check("route", request.status, actor)
         plan = make_plan(request)
+        forward = (request.deadlines or {}).get("forward")
         for planned in plan.assignments:
+            explanation = planned.explanation
+            if planned.action == Assignment.Action.ASSIST_CONTROLLER and forward:
+                explanation += "\n" + forward["explanation"]
             Assignment.objects.get_or_create(
                 request=request,
                 responder_kind=planned.responder_kind,
@@ -59,7 +71,7 @@ def route_request(request_id: int, *, now: dt.datetime, actor: Actor = SYSTEM) -
                     "responder_email": planned.responder_email,
                     "categories": list(planned.categories),
                     "due_at": planned.due_at,
-                    "explanation": planned.explanation,
+                    "explanation": explanation,
                     "citations": [{"fact": c.fact, "passage": c.passage} for c in planned.citations],
                     "partial": planned.partial,
                     "policy_gap": planned.policy_gap,
@@ -100,7 +112,9 @@ def make_plan(request: Request) -> Plan:
         agent_name=request.agent_name,
     )
     with translation.override(request.language):  # the notes for the person, in their language
-        return plan_for(request.policy_version.policy, facts, due_at=request.due_at)
+        return plan_for(
+            request.policy_version.policy, facts, due_at=request.due_at, assist_due_at=assist_due_at(request)
+        )
 
 
 def pause_request(request: Request, *, kind: str, on: dt.date, reason: str, actor: Actor, now: dt.datetime) -> Request:
@@ -166,6 +180,11 @@ def extend_request(request: Request, *, announced_on: dt.date, reason: str, acto
         transitions.check("extend", request.status, actor)
         if request.extended:
             raise DomainError("The deadline was already extended once.")
+        if not can_extend(request):
+            raise DomainError(
+                f"No law of this request ({', '.join(request.law_codes) or 'none'}) lets the deadline of "
+                f"a {request.get_request_type_display().lower()} request be extended: answer it in time."
+            )
         try:
             compute_for(request, now=now, extended=True, extension_on=announced_on)
         except engine.DeadlineError as exc:

@@ -538,6 +538,33 @@ def test_uk_clarification_pause_before_art_12a_came_into_force_is_not_applied() 
     assert "applies from 5 February 2026" in deadline.pauses[0].explanation
 
 
+@pytest.mark.parametrize("request_type", ["erasure", "rectification", "portability", "objection", "restriction"])
+def test_uk_stop_the_clock_is_for_access_requests_only(request_type: str) -> None:
+    """UK GDPR Art 12A and DPA 2018 s.54(3C): the clock stops while the controller waits for information it
+    needs to identify 'the information or processing activities to which a request under Article 15 relates'
+    (access). Any other request keeps its one month; the explanation says why the pause was not applied."""
+    pauses = [Pause(D(2026, 2, 11), D(2026, 2, 16), "clarification")]
+    access = one(run("UK_GDPR", D(2026, 2, 9), country="GB", pauses=pauses), "response")
+    other = one(run("UK_GDPR", D(2026, 2, 9), request_type, country="GB", pauses=pauses), "response")
+    assert access.due_date == D(2026, 3, 16)
+    assert other.due_date == D(2026, 3, 9)
+    assert not other.pauses[0].applied
+    assert f"only for requests of type access, not {request_type}" in other.pauses[0].explanation
+
+
+def test_uk_identity_restart_still_applies_to_every_request_type() -> None:
+    """UK GDPR Art 12A: the 'relevant time' (identity information received) is for every request."""
+    pauses = [Pause(D(2026, 3, 5), D(2026, 3, 10), "identity")]
+    assert due(run("UK_GDPR", D(2026, 3, 3), "erasure", country="GB", pauses=pauses)) == D(2026, 4, 10)
+
+
+def test_a_pause_limited_to_unknown_request_types_is_refused_in_the_data() -> None:
+    uk = copy.deepcopy(next(e for e in RAW["laws"] if e["code"] == "UK_GDPR"))
+    uk["pause"]["only_for"] = {"clarification": ["acess"]}
+    with pytest.raises(LawDataError, match="only_for.clarification: 'acess' is not one of"):
+        parse_law(uk, where="laws.yaml")
+
+
 def test_a_pause_after_the_deadline_cannot_revive_it() -> None:
     pauses = [Pause(D(2026, 3, 20), D(2026, 3, 25), "clarification")]
     deadline = one(run("UK_GDPR", D(2026, 2, 9), country="GB", pauses=pauses), "response")
@@ -922,6 +949,39 @@ def test_command_json() -> None:
     assert data["strictest"]["due_date"] == "2026-04-10"
     assert data["strictest"]["due_at"].startswith("2026-04-10T23:59:59.999999")
     assert data["strictest"]["pauses"][0]["effect"] == "restart"
+
+
+@pytest.mark.django_db
+def test_command_json_uk_clarification_pause_applies_to_access_only() -> None:
+    """DPA 2018 s.54(3C); UK GDPR Art 12A: stop-the-clock for access requests only."""
+    args = ("--law", "UK_GDPR", "--received", "2026-02-09", "--paused", "2026-02-11:2026-02-16:clarification")
+    access = json.loads(call(*args, "--json"))
+    erasure = json.loads(call(*args, "--type", "erasure", "--json"))
+    assert access["strictest"]["due_date"] == "2026-03-16"
+    assert erasure["strictest"]["due_date"] == "2026-03-09"
+    assert erasure["strictest"]["pauses"][0]["applied"] is False
+
+
+def test_a_gdpr_deadline_for_a_responder_outside_the_eu_does_not_roll_past_its_own_holidays() -> None:
+    """Reg 1182/71 Art 3(4) with Art 2(1): the holidays of the Member State concerned. Serai answers from Hong
+    Kong: 17 Jan 2026 + 1 month = Tue 17 Feb 2026, Lunar New Year in Hong Kong, a working day in every Member
+    State; it must not roll to Fri 20 Feb. Under Hong Kong's own law its holidays count."""
+    gdpr = one(run("EU_GDPR", D(2026, 1, 17), country="HK", tz="Asia/Hong_Kong"), "response")
+    assert gdpr.due_date == D(2026, 2, 17)
+    assert "public holidays of HK, where the responder is, do not count" in gdpr.explanation
+    in_eu = one(run("EU_GDPR", D(2026, 1, 17), country="EE"), "response")
+    assert "do not count" not in in_eu.explanation
+    # The same responder's holidays do count for a law whose territory it is in (PDPO, Hong Kong).
+    pdpo = run("HK_PDPO", D(2026, 1, 17), country="HK", tz="Asia/Hong_Kong")
+    assert all("do not count" not in d.explanation for d in pdpo.deadlines)
+
+
+@pytest.mark.django_db
+def test_command_json_serai_gdpr_deadline_ignores_hong_kong_holidays() -> None:
+    """Reg 1182/71: a Member State's holidays, never a third country's (the later reading)."""
+    data = json.loads(call("--law", "EU_GDPR", "--received", "2026-01-17", "--vendor", "serai", "--json"))
+    response = next(d for d in data["deadlines"] if d["kind"] == "response")
+    assert response["due_date"] == "2026-02-17"
 
 
 @pytest.mark.django_db

@@ -21,7 +21,7 @@ from django.db import transaction
 from dsr.models import Assignment, Event, OutgoingEmail, Pause, Request, StaffMembership
 from dsr.requests import transitions, workflow
 from dsr.requests.errors import DomainError
-from dsr.requests.intake import verify_email
+from dsr.requests.intake import accept_unconfirmed, verify_email
 from dsr.requests.timeline import ROLES, SUBJECT, SYSTEM, Actor, Role
 from tests.factories import LATER, RECEIVED, STAFF, identified, routed, verified
 from tests.statuses import CLOSING, reach
@@ -69,6 +69,10 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
     """Set up what the action needs (outside what is measured) and return the call that takes it."""
     if action == "verify":
         return lambda actor: verify_email(request.reference, now=ACT, actor=actor)
+    if action == "accept":
+        # A Californian's opt-out: no law of it asks to verify it (11 CCR 7026).
+        Request.objects.filter(pk=request.pk).update(request_type="opt_out", law_codes=["US_CA_CCPA"])
+        return lambda actor: accept_unconfirmed(request.reference, now=ACT, actor=actor)
     if action == "join_duplicate":
         verified()  # Alice files the same request again and confirms it: an open request of hers exists
         return lambda actor: verify_email(request.reference, now=ACT, actor=actor)

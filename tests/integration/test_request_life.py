@@ -114,3 +114,22 @@ def test_an_smtp_outage_delays_an_email_but_never_loses_or_doubles_it(
     assert (email.status, email.attempts) == ("sent", 3)
     time.sleep(1.5)
     assert len(smtp_server.messages) == 1
+
+
+def test_a_ccpa_opt_out_is_routed_without_email_confirmation(
+    postgres: None, policies: None, smtp_server: Mailbox, celery_worker: None
+) -> None:
+    """11 CCR 7026: an opt-out is not a verifiable request. No link to follow: the worker routes it at once."""
+    client = Client()
+    form = {**FORM, "request_type": "opt_out", "relationship": "account_user", "country": "US", "state": "CA"}
+    form["email"] = "casey@example.com"
+    response = client.post("/request/leadoro/", form)
+    assert response.status_code == 302 and "/request/received/" in response["Location"]
+    reference = re.search(r"DSR-[A-Z0-9]{8}", response["Location"]).group(0)
+
+    wait_until(lambda: Request.objects.get(reference=reference).status == "in_progress")
+    smtp_server.wait_for(lambda: any("received" in m["Subject"].lower() for m in smtp_server.to("casey@example.com")))
+    kinds = Counter(OutgoingEmail.objects.filter(to="casey@example.com").values_list("kind", flat=True))
+    assert "verify" not in kinds and kinds["acknowledged"] == 1
+    request = Request.objects.get(reference=reference)
+    assert request.verified_at is None and request.assignments.exists()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dsr.engine import deadlines as engine
 from dsr.engine.routing import RequestFacts, applicable_law_codes, plan_for
-from dsr.requests.schedule import deadlines_for, response_due_at
+from dsr.requests.schedule import deadlines_for, law_rules, response_due_at
 from policies import vocabulary
 from policies.services import UnknownVendor, law_jurisdictions, policy_in_force
 
@@ -64,8 +64,15 @@ class Command(BaseCommand):
             state=state,
             customer_name=options["customer"],
         )
-        plan = plan_for(version.policy, facts, due_at=due_at)
         tz = ZoneInfo(version.timezone)
+        forward = engine.forward_target(
+            law_rules(codes),
+            received_at=received_at,
+            timezone=version.timezone,
+            country=version.country or None,
+            response_due=due_at.astimezone(tz).date(),
+        )
+        plan = plan_for(version.policy, facts, due_at=due_at, assist_due_at=forward.due_at if forward else None)
         output: dict[str, Any] = {
             "vendor": version.vendor.slug,
             "policy_version": version.number,
@@ -77,6 +84,10 @@ class Command(BaseCommand):
             "partial": plan.partial,
             "policy_gap": plan.has_policy_gap,
             "subject_is_told": list(plan.subject_notes),
+            # Where the vendor is only a processor: its target to forward the request to the controller.
+            "forward": {"due_date": forward.due_date.isoformat(), "explanation": forward.explanation}
+            if forward and any(a.action == "assist_controller" for a in plan.assignments)
+            else None,
             "assignments": [
                 {
                     "responder": a.responder_name,
@@ -101,6 +112,7 @@ class Command(BaseCommand):
             f"received {received.isoformat()}, person lives in {country}{'-' + state if state else ''}",
             f"Laws: {', '.join(codes)} ({why})",
             f"Due: {output['due_date']}. {summary}",
+            *([forward.explanation] if output["forward"] and forward else []),
             "",
             "The person is told:",
             *[f"  - {note}" for note in plan.subject_notes],
