@@ -307,3 +307,33 @@ def test_the_shredder_deletes_package_files_with_the_persons_data(django_capture
     assert not any(storage.exists(name) for name in stored)
     assert not PackageItem.objects.filter(package=package).exclude(rows=[]).exists()
     assert set(PackageItem.objects.filter(package=package).values_list("name", flat=True)) == {"(redacted)"}
+
+
+def test_staff_add_data_to_the_package_from_the_request_page_and_another_vendors_staff_cannot(
+    django_user_model: Any,
+) -> None:
+    from dsr.models import StaffMembership
+    from policies.models import Vendor
+
+    request = routed(request_type="access")
+    own = django_user_model.objects.create_user("hanna", "hanna@example.org", "pw", is_staff=True)
+    StaffMembership.objects.create(user=own, vendor=Vendor.objects.get(slug="leadsment"))
+    other = django_user_model.objects.create_user("otto", "otto@example.org", "pw", is_staff=True)
+    StaffMembership.objects.create(user=other, vendor=Vendor.objects.get(slug="seerene"))
+    url = f"/admin/dsr/request/{request.pk}/act/add_to_package/"
+    form = {"category": "account_data", "rows": json.dumps(ROWS)}
+
+    outsider = Client()
+    outsider.force_login(other)
+    assert outsider.post(url, form).status_code == 404
+    assert not PackageItem.objects.exists()
+
+    staff = Client()
+    staff.force_login(own)
+    assert staff.post(url, {"category": "account_data"}).status_code == 200  # neither file nor rows: the form says so
+    response = staff.post(url, form)
+    assert response.status_code == 302
+    item = PackageItem.objects.get()
+    assert item.rows == ROWS and item.added_by == "hanna"
+    page = staff.get(f"/admin/dsr/request/{request.pk}/change/").content.decode()
+    assert "Answer package" in page and "2 data rows — account_data, added by hanna" in page
