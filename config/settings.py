@@ -124,6 +124,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Answer packages (dsr.packages): the storage alias their files go to (any django-storages backend added to
+# STORAGES in production; the file system under MEDIA_ROOT by default), and how many days the person's
+# download link works before the package and its files are deleted.
+DSR_PACKAGE_STORAGE = env("DSR_PACKAGE_STORAGE", default="default")
+DSR_PACKAGE_DAYS = env.int("DSR_PACKAGE_DAYS", default=14)
 
 # --- Email ----------------------------------------------------------------------------------------
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
@@ -168,6 +173,7 @@ CELERY_TASK_ROUTES = {
     "dsr.tasks.sweep_deadlines_task": {"queue": "periodic"},
     "dsr.tasks.reconcile_task": {"queue": "periodic"},
     "dsr.tasks.expire_and_purge_task": {"queue": "periodic"},
+    "dsr.tasks.expire_packages_task": {"queue": "periodic"},
 }
 # How many processes serve each queue in bin/serve (the person queue is kept free for what people wait for).
 DSR_WORKER_CONCURRENCY = {
@@ -208,6 +214,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "dsr.tasks.expire_and_purge_task",
         "schedule": crontab(hour="3", minute="17"),
         "options": {"expires": 60 * 60},
+    },
+    # Answer packages past their DSR_PACKAGE_DAYS: files deleted from storage, the package marked.
+    "expire-packages": {
+        "task": "dsr.tasks.expire_packages_task",
+        "schedule": crontab(minute="41"),
+        "options": {"expires": 50 * 60},
     },
 }
 # Beat sends a heartbeat to each queue every minute; the worker that runs it records it, and /health/

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 
@@ -426,3 +427,91 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+def package_storage() -> Storage:
+    """Where answer packages live: the storage alias DSR_PACKAGE_STORAGE (default: the file system under var/)."""
+    return storages[settings.DSR_PACKAGE_STORAGE]
+
+
+def package_item_path(instance: PackageItem, filename: str) -> str:
+    """packages/<reference>/items/<random>-<name>: a name a person sent never collides or guesses."""
+    return f"packages/{instance.package.request.reference}/items/{secrets.token_hex(8)}-{filename}"
+
+
+def package_archive_path(instance: Package, filename: str) -> str:
+    return f"packages/{instance.request.reference}/{secrets.token_hex(8)}-{filename}"
+
+
+class Package(models.Model):
+    """The answer to an access or portability request: files and data rows, sealed into one ZIP with a cover
+    letter, downloaded by the person with a one-time code sent to the proven email, deleted after expiry
+    (dsr.packages)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Being put together"
+        SEALED = "sealed", "Sent to the person, not downloaded yet"
+        DELIVERED = "delivered", "Downloaded by the person"
+        EXPIRED_DELETED = "expired_deleted", "Expired: its files are deleted"
+
+    LIVE_STATUSES = (Status.SEALED, Status.DELIVERED)
+
+    request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="package")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The sealed ZIP and what it holds (name, bytes and SHA-256 of each file; dsr.packages.contents.manifest).
+    archive = models.FileField(upload_to=package_archive_path, storage=package_storage, max_length=300, blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    manifest = models.JSONField(default=list, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    first_downloaded_at = models.DateTimeField(null=True, blank=True)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+    download_count = models.PositiveIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # The one-time code sent to the proven email: only its keyed hash, its expiry and the wrong tries.
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The periodic expiry job reads only live packages (dsr.privacy.retention.expire_packages).
+            models.Index(
+                fields=["expires_at"], name="dsr_package_live", condition=models.Q(status__in=["sealed", "delivered"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Package of {self.request.reference} ({self.status})"
+
+    @property
+    def downloaded(self) -> bool:
+        return self.first_downloaded_at is not None
+
+
+class PackageItem(models.Model):
+    """One part of a package: a file (staff in the admin, a responder through its link) or data rows of a
+    category (JSON-able records), written out as JSON and CSV."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", "File"
+        DATA = "data", "Data rows"
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    category = models.CharField(max_length=64, blank=True, help_text="The policy's data category key.")
+    name = models.CharField(max_length=200, blank=True, help_text="A file's name, made safe.")
+    file = models.FileField(upload_to=package_item_path, storage=package_storage, max_length=300, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    rows = models.JSONField(default=list, blank=True)
+    added_by = models.CharField(max_length=200, help_text="Who added it (the actor's label).")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["package", "added_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.category}: {len(self.rows)} rows"

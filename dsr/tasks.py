@@ -62,6 +62,13 @@ def expire_and_purge_task() -> None:
 
 
 @shared_task
+def expire_packages_task() -> None:
+    batch = retention.BATCH_SIZE
+    if retention.expire_packages(now=timezone.now(), batch=batch) == batch:
+        expire_packages_task.delay()  # more are due: carry on in a fresh task
+
+
+@shared_task
 def reconcile_task() -> None:
     now = timezone.now()
     emails.reconcile_unsent(now=now)

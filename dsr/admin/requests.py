@@ -23,7 +23,8 @@ from django.utils import timezone
 from policies import vocabulary
 from policies.admin import ReadOnly
 
-from ..models import Assignment, Pause, Request
+from ..models import Assignment, Package, Pause, Request
+from ..packages import services as packages
 from ..requests import overview, queue, schedule, transitions, workflow
 from ..requests import replies as reply_templates
 from ..requests.errors import DomainError
@@ -98,6 +99,38 @@ class ReplyForm(ActionForm):
     )
 
 
+class PackageForm(ActionForm):
+    """A file, or data rows of one of the policy's categories, for the answer package."""
+
+    category = forms.ChoiceField(label="Data category", required=False)
+    file = forms.FileField(label="File (a document or export for the person)", required=False)
+    rows = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        label="Data rows (JSON records)",
+        help_text='A JSON list of records, e.g. [{"email": "a@example.com", "signed_up": "2024-03-01"}]. '
+        "They go into data.json and a CSV of the category.",
+    )
+
+    def __init__(self, *args: Any, target: Request, **kwargs: Any) -> None:
+        super().__init__(*args, target=target, **kwargs)
+        field = self.fields["category"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *packages.known_categories(target).items()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("file")) == bool((data.get("rows") or "").strip()):
+            raise forms.ValidationError("Add either a file or data rows.")
+        if (data.get("rows") or "").strip() and not data.get("category"):
+            raise forms.ValidationError("Choose the data category of the rows.")
+        return data
+
+
+class ResendLinkForm(ActionForm):
+    """No fields: the link goes again to the proven email."""
+
+
 class ResponderChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.responder_name} <{obj.responder_email}> (typed by the requester)"
@@ -152,6 +185,21 @@ ACTIONS: dict[str, tuple[type[ActionForm], Any]] = {
         ReplyForm,
         lambda r, d, actor, now: workflow.record_reply(r, text=d["text"], files=d["attachments"], actor=actor, now=now),
     ),
+    "add_to_package": (
+        PackageForm,
+        lambda r, d, actor, now: workflow.add_to_package(
+            r,
+            category=d["category"],
+            upload=d["file"] or None,
+            rows=d["rows"] if d["rows"].strip() else None,
+            actor=actor,
+            now=now,
+        ),
+    ),
+    "resend_package_link": (
+        ResendLinkForm,
+        lambda r, d, actor, now: workflow.resend_package_link(r, actor=actor, now=now),
+    ),
     "approve_contact": (
         ApproveContactForm,
         lambda r, d, actor, now: workflow.approve_contact(d["assignment"], actor=actor, now=now),
@@ -169,6 +217,10 @@ def pending(request: Request, action: str) -> bool:
         return awaiting_approval(request).exists()
     if action == "extend":
         return schedule.can_extend(request)
+    if action == "add_to_package":
+        return request.request_type in packages.PACKAGE_TYPES
+    if action == "resend_package_link":
+        return Package.objects.filter(request=request, status__in=Package.LIVE_STATUSES).exists()
     return True
 
 

@@ -11,8 +11,9 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import QuerySet
 
-from ..models import Request
+from ..models import Package, Request
 from ..requests import workflow
+from ..requests.errors import DomainError
 from ..security import ratelimit
 from ..security.tokens import LIFETIMES
 from .shredder import erase_personal_data
@@ -54,6 +55,26 @@ def purge_closed(*, now: dt.datetime, batch: int = BATCH_SIZE) -> int:
         rows = list(closed_due(now=now).select_for_update(skip_locked=True)[:batch])
         purged = sum(erase_personal_data(request, now=now) for request in rows)
     return purged
+
+
+def packages_due(*, now: dt.datetime) -> QuerySet[Package]:
+    """Live answer packages past their days (through the partial index dsr_package_live)."""
+    return Package.objects.filter(status__in=Package.LIVE_STATUSES, expires_at__lte=now)
+
+
+def expire_packages(*, now: dt.datetime, batch: int = BATCH_SIZE) -> int:
+    """Answer packages past DSR_PACKAGE_DAYS: their files are deleted from storage and they are marked
+    (dsr.requests.workflow.expire_package, one request at a time, each in its own transaction under the
+    request's lock, so two runs delete each package once)."""
+    due = list(packages_due(now=now).order_by("expires_at").values_list("request_id", flat=True)[:batch])
+    expired = 0
+    for request_id in due:
+        try:
+            workflow.expire_package(Request(pk=request_id), now=now)
+        except DomainError:
+            continue  # another run deleted it meanwhile
+        expired += 1
+    return expired
 
 
 def run_daily(*, now: dt.datetime) -> dict[str, int]:

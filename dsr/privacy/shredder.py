@@ -19,6 +19,8 @@ from ..models import (
     Event,
     Heartbeat,
     OutgoingEmail,
+    Package,
+    PackageItem,
     Pause,
     ReplyTemplate,
     Request,
@@ -50,6 +52,9 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
     Event: {"message": REDACTED, "data": {}, "redacted": True},
     # The files the person sent with a reply: the files are deleted from storage, the rows keep the size.
     Attachment: {"file": "", "name": "(redacted)"},
+    # The answer package: its ZIP and files are deleted from storage; the rows keep sizes, hashes and dates.
+    Package: {"archive": "", "manifest": [], "code_hash": ""},
+    PackageItem: {"file": "", "name": "(redacted)", "rows": []},
     OutgoingEmail: {
         "to": "redacted@invalid",
         "subject": "(redacted)",
@@ -78,6 +83,9 @@ NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     Heartbeat: frozenset({"name"}),
     StaffMembership: frozenset({"role"}),
     Attachment: frozenset({"content_type"}),
+    # A package's state and the SHA-256 of what the person was given (proof, not content).
+    Package: frozenset({"status", "archive_sha256"}),
+    PackageItem: frozenset({"kind", "category", "content_type", "sha256", "added_by"}),
     # The office's own wording for common messages, with placeholders: no one's data.
     ReplyTemplate: frozenset({"kind", "language", "subject", "body"}),
 }
@@ -103,6 +111,13 @@ def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
         name, storage = attachment.file.name, attachment.file.storage
         Attachment.objects.filter(pk=attachment.pk).update(**PERSONAL_DATA[Attachment])
         transaction.on_commit(partial(storage.delete, name))
+    for package in Package.objects.filter(request=request):
+        stored = [(package.archive.storage, package.archive.name)] if package.archive else []
+        stored += [(item.file.storage, item.file.name) for item in package.items.exclude(file="")]
+        PackageItem.objects.filter(package=package).update(**PERSONAL_DATA[PackageItem])
+        Package.objects.filter(pk=package.pk).update(**PERSONAL_DATA[Package])
+        for storage, name in stored:
+            transaction.on_commit(partial(storage.delete, name))
     record(
         request, "purged", "Personal data deleted; the record of what was done and when is kept.", actor=SYSTEM, now=now
     )

@@ -32,4 +32,5 @@ urlpatterns = [
     path("status/<str:token>/", views.status, name="status"),
     path("respond/<str:token>/", views.respond, name="respond"),
     path("authority/<str:token>/", views.authority, name="authority"),
+    path("download/<str:token>/", views.download, name="download"),
 ]

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -22,7 +23,8 @@ from django.views.decorators.http import require_http_methods
 from policies.models import PolicyVersion, Vendor
 from policies.services import UnknownVendor, policy_in_force
 
-from ..models import Assignment, Request, new_reference
+from ..models import Assignment, Package, Request, new_reference
+from ..packages import services as packages
 from ..requests import schedule, transitions, workflow
 from ..requests.errors import DomainError
 from ..requests.intake import RateLimited, submit_request, verify_email
@@ -68,12 +70,15 @@ EVENT_TITLES: dict[str, Any] = {
     "repeated": _("You filed the same request again"),
     "escalated": _("Overdue: passed to the privacy staff"),
     "purged": _("Personal data deleted"),
+    "downloaded": _("You downloaded your data"),
+    "package_deleted": _("The download of your data expired and was deleted"),
 }
 
 # Events whose recorded message only repeats the title (in English), or is the office's working note
 # (a responder's outcome, the routing list, an escalation): the person sees the translated title only.
 TITLE_SAYS_ALL = frozenset(
     {"verified", "withdrawn", "expired", "purged", "submitted", "routed", "assignment_done", "escalated"}
+    | {"downloaded", "package_deleted"}
 )
 
 INVALID_LINK = _("This link is not valid. Copy the whole link from the email, or file the request again.")
@@ -288,3 +293,75 @@ def authority(request: HttpRequest, token: str) -> HttpResponse:
             "error": error,
         }
         return render(request, "dsr/authority.html", context, status=400 if error else 200)
+
+
+# Why the download page refused a code, in the person's words (dsr.packages.services.check_code).
+CODE_REFUSALS: dict[str, Any] = {
+    packages.CODE_WRONG: _("That code is not right. Check the email and try again."),
+    packages.CODE_EXPIRED: _("That code has expired. Ask for a new code."),
+    packages.CODE_USED_UP: _("Too many wrong codes. Ask for a new code."),
+    packages.CODE_NONE: _("Ask for a code first: we send it to the email address you confirmed."),
+}
+CODE_LIMIT = gettext_noop("Too many codes were sent in the last hour. Please try again later.")
+
+
+@require_http_methods(["GET", "POST"])
+def download(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The person's answer package, through its signed link: a one-time code goes to the proven email, and
+    only that code releases the ZIP (streamed, never cached). A GET changes nothing and sends nothing."""
+    data = _token(request, "download", token)
+    if isinstance(data, HttpResponse):
+        return data
+    found = Request.objects.select_related("vendor").filter(reference=data.reference).first()
+    package = Package.objects.filter(request=found).first() if found is not None else None
+    if found is None or package is None or package.status == Package.Status.DRAFT:
+        return _invalid(request)
+    now = timezone.now()
+    with translation.override(person_language(request, found.language)):
+        assert package.expires_at is not None
+        if package.status == Package.Status.EXPIRED_DELETED or package.expires_at <= now:
+            return message_page(
+                request,
+                title=_("This download has expired"),
+                message=_(
+                    "The file with your data was kept until %(day)s and is now deleted, as the email said. "
+                    "If you still need your data, please make a new request."
+                )
+                % {"day": formats.date_format(package.expires_at.date(), "j F Y")},
+                status=410,
+            )
+        context: dict[str, Any] = {
+            "req": found,
+            "expires": formats.date_format(package.expires_at.date(), "j F Y"),
+            "minutes": int(packages.CODE_LIFETIME.total_seconds() // 60),
+            "sent_to": "",
+            "error": "",
+            "show_code_form": bool(package.code_hash),
+        }
+        status = 200
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action == "send":
+            try:
+                context["sent_to"] = workflow.send_package_code(found, now=now)
+                context["show_code_form"] = True
+            except DomainError as exc:
+                context["error"], status = gettext(str(exc)), 429 if str(exc) == CODE_LIMIT else 409
+        elif action == "download":
+            try:
+                released = workflow.download_package(found, code=request.POST.get("code", ""), now=now)
+            except DomainError as exc:
+                context["error"], status = gettext(str(exc)), 409
+            else:
+                if released.package is not None:
+                    return _stream(released.package, found.reference)
+                context["error"], status = CODE_REFUSALS[released.refused], 400
+                context["show_code_form"] = released.refused == packages.CODE_WRONG
+        return render(request, "dsr/download.html", context, status=status)
+
+
+def _stream(package: Package, reference: str) -> FileResponse:
+    response = FileResponse(package.archive.open("rb"), as_attachment=True, filename=f"{reference}.zip")
+    response["Content-Type"] = "application/zip"
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -8,7 +8,7 @@ from typing import Any
 
 from policies import vocabulary
 
-from ..models import Request
+from ..models import Package, Request
 from . import queue, workflow
 
 
@@ -51,4 +51,6 @@ def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
         "assignments": list(request.assignments.order_by("id")),
         "pauses": list(request.pauses.order_by("started_on")),
         "events": list(request.events.select_related("actor_user").order_by("at", "id")),
+        "package": (package := Package.objects.filter(request=request).first()),
+        "package_items": list(package.items.order_by("added_at", "id")) if package else [],
     }

@@ -18,6 +18,8 @@ from .timeline import ROLES, Actor, Role
 S = Request.Status
 OPEN = frozenset({S.VERIFIED, S.IN_PROGRESS, S.AWAITING_SUBJECT})
 NOT_CLOSED = OPEN | {S.SUBMITTED}
+# Answered with the person's data: the answer package can be downloaded (dsr.packages) until it expires.
+ANSWERED = frozenset({S.COMPLETED, S.PARTIALLY_COMPLETED})
 
 # What an action does to the stored deadlines: set them for the first time, recompute them (a pause
 # or an extension moves them), clear them (nothing is due once a request is closed), or leave them.
@@ -277,6 +279,55 @@ TABLE: dict[str, Transition] = {
             {"handler", "lead"},
             events=("subject_reply",),
             refusal="A request that is {status} takes no more replies.",
+        ),
+        _t(
+            # Files or data rows for the answer (staff in the admin, a responder through its link).
+            "add_to_package",
+            "Add to the answer package",
+            OPEN,
+            set(OPEN),
+            {"handler", "lead", "responder"},
+            events=("package_item_added",),
+            refusal="A request that is {status} takes nothing more for its answer package.",
+        ),
+        _t(
+            "resend_package_link",
+            "Send the download link again",
+            ANSWERED,
+            set(ANSWERED),
+            {"handler", "lead"},
+            events=("package_link_sent",),
+            emails=("package_link",),
+            refusal="A request that is {status} has no answer package to download.",
+        ),
+        _t(
+            # The person (or the agent whose authority is recorded) asks for a code on the download page.
+            "send_package_code",
+            "Send a one-time code to the proven email",
+            ANSWERED,
+            set(ANSWERED),
+            {"subject"},
+            events=("package_code_sent",),
+            emails=("package_code",),
+            refusal="A request that is {status} has no answer package to download.",
+        ),
+        _t(
+            "download_package",
+            "Download the answer package with the code",
+            ANSWERED,
+            set(ANSWERED),
+            {"subject"},
+            events=("downloaded",),
+            refusal="A request that is {status} has no answer package to download.",
+        ),
+        _t(
+            "expire_package",
+            "Delete the answer package after its days",
+            ANSWERED,
+            set(ANSWERED),
+            {"system"},
+            events=("package_deleted",),
+            refusal="A request that is {status} has no answer package to delete.",
         ),
         _t(
             "expire",

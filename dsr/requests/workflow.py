@@ -25,10 +25,12 @@ from ..engine import deadlines as engine
 from ..engine import identity as engine_identity
 from ..engine.identity import IdentityRequirement
 from ..engine.routing import Plan, RequestFacts, plan_for
-from ..models import Assignment, Attachment, Pause, Request, StaffMembership
+from ..models import Assignment, Attachment, Package, Pause, Request, StaffMembership
+from ..packages import services as packages
+from ..security import ratelimit
 from . import transitions
 from .errors import DomainError
-from .notices import notify_assignee, notify_subject, notify_withdrawn
+from .notices import notify_assignee, notify_subject, notify_withdrawn, subject_context
 from .schedule import (
     apply_deadlines,
     assist_due_at,
@@ -392,6 +394,8 @@ def _close(
     request.assignments.filter(status=Assignment.Status.OPEN).update(
         status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
     )
+    offer = _offer_package(request, now=now) if status != Request.Status.REJECTED else {}
+    data = {**(data or {}), **_package_event_data(request)} if offer else data
     record(request, status, message or "Request answered.", actor=actor, now=now, data=data)
     version = request.policy_version
     notify_subject(
@@ -403,6 +407,7 @@ def _close(
         message=message,
         authority=version.authority_name,
         authority_website=version.authority_website,
+        **offer,
     )
 
 
@@ -675,5 +680,173 @@ def mark_duplicate(request: Request, *, of: str, reason: str, actor: Actor, now:
             actor=actor,
             now=now,
             data={"duplicate": request.pk},
+        )
+    return request
+
+
+# --- The answer package (dsr.packages) ------------------------------------------------------------------
+
+
+def add_to_package(
+    request: Request,
+    *,
+    category: str = "",
+    upload: UploadedFile | None = None,
+    rows: Any = None,
+    actor: Actor,
+    now: dt.datetime,
+) -> Request:
+    """A file, or data rows of one of the policy's categories, for the answer of an access or portability
+    request (staff in the admin, a responder through its link). Sealed when the person is answered."""
+    if request.request_type not in packages.PACKAGE_TYPES:
+        raise DomainError("Only an access or portability request is answered with a package of the person's data.")
+    if upload is None and rows is None:
+        raise DomainError("Add a file or data rows.")
+    undo: Callable[[], None] | None = None
+    try:
+        with transaction.atomic(durable=True):
+            request = lock(pk=request.pk)
+            transitions.check("add_to_package", request.status, actor)
+            try:
+                if upload is not None:
+                    item, undo = packages.add_file(
+                        request,
+                        upload=upload,
+                        name=safe_file_name(upload.name or ""),
+                        category=category,
+                        added_by=actor.label,
+                        now=now,
+                    )
+                    what = f"File {item.name} ({item.size:,} bytes, SHA-256 {item.sha256[:12]}…)"
+                else:
+                    item = packages.add_rows(request, category=category, rows=rows, added_by=actor.label, now=now)
+                    what = f"{len(item.rows)} data rows of {category}"
+            except packages.PackageError as exc:
+                raise DomainError(str(exc)) from None
+            record(
+                request,
+                "package_item_added",
+                f"{what} added to the answer package.",
+                actor=actor,
+                now=now,
+                data={"item": item.pk, "kind": item.kind, "category": item.category, "sha256": item.sha256},
+            )
+    except BaseException:
+        if undo is not None:  # the item was not recorded: its stored file goes too
+            undo()
+        raise
+    return request
+
+
+def _offer_package(request: Request, *, now: dt.datetime) -> dict[str, Any]:
+    """When the person is answered: seal the package (if the answer has one) and say in the answer email
+    where to download it and until when. One call, so it can move to wherever the answer is approved."""
+    offer = packages.seal_and_offer(request, now=now)
+    if offer is None:
+        return {}
+    return {"package_link": offer.link, "package_expires": offer.expires_at.date().isoformat()}
+
+
+def _package_event_data(request: Request) -> dict[str, Any]:
+    package = Package.objects.filter(request=request).first()
+    if package is None or package.expires_at is None:
+        return {}
+    return {"package": {"sha256": package.archive_sha256, "expires_at": package.expires_at.isoformat()}}
+
+
+def _live_package(request: Request, *, now: dt.datetime) -> Package:
+    try:
+        return packages.live_package(request, now=now)
+    except packages.PackageError as exc:
+        raise DomainError(str(exc)) from None
+
+
+def resend_package_link(request: Request, *, actor: Actor, now: dt.datetime) -> Request:
+    """Staff send the person the download link of their package again (to the proven email)."""
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("resend_package_link", request.status, actor)
+        package = _live_package(request, now=now)
+        sent = request.events.filter(kind="package_link_sent").count() + 1
+        packages.email_link(
+            request, package, key=f"{request.reference}:package-link:{sent}", context=subject_context(request)
+        )
+        record(request, "package_link_sent", "The download link was sent to the person again.", actor=actor, now=now)
+    return request
+
+
+def send_package_code(request: Request, *, now: dt.datetime, actor: Actor = SUBJECT) -> str:
+    """The download page asks for a one-time code: it goes to the proven email only, a few per hour.
+    Returns the address it went to, masked, for the page."""
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("send_package_code", request.status, actor)
+        if request.verified_at is None or disclosure_missing(request):
+            raise DomainError("This answer cannot be released yet.")  # never reached through _close's gate
+        package = _live_package(request, now=now)
+        if not ratelimit.allow("package-code", request.reference, now=now):
+            raise DomainError("Too many codes were sent in the last hour. Please try again later.")
+        code = packages.issue_code(package, now=now)
+        sent = request.events.filter(kind="package_code_sent").count() + 1
+        packages.email_code(request, code, key=f"{request.reference}:package-code:{sent}")
+        record(
+            request,
+            "package_code_sent",
+            "A one-time download code was sent to the proven email.",
+            actor=actor,
+            now=now,
+        )
+    return packages.masked(request.subject_email)
+
+
+@dataclass(frozen=True)
+class Download:
+    """What the code released: the package (its archive to stream), or why not (`refused`: a checks code)."""
+
+    package: Package | None
+    refused: str = ""
+
+
+def download_package(request: Request, *, code: str, now: dt.datetime, actor: Actor = SUBJECT) -> Download:
+    """The person enters the code: the right one releases the download once ("downloaded" on the timeline);
+    a wrong one counts (and is kept counted), and after a few the code stops working."""
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("download_package", request.status, actor)
+        package = _live_package(request, now=now)
+        verdict = packages.check_code(package, code, now=now)
+        if verdict != packages.CODE_OK:
+            return Download(None, refused=verdict)
+        packages.mark_downloaded(package, now=now)
+        record(
+            request,
+            "downloaded",
+            f"The person downloaded the answer package (download {package.download_count}).",
+            actor=actor,
+            now=now,
+            data={"sha256": package.archive_sha256},
+        )
+    return Download(package)
+
+
+def expire_package(request: Request, *, now: dt.datetime, actor: Actor = SYSTEM) -> Request:
+    """A package past its days: its files are deleted from storage, the package is marked, the timeline says so."""
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("expire_package", request.status, actor)
+        package = Package.objects.select_for_update().filter(request=request).first()
+        if package is None or package.status not in Package.LIVE_STATUSES:
+            raise DomainError("There is no package to delete.")
+        if package.expires_at is None or package.expires_at > now:
+            raise DomainError(f"The package is kept until {package.expires_at:%d %b %Y}.")
+        packages.delete_files(package)
+        Package.objects.filter(pk=package.pk).update(status=Package.Status.EXPIRED_DELETED, deleted_at=now)
+        downloaded = "after it was downloaded" if package.downloaded else "without being downloaded"
+        record(
+            request,
+            "package_deleted",
+            f"The answer package expired {downloaded}; its files are deleted.",
+            actor=actor,
+            now=now,
         )
     return request

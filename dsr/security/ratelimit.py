@@ -26,6 +26,8 @@ LIMITS: dict[str, tuple[int, dt.timedelta]] = {
     "submit-ip": (20, dt.timedelta(hours=1)),
     "submit-email": (5, dt.timedelta(hours=1)),
     "link-ip": (60, dt.timedelta(hours=1)),
+    # One-time codes for an answer package, per request: each goes to the person's mailbox.
+    "package-code": (5, dt.timedelta(hours=1)),
 }
 
 

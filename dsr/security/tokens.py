@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 
 # How long each kind of link works. The verification lifetime is also how long an unconfirmed request
@@ -21,6 +22,8 @@ LIFETIMES: dict[str, dt.timedelta] = {
     "responder": dt.timedelta(days=180),
     # The agent's link to send the person's signed permission (dsr.public.views.authority).
     "authority": dt.timedelta(days=60),
+    # The person's link to their answer package: it works as long as the package is kept (dsr.packages).
+    "download": dt.timedelta(days=settings.DSR_PACKAGE_DAYS),
 }
 
 

@@ -1,11 +1,16 @@
 """The whole job in a real browser, on the real services (PostgreSQL, a Celery worker on Redis, an SMTP
 server): a person files a request and confirms it from the email; a handler logs in, finds it at the
-top of the queue, records the identity check; a team lead answers and closes it; it leaves the queue."""
+top of the queue, records the identity check and puts the person's data into the answer package; a team
+lead answers and closes it; it leaves the queue; the person downloads the package with the one-time code
+from the email and reads the cover letter."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +101,17 @@ def test_a_request_from_the_form_to_a_leads_answer_in_a_real_browser(
     handler.wait_for_url(re.compile(r".*/change/$"))
     assert Request.objects.get(reference=reference).identity_checked_at is not None
 
+    # The handler puts the person's account data into the answer package.
+    handler.click("text=Add to the answer package")
+    handler.select_option("select[name=category]", "account_data")
+    handler.fill(
+        "textarea[name=rows]",
+        json.dumps([{"email": "aino@example.com", "name": "Aino Virtanen", "role": "Admin", "since": "2024-03-01"}]),
+    )
+    handler.click("input[type=submit].default")
+    handler.wait_for_url(re.compile(r".*/change/$"))
+    assert "Being put together" in handler.inner_text(".dsr-package")
+
     # A team lead answers and closes it; the person is told.
     lead = browser.new_context(locale="en-GB").new_page()
     log_in(lead, base, "lea")
@@ -113,6 +129,8 @@ def test_a_request_from_the_form_to_a_leads_answer_in_a_real_browser(
             for m in smtp_server.to("aino@example.com")
         )
     )
+    lead.reload()
+    assert "not downloaded yet" in lead.inner_text(".dsr-downloads")
 
     # It leaves the open work: the queue now starts with the other request, and shows it closed.
     lead.goto(f"{base}/admin/dsr/request/")
@@ -122,3 +140,34 @@ def test_a_request_from_the_form_to_a_leads_answer_in_a_real_browser(
     lead.goto(f"{base}/admin/dsr/request/?status__exact=in_progress")
     assert reference not in lead.inner_text("#changelist")
     lead.screenshot(path=str(artifacts / "queue-after.png"), full_page=True)
+
+    # The person opens the download link from the answer email, asks for a code, and enters it.
+    answer = next(m for m in smtp_server.to("aino@example.com") if "/download/" in body(m))
+    download_link = re.search(r"https?://[^/\s]+(/download/[^\s]+/)", body(answer)).group(1)
+    person.goto(base + download_link)
+    person.screenshot(path=str(artifacts / "download-page.png"), full_page=True)
+    person.click("button:has-text('Send me a code')")
+    smtp_server.wait_for(
+        lambda: any("code" in (m["Subject"] or "").lower() for m in smtp_server.to("aino@example.com"))
+    )
+    code_email = next(m for m in smtp_server.to("aino@example.com") if "code" in (m["Subject"] or "").lower())
+    code = re.search(r"\b(\d{6})\b", body(code_email)).group(1)
+    person.fill("input[name=code]", code)
+    with person.expect_download() as download:
+        person.click("button:has-text('Download')")
+    saved = artifacts / f"{reference}.zip"
+    download.value.save_as(str(saved))
+    archive = zipfile.ZipFile(io.BytesIO(saved.read_bytes()))
+    assert {"cover-letter.html", "data.json", "data/account_data.csv", "manifest.json"} <= set(archive.namelist())
+    assert json.loads(archive.read("data.json"))["categories"][0]["rows"][0]["email"] == "aino@example.com"
+    assert Request.objects.get(reference=reference).package.download_count == 1
+
+    # The cover letter, as the person reads it.
+    letter = person.context.new_page()
+    letter.set_content(archive.read("cover-letter.html").decode())
+    assert "How long the data are kept" in letter.inner_text("body")
+    letter.screenshot(path=str(artifacts / "cover-letter.png"), full_page=True)
+    saved.unlink()
+
+    lead.goto(f"{base}/admin/dsr/request/{closed.pk}/change/")
+    assert "downloaded 1 time" in lead.inner_text(".dsr-downloads")

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from dsr.admin.requests import ACTIONS as ADMIN_ACTIONS
-from dsr.models import Event, OutgoingEmail, Request, StaffMembership
+from dsr.models import Event, OutgoingEmail, Package, Request, StaffMembership
 from dsr.requests import transitions
 from policies.models import Vendor
 from tests.statuses import reach
@@ -56,6 +56,10 @@ def still_to_do(request: Request, action: str) -> bool:
         return bool(request.agent_name) and request.authority_recorded_at is None
     if action == "approve_contact":
         return request.assignments.filter(contact_approved=False).exists()
+    if action == "add_to_package":  # only an access or portability answer has a package
+        return request.request_type in ("access", "portability")
+    if action == "resend_package_link":  # only a package sent and not yet expired
+        return Package.objects.filter(request=request, status__in=Package.LIVE_STATUSES).exists()
     return True
 
 

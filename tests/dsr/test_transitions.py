@@ -18,7 +18,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from dsr.models import Assignment, Event, OutgoingEmail, Pause, Request, StaffMembership
+from dsr.models import Assignment, Event, OutgoingEmail, Package, Pause, Request, StaffMembership
+from dsr.packages import services as packages
 from dsr.requests import transitions, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.intake import accept_unconfirmed, verify_email
@@ -146,7 +147,34 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
         return lambda actor: workflow.add_note(request, text="Called the person back.", actor=actor, now=ACT)
     if action == "record_reply":
         return lambda actor: workflow.record_reply(request, text="It is account 4411.", files=[], actor=actor, now=ACT)
+    if action in PACKAGE_ACTIONS:
+        return prepare_package(action, request)
     raise AssertionError(f"no function for {action}")
+
+
+PACKAGE_ACTIONS = ("add_to_package", "resend_package_link", "send_package_code", "download_package", "expire_package")
+
+
+def prepare_package(action: str, request: Request) -> Callable[[Actor], object]:
+    """An access request (answered with a package); from the answer on, its package is sealed (and, for the
+    expiry, past its days). The download is taken with the code the person was sent."""
+    Request.objects.filter(pk=request.pk).update(request_type="access")
+    request.refresh_from_db()
+    if action == "add_to_package":
+        return lambda actor: workflow.add_to_package(
+            request, category="account_data", rows=[{"login": "alice"}], actor=actor, now=ACT
+        )
+    packages.add_rows(request, category="account_data", rows=[{"login": "alice"}], added_by="staff", now=LATER)
+    sealed_on = ACT - dt.timedelta(days=30) if action == "expire_package" else LATER
+    package = packages.seal(Package.objects.get(request=request), now=sealed_on)
+    if action == "resend_package_link":
+        return lambda actor: workflow.resend_package_link(request, actor=actor, now=ACT)
+    if action == "send_package_code":
+        return lambda actor: workflow.send_package_code(request, now=ACT, actor=actor)
+    if action == "download_package":
+        code = packages.issue_code(package, now=ACT)
+        return lambda actor: workflow.download_package(request, code=code, now=ACT, actor=actor)
+    return lambda actor: workflow.expire_package(request, now=ACT, actor=actor)
 
 
 def snapshot() -> tuple[Any, ...]:
