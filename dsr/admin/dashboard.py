@@ -98,7 +98,7 @@ def dashboard(request: HttpRequest, site: AdminSite) -> HttpResponse:
         (tile, f"{emails_url if tile.target == 'outgoingemail' else requests_url}?{tile.query}")
         for tile in stats.queue_tiles(request.user, now)
     ]
-    series = [(s, charts.rate_chart(s), charts.days_chart(s)) for s in stats.monthly(request.user, now)]
+    series = [(s, [charts.rate_chart(s), charts.days_chart(s)]) for s in stats.monthly(request.user, now)]
     vendors = staff_vendors(request.user)
     context = {
         **site.each_context(request),
