@@ -146,6 +146,13 @@ class Request(models.Model):
             # The daily and ten-minute jobs read only their own few rows.
             models.Index(fields=["received_at"], name="dsr_request_unverified", condition=models.Q(status="submitted")),
             models.Index(fields=["verified_at"], name="dsr_request_unrouted", condition=models.Q(status="verified")),
+            # The dashboard's months: a vendor's answers of the last year, with what the figures read.
+            models.Index(
+                fields=["vendor", "closed_at"],
+                name="dsr_request_vendor_answered",
+                include=["received_at", "due_at", "policy_version"],
+                condition=models.Q(status__in=["completed", "partially_completed", "rejected"]),
+            ),
             models.Index(
                 fields=["closed_at"],
                 name="dsr_request_to_purge",
@@ -276,6 +283,10 @@ class Assignment(models.Model):
         indexes = [
             # Only open assignments: read by dsr.sweeps for reminders and escalations.
             models.Index(fields=["next_action_at"], name="dsr_assignment_due_open", condition=models.Q(status="open")),
+            # The dashboard's policy-gap count and the queue's gap filter: the few open gaps.
+            models.Index(
+                fields=["request"], name="dsr_assignment_open_gap", condition=models.Q(status="open", policy_gap=True)
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -333,6 +344,8 @@ class OutgoingEmail(models.Model):
                 name="dsr_email_unsent",
                 condition=models.Q(status__in=["queued", "awaiting_retry", "sending"]),
             ),
+            # Failed mail for staff (the dashboard's count, the list's filter): few rows, read through their own index.
+            models.Index(fields=["request"], name="dsr_email_failed", condition=models.Q(status="failed")),
         ]
 
     def __str__(self) -> str:

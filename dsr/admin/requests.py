@@ -30,7 +30,7 @@ from ..requests import replies as reply_templates
 from ..requests.errors import DomainError
 from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
 from ..requests.timeline import Actor, Role
-from . import intake, replies
+from . import dashboard, intake, replies
 from . import queue as queue_admin
 from .paging import CappedCountPaginator
 
@@ -312,6 +312,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     def get_urls(self) -> list[URLPattern]:
         urls = [
             path("<int:pk>/act/<str:action>/", self.admin_site.admin_view(self.act), name="dsr_request_act"),
+            *dashboard.urls(self.admin_site),
             *intake.urls(self.admin_site),
             *replies.urls(self.admin_site),
         ]

@@ -9,32 +9,20 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.test import Client
 
-from dsr.models import Event, OutgoingEmail, Request, StaffMembership
+from dsr.models import Event, OutgoingEmail, Request
 from dsr.requests import workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
 from policies.models import Vendor
 from tests.factories import LATER, RECEIVED, STAFF, identified, routed
+from tests.staff import client_for, member
 
 pytestmark = pytest.mark.usefixtures("policies")
 
 LIST = "/admin/dsr/request/"
 NOW = RECEIVED + dt.timedelta(days=10)
-
-
-def member(username: str, vendor: str = "leadsment", role: str = "handler") -> Any:
-    user = get_user_model().objects.create_user(username, f"{username}@example.org", "pw", is_staff=True)
-    StaffMembership.objects.create(user=user, vendor=Vendor.objects.get(slug=vendor), role=role)
-    return user
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def listed(client: Client, query: str = "") -> list[str]:
