@@ -56,6 +56,8 @@ def still_to_do(request: Request, action: str) -> bool:
         return bool(request.agent_name) and request.authority_recorded_at is None
     if action == "approve_contact":
         return request.assignments.filter(contact_approved=False).exists()
+    if action == "edit_answer":  # only once there is an answer to edit
+        return request.status == S.AWAITING_APPROVAL
     return True
 
 
