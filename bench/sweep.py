@@ -99,7 +99,8 @@ def reset_due(*, now: dt.datetime) -> None:
 def counts() -> tuple[int, int, int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM dsr_request WHERE status IN ('verified', 'in_progress', 'awaiting_subject')"
+            "SELECT count(*) FROM dsr_request "
+            "WHERE status IN ('verified', 'in_progress', 'awaiting_subject', 'awaiting_approval')"
         )
         open_requests = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM dsr_assignment WHERE status = 'open'")

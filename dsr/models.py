@@ -30,6 +30,8 @@ class Request(models.Model):
         VERIFIED = "verified", "Email confirmed"
         IN_PROGRESS = "in_progress", "In progress"
         AWAITING_SUBJECT = "awaiting_subject", "Waiting for the requester"
+        # Every responder has answered: the draft answer waits for a team lead's approval before it goes out.
+        AWAITING_APPROVAL = "awaiting_approval", "Answer awaiting approval"
         COMPLETED = "completed", "Completed"
         PARTIALLY_COMPLETED = "partially_completed", "Partially completed"
         REJECTED = "rejected", "Rejected"
@@ -37,7 +39,7 @@ class Request(models.Model):
         EXPIRED = "expired", "Expired (email never confirmed)"
         DUPLICATE = "duplicate", "Duplicate of an earlier request"
 
-    OPEN_STATUSES = (Status.VERIFIED, Status.IN_PROGRESS, Status.AWAITING_SUBJECT)
+    OPEN_STATUSES = (Status.VERIFIED, Status.IN_PROGRESS, Status.AWAITING_SUBJECT, Status.AWAITING_APPROVAL)
     CLOSED_STATUSES = (
         Status.COMPLETED,
         Status.PARTIALLY_COMPLETED,
@@ -119,7 +121,9 @@ class Request(models.Model):
     # first. Kept by the database, so the queue reads one page straight from an index.
     open_due_at = models.GeneratedField(
         expression=models.Case(
-            models.When(status__in=["verified", "in_progress", "awaiting_subject"], then=models.F("due_at")),
+            models.When(
+                status__in=["verified", "in_progress", "awaiting_subject", "awaiting_approval"], then=models.F("due_at")
+            ),
             default=None,
         ),
         output_field=models.DateTimeField(null=True),
@@ -133,7 +137,9 @@ class Request(models.Model):
             models.Index(
                 fields=["next_action_at"],
                 name="dsr_request_due_open",
-                condition=models.Q(status__in=["submitted", "verified", "in_progress", "awaiting_subject"]),
+                condition=models.Q(
+                    status__in=["submitted", "verified", "in_progress", "awaiting_subject", "awaiting_approval"]
+                ),
             ),
             # The staff list's default order, for everyone and for one vendor's team.
             models.Index(fields=["-received_at", "-id"], name="dsr_request_received"),
@@ -296,6 +302,52 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.responder_name}"
+
+
+class Answer(models.Model):
+    """The draft answer to a request: a cover text and one part per responder (dsr.requests.answers).
+
+    Every responder's answer becomes a part; staff edit the parts and the cover; a team lead approves, and
+    only then is the person sent the whole answer, in one email (dsr.requests.workflow.approve_answer).
+    """
+
+    request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="answer")
+    cover = models.TextField(blank=True, help_text="What the person reads before the parts (staff write it).")
+    partial = models.BooleanField(
+        default=False, help_text="Staff closed it as partially completed (a part may also be partial)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by_label = models.CharField(max_length=200, blank=True, help_text="Who approved (the actor's label).")
+
+    def __str__(self) -> str:
+        return f"Answer to {self.request_id}"
+
+
+class AnswerPart(models.Model):
+    """One responder's part of the answer: what it did (the text staff may edit) and what is kept, and why.
+
+    `kept` is read from the policy in force at receipt when the part arrives: one entry per record kept under
+    a legal obligation, {category, records, passage, source}; the responder's own words stay on the assignment.
+    """
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="parts")
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="answer_part")
+    text = models.TextField(help_text="What the person is told was done (the responder's words, as edited).")
+    partial = models.BooleanField(default=False, help_text="Some records are kept under a legal obligation.")
+    kept = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by_label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["answer", "assignment_id"]
+
+    def __str__(self) -> str:
+        return f"Part {self.assignment_id} of answer {self.answer_id}"
 
 
 class OutgoingEmail(models.Model):

@@ -27,6 +27,11 @@ def reach(status: str) -> Request:
         request = workflow.pause_request(
             routed(), kind="identity", on=LATER.date(), reason="Which account?", actor=STAFF, now=LATER
         )
+    elif status == S.AWAITING_APPROVAL:
+        # Every responder has answered; the identity check is not recorded yet (approval waits for it).
+        request = routed()
+        for assignment in request.assignments.all():
+            workflow.complete_assignment(assignment, outcome="Done as asked.", actor=STAFF, now=LATER)
     elif status in CLOSING:
         answered = identified(routed())
         request = workflow.close_request(answered, status=status, message="Done as asked.", actor=STAFF, now=LATER)

@@ -23,9 +23,9 @@ from django.utils import timezone
 from policies import vocabulary
 from policies.admin import ReadOnly
 
-from ..models import Assignment, Package, Pause, Request
+from ..models import AnswerPart, Assignment, Package, Pause, Request
 from ..packages import services as packages
-from ..requests import overview, queue, schedule, transitions, workflow
+from ..requests import answers, overview, queue, schedule, transitions, workflow
 from ..requests import replies as reply_templates
 from ..requests.errors import DomainError
 from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
@@ -146,6 +146,43 @@ class ApproveContactForm(ActionForm):
         field.queryset = awaiting_approval(target)
 
 
+class AnswerForm(ActionForm):
+    """The draft answer: the cover text and one box per responder's part, side by side (act.html)."""
+
+    cover = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        label="Cover text (the person reads it before the parts)",
+    )
+
+    def __init__(self, *args: Any, target: Request, **kwargs: Any) -> None:
+        super().__init__(*args, target=target, **kwargs)
+        draft = answers.draft_of(target)
+        self.fields["cover"].initial = draft.cover if draft else ""
+        self.parts = answers.parts_of(target)
+        for part in self.parts:
+            self.fields[f"part_{part.pk}"] = forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 8}),
+                initial=part.text,
+                label=f"{part.assignment.responder_name} — {part.assignment.get_action_display()}",
+            )
+
+    def part_fields(self) -> list[tuple[Any, forms.BoundField]]:
+        """(part, its text box), in the plan's order."""
+        return [(part, self[f"part_{part.pk}"]) for part in self.parts]
+
+    def part_texts(self) -> dict[int, str]:
+        return {part.pk: self.cleaned_data[f"part_{part.pk}"] for part in self.parts}
+
+
+class ApproveForm(ActionForm):
+    confirm = forms.BooleanField(
+        label="I have read every part: send the whole answer to the person",
+        help_text="One email, in the person's language, with every part; partial parts name the records kept and "
+        "the policy's reason.",
+    )
+
+
 def awaiting_approval(request: Request) -> QuerySet[Assignment]:
     return request.assignments.filter(contact_approved=False, status=Assignment.Status.OPEN)
 
@@ -200,6 +237,11 @@ ACTIONS: dict[str, tuple[type[ActionForm], Any]] = {
         ResendLinkForm,
         lambda r, d, actor, now: workflow.resend_package_link(r, actor=actor, now=now),
     ),
+    "edit_answer": (
+        AnswerForm,
+        lambda r, d, actor, now: workflow.edit_answer(r, cover=d["cover"], parts=d["part_texts"], actor=actor, now=now),
+    ),
+    "approve_answer": (ApproveForm, lambda r, d, actor, now: workflow.approve_answer(r, actor=actor, now=now)),
     "approve_contact": (
         ApproveContactForm,
         lambda r, d, actor, now: workflow.approve_contact(d["assignment"], actor=actor, now=now),
@@ -221,6 +263,11 @@ def pending(request: Request, action: str) -> bool:
         return request.request_type in packages.PACKAGE_TYPES
     if action == "resend_package_link":
         return Package.objects.filter(request=request, status__in=Package.LIVE_STATUSES).exists()
+    if action == "edit_answer":  # once a responder has answered, or where the answer waits for approval
+        return (
+            request.status == Request.Status.AWAITING_APPROVAL
+            or AnswerPart.objects.filter(answer__request=request).exists()
+        )
     return True
 
 
@@ -354,6 +401,8 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
         data = (request.POST, request.FILES) if request.method == "POST" else (None, None)
         form = form_class(*data, initial={"on": today, "announced_on": today, **text}, target=target)
         if request.method == "POST" and form.is_valid():
+            if isinstance(form, AnswerForm):
+                form.cleaned_data["part_texts"] = form.part_texts()
             try:
                 call(target, form.cleaned_data, Actor.staff(request.user, role), now)
             except DomainError as exc:
@@ -372,5 +421,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
             "identity": workflow.identity_requirement(target) if action == "record_identity" else None,
             "authority_rules": workflow.request_law_rules(target) if action == "record_authority" else None,
             "reply_choices": reply_templates.choices(action),
+            "action": action,
+            "draft": answers.page(target) if action in ("edit_answer", "approve_answer") else None,
         }
         return TemplateResponse(request, "admin/dsr/request/act.html", context)

@@ -14,6 +14,8 @@ from typing import Any
 from django.db import models, transaction
 
 from ..models import (
+    Answer,
+    AnswerPart,
     Assignment,
     Attachment,
     Event,
@@ -48,6 +50,9 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
     },
     # A responder's outcome and a question put to the person are free text about the person.
     Assignment: {"outcome": ""},
+    # The answer the person was sent (or was to be sent): staff's cover text and each responder's part.
+    Answer: {"cover": ""},
+    AnswerPart: {"text": ""},
     Pause: {"reason": ""},
     Event: {"message": REDACTED, "data": {}, "redacted": True},
     # The files the person sent with a reply: the files are deleted from storage, the rows keep the size.
@@ -75,6 +80,9 @@ NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
         | {"citations", "status", "reminders_sent"}
     ),
     Pause: frozenset({"kind"}),
+    # Who approved or edited (staff usernames, as Event.actor); what is kept and why, quoted from the policy.
+    Answer: frozenset({"approved_by_label"}),
+    AnswerPart: frozenset({"kept", "edited_by_label"}),
     Event: frozenset({"kind", "actor"}),
     OutgoingEmail: frozenset({"key", "kind", "language", "status", "last_error"}),
     # A keyed hash of an address, never the address; the daily job deletes old counters (ratelimit.purge_old).
@@ -103,6 +111,8 @@ def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
         return False
     Request.objects.filter(pk=request.pk).update(**PERSONAL_DATA[Request], purged_at=now)
     Assignment.objects.filter(request=request).update(**PERSONAL_DATA[Assignment])
+    Answer.objects.filter(request=request).update(**PERSONAL_DATA[Answer])
+    AnswerPart.objects.filter(answer__request=request).update(**PERSONAL_DATA[AnswerPart])
     Pause.objects.filter(request=request).update(**PERSONAL_DATA[Pause])
     Event.objects.filter(request=request).exclude(kind__in=KEPT_EVENT_KINDS).update(**PERSONAL_DATA[Event])
     OutgoingEmail.objects.filter(request=request).update(**PERSONAL_DATA[OutgoingEmail])

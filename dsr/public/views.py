@@ -42,6 +42,7 @@ STATUS_MSGIDS = (
     gettext_noop("Email confirmed"),
     gettext_noop("In progress"),
     gettext_noop("Waiting for the requester"),
+    gettext_noop("Answer awaiting approval"),
     gettext_noop("Completed"),
     gettext_noop("Partially completed"),
     gettext_noop("Rejected"),
@@ -61,6 +62,7 @@ EVENT_TITLES: dict[str, Any] = {
     "resumed": _("Your answer was received"),
     "extended": _("Deadline extended"),
     "assignment_done": _("Part of the request answered"),
+    "answer_ready": _("Every part answered: your answer is checked before it is sent"),
     "completed": _("Completed"),
     "partially_completed": _("Partially completed"),
     "rejected": _("Rejected"),
@@ -77,8 +79,8 @@ EVENT_TITLES: dict[str, Any] = {
 # Events whose recorded message only repeats the title (in English), or is the office's working note
 # (a responder's outcome, the routing list, an escalation): the person sees the translated title only.
 TITLE_SAYS_ALL = frozenset(
-    {"verified", "withdrawn", "expired", "purged", "submitted", "routed", "assignment_done", "escalated"}
-    | {"downloaded", "package_deleted"}
+    {"verified", "withdrawn", "expired", "purged", "submitted", "routed", "assignment_done", "answer_ready"}
+    | {"escalated", "downloaded", "package_deleted"}
 )
 
 INVALID_LINK = _("This link is not valid. Copy the whole link from the email, or file the request again.")

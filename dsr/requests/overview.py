@@ -9,7 +9,7 @@ from typing import Any
 from policies import vocabulary
 
 from ..models import Package, Request
-from . import queue, workflow
+from . import answers, queue, workflow
 
 
 def deadline_rows(request: Request) -> list[dict[str, Any]]:
@@ -49,6 +49,7 @@ def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
         "summary": stored.get("summary", ""),
         "deadlines": deadline_rows(request),
         "assignments": list(request.assignments.order_by("id")),
+        "answer": answers.page(request),
         "pauses": list(request.pauses.order_by("started_on")),
         "events": list(request.events.select_related("actor_user").order_by("at", "id")),
         "package": (package := Package.objects.filter(request=request).first()),

@@ -33,6 +33,7 @@ STATES: dict[str, str] = {
     "overdue": "Overdue",
     "policy_gap": "Policy gap",
     "identity": "Waiting for identity",
+    "approval": "Answer awaiting approval",
     "due_soon": f"Due within {DUE_SOON_DAYS} days",
     "on_track": "On track",
     "closed": "Closed",
@@ -100,7 +101,8 @@ def work_state(
 
     What blocks the work comes first (not routed yet, waiting for the person: a pause may stop the
     clock, so it is not called overdue), then a missed date, then what must be resolved (a policy gap,
-    the identity check), then how close the date is. Closed and unconfirmed requests have no days left.
+    the identity check, a lead's approval of the answer), then how close the date is. Closed and
+    unconfirmed requests have no days left.
     """
     if status == Request.Status.SUBMITTED:
         return WorkState("unconfirmed", None)
@@ -117,6 +119,8 @@ def work_state(
         return WorkState("policy_gap", days)
     if identity_pending:
         return WorkState("identity", days)
+    if status == Request.Status.AWAITING_APPROVAL:
+        return WorkState("approval", days)
     if days is not None and days <= DUE_SOON_DAYS:
         return WorkState("due_soon", days)
     return WorkState("on_track", days)

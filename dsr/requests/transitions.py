@@ -16,7 +16,9 @@ from .errors import DomainError
 from .timeline import ROLES, Actor, Role
 
 S = Request.Status
-OPEN = frozenset({S.VERIFIED, S.IN_PROGRESS, S.AWAITING_SUBJECT})
+OPEN = frozenset({S.VERIFIED, S.IN_PROGRESS, S.AWAITING_SUBJECT, S.AWAITING_APPROVAL})
+# Where responders' answers come in and the draft answer is worked on.
+ANSWERING = frozenset({S.IN_PROGRESS, S.AWAITING_SUBJECT, S.AWAITING_APPROVAL})
 NOT_CLOSED = OPEN | {S.SUBMITTED}
 # Answered with the person's data: the answer package can be downloaded (dsr.packages) until it expires.
 ANSWERED = frozenset({S.COMPLETED, S.PARTIALLY_COMPLETED})
@@ -200,7 +202,7 @@ TABLE: dict[str, Transition] = {
         _t(
             "pause",
             "Ask the person for information",
-            {S.VERIFIED, S.IN_PROGRESS},
+            {S.VERIFIED, S.IN_PROGRESS, S.AWAITING_APPROVAL},
             {S.AWAITING_SUBJECT},
             {"handler", "lead"},
             events=("paused", "deadlines"),
@@ -212,7 +214,8 @@ TABLE: dict[str, Transition] = {
             "resume",
             "Record the person's answer",
             {S.AWAITING_SUBJECT},
-            {S.IN_PROGRESS, S.VERIFIED},
+            # Back to the responders, or to the lead where every responder has answered.
+            {S.IN_PROGRESS, S.VERIFIED, S.AWAITING_APPROVAL},
             {"handler", "lead"},
             events=("resumed", "deadlines"),
             deadlines="recompute",
@@ -233,20 +236,41 @@ TABLE: dict[str, Transition] = {
             "complete_assignment",
             "Confirm what a responder did",
             {S.IN_PROGRESS, S.AWAITING_SUBJECT},
-            {S.IN_PROGRESS, S.AWAITING_SUBJECT, S.COMPLETED, S.PARTIALLY_COMPLETED},
+            {S.IN_PROGRESS, S.AWAITING_SUBJECT, S.AWAITING_APPROVAL},
             {"responder", "handler", "lead"},
-            # The last answer closes the request by itself: its closing event and the person's email.
-            events=("assignment_done", "completed", "partially_completed"),
-            emails=("completed",),
+            # Each answer is a part of the draft; the last one puts the draft before a lead. Nothing goes
+            # to the person until a lead approves it (approve_answer).
+            events=("assignment_done", "answer_ready"),
             refusal="A request that is {status} takes no more answers.",
         ),
         _t(
+            "edit_answer",
+            "Edit the answer",
+            ANSWERING,
+            set(ANSWERING),
+            {"handler", "lead"},
+            events=("answer_edited",),
+            refusal="The answer to a request that is {status} cannot be edited.",
+        ),
+        _t(
+            "approve_answer",
+            "Approve and send the answer",
+            {S.AWAITING_APPROVAL},
+            {S.COMPLETED, S.PARTIALLY_COMPLETED},
+            {"lead"},
+            events=("answer_approved", "completed", "partially_completed"),
+            emails=("completed",),
+            deadlines="clear",
+            refusal="A request that is {status} has no answer waiting for approval.",
+        ),
+        _t(
+            # Where responders' parts exist, staff's answer becomes the draft's cover and waits for approval.
             "close",
             "Answer and close",
             OPEN,
-            {S.COMPLETED, S.PARTIALLY_COMPLETED, S.REJECTED},
+            {S.COMPLETED, S.PARTIALLY_COMPLETED, S.REJECTED, S.AWAITING_APPROVAL, S.AWAITING_SUBJECT},
             {"lead"},
-            events=("completed", "partially_completed", "rejected"),
+            events=("completed", "partially_completed", "rejected", "answer_drafted"),
             emails=("completed", "rejected"),
             deadlines="clear",
             refusal="The request is already {status}.",

@@ -9,7 +9,7 @@ are never computed here: dsr.requests.schedule asks the engine and stores the an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -25,10 +25,10 @@ from ..engine import deadlines as engine
 from ..engine import identity as engine_identity
 from ..engine.identity import IdentityRequirement
 from ..engine.routing import Plan, RequestFacts, plan_for
-from ..models import Assignment, Attachment, Package, Pause, Request, StaffMembership
+from ..models import Answer, Assignment, Attachment, Package, Pause, Request, StaffMembership
 from ..packages import services as packages
 from ..security import ratelimit
-from . import transitions
+from . import answers, transitions
 from .errors import DomainError
 from .notices import notify_assignee, notify_subject, notify_withdrawn, subject_context
 from .schedule import (
@@ -158,7 +158,7 @@ def resume_request(request: Request, *, on: dt.date, actor: Actor, now: dt.datet
             raise DomainError(f"The pause started on {pause.started_on}; it cannot end before that.")
         pause.ended_on = on
         pause.save(update_fields=["ended_on"])
-        request.status = Request.Status.IN_PROGRESS if request.assignments.exists() else Request.Status.VERIFIED
+        request.status = _status_after_pause(request)
         request.save(update_fields=["status"])
         record(
             request,
@@ -171,6 +171,15 @@ def resume_request(request: Request, *, on: dt.date, actor: Actor, now: dt.datet
     if request.status == Request.Status.VERIFIED:
         route_request(request.pk, now=now)
     return request
+
+
+def _status_after_pause(request: Request) -> str:
+    """Unrouted, still worked by responders, or, once every responder has answered, waiting for approval."""
+    if not request.assignments.exists():
+        return Request.Status.VERIFIED
+    if request.assignments.filter(status=Assignment.Status.OPEN).exists():
+        return Request.Status.IN_PROGRESS
+    return Request.Status.AWAITING_APPROVAL
 
 
 def extend_request(request: Request, *, announced_on: dt.date, reason: str, actor: Actor, now: dt.datetime) -> Request:
@@ -202,7 +211,11 @@ def extend_request(request: Request, *, announced_on: dt.date, reason: str, acto
 
 
 def complete_assignment(assignment: Assignment, *, outcome: str, actor: Actor, now: dt.datetime) -> Assignment:
-    """A responder confirms what it did. The request closes itself once every assignment is done."""
+    """A responder confirms what it did: its answer becomes a part of the draft answer (dsr.requests.answers).
+
+    Nothing goes to the person here. Once every assignment is done the draft waits for a team lead's approval
+    (`approve_answer`), which sends the whole answer; during a pause it waits until the person has answered.
+    """
     if not outcome.strip():
         raise DomainError("Say what was done.")
     with transaction.atomic(durable=True):
@@ -216,35 +229,153 @@ def complete_assignment(assignment: Assignment, *, outcome: str, actor: Actor, n
         assignment.outcome = outcome
         assignment.next_action_at = None
         assignment.save(update_fields=["status", "completed_at", "outcome", "next_action_at"])
+        answer, _ = Answer.objects.get_or_create(request=request, defaults={"created_at": now})
+        part = answers.new_part(answer, assignment, text=outcome, now=now)
+        kept = "; ".join(k["records"] for k in part.kept)
         record(
             request,
             "assignment_done",
-            f"{assignment.responder_name} ({assignment.get_action_display()}): {outcome}",
+            f"Part of the answer received from {assignment.responder_name} ({assignment.get_action_display()}): "
+            f"{outcome}" + (f" Kept under a legal obligation: {kept}." if kept else ""),
             actor=actor,
             now=now,
-            data={"assignment": assignment.pk},
+            data={"assignment": assignment.pk, "part": part.pk, "partial": part.partial},
         )
         if not request.assignments.filter(status=Assignment.Status.OPEN).exists():
-            missing = disclosure_missing(request)
-            if missing:
-                # Every responder answered, but nothing goes to the person before the checks are recorded.
-                record(
-                    request,
-                    "answer_waiting",
-                    "Every responder has answered. The answer waits for: " + "; ".join(missing) + ".",
-                    actor=actor,
-                    now=now,
-                )
-            else:
-                partial = request.assignments.filter(partial=True).exists()
-                _close(
-                    request,
-                    status=Request.Status.PARTIALLY_COMPLETED if partial else Request.Status.COMPLETED,
-                    message=outcome,
-                    actor=actor,
-                    now=now,
-                )
+            _answer_ready(request, actor=actor, now=now)
     return assignment
+
+
+def _answer_ready(request: Request, *, actor: Actor, now: dt.datetime) -> None:
+    """Every responder has answered: the draft waits for a team lead (after the person, during a pause)."""
+    if request.status == Request.Status.IN_PROGRESS:
+        request.status = Request.Status.AWAITING_APPROVAL
+        request.save(update_fields=["status"])
+    missing = disclosure_missing(request)
+    parts = request.answer.parts.count()
+    record(
+        request,
+        "answer_ready",
+        f"Every responder has answered: the answer ({parts} part{'s' if parts != 1 else ''}) waits for a team "
+        "lead's approval"
+        + (" once the person has answered" if request.status == Request.Status.AWAITING_SUBJECT else "")
+        + (", and for " + " and ".join(missing) + " to be recorded" if missing else "")
+        + ".",
+        actor=actor,
+        now=now,
+        data={"parts": parts, "missing": missing},
+    )
+
+
+EDIT_MAX_LENGTH = 20_000
+
+
+def edit_answer(
+    request: Request,
+    *,
+    parts: Mapping[int, str] | None = None,
+    cover: str | None = None,
+    actor: Actor,
+    now: dt.datetime,
+) -> Request:
+    """Staff edit the draft answer before it goes out: the text of parts (by part id) and the cover text.
+
+    Each changed text is one timeline event naming who edited it, with the text before and after; the
+    responder's own words stay on its assignment. Texts left as they were are not recorded.
+    """
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("edit_answer", request.status, actor)
+        answer, _ = Answer.objects.select_for_update().get_or_create(request=request, defaults={"created_at": now})
+        by_id = {part.pk: part for part in answer.parts.select_for_update().select_related("assignment")}
+        changed = 0
+        for part_id, text in (parts or {}).items():
+            part = by_id.get(part_id)
+            if part is None:
+                raise DomainError("That part is not in this request's answer.")
+            text = text.strip()
+            if not text:
+                raise DomainError(f"The part of {part.assignment.responder_name} cannot be empty: say what was done.")
+            if len(text) > EDIT_MAX_LENGTH:
+                raise DomainError(f"A part has at most {EDIT_MAX_LENGTH:,} characters.")
+            if text == part.text:
+                continue
+            before, part.text, part.edited_at, part.edited_by_label = part.text, text, now, actor.label
+            part.save(update_fields=["text", "edited_at", "edited_by_label"])
+            record(
+                request,
+                "answer_edited",
+                f"{actor.label} edited the part of {part.assignment.responder_name}: {text}",
+                actor=actor,
+                now=now,
+                data={"part": part.pk, "before": before, "after": text},
+            )
+            changed += 1
+        if cover is not None and cover.strip() != answer.cover:
+            if len(cover) > EDIT_MAX_LENGTH:
+                raise DomainError(f"The cover text has at most {EDIT_MAX_LENGTH:,} characters.")
+            before, answer.cover = answer.cover, cover.strip()
+            answer.save(update_fields=["cover"])
+            record(
+                request,
+                "answer_edited",
+                f"{actor.label} edited the cover text: {answer.cover or '(none)'}",
+                actor=actor,
+                now=now,
+                data={"cover": True, "before": before, "after": answer.cover},
+            )
+            changed += 1
+        if not changed:
+            raise DomainError("Nothing was changed.")
+    return request
+
+
+def approve_answer(request: Request, *, actor: Actor, now: dt.datetime) -> Request:
+    """A team lead approves the draft: the person is sent the whole answer, every part, in one email.
+
+    Completed, or partially completed where a part keeps records under a legal obligation (each with the
+    reason and the policy's passage) or staff closed it so. Refused before identity (and an agent's
+    authority) is recorded.
+    """
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        transitions.check("approve_answer", request.status, actor)
+        _refuse_undisclosable(request)
+        answer = Answer.objects.select_for_update().filter(request=request).first()
+        if answer is None:
+            raise DomainError("There is no answer to approve.")
+        parts = answers.parts_of(request)
+        answer.approved_at, answer.approved_by_id, answer.approved_by_label = now, actor.user_id, actor.label
+        answer.save(update_fields=["approved_at", "approved_by", "approved_by_label"])
+        record(
+            request,
+            "answer_approved",
+            f"Answer approved by {actor.label}: sent to the person with {len(parts)} "
+            f"part{'s' if len(parts) != 1 else ''}.",
+            actor=actor,
+            now=now,
+            data={"parts": [part.pk for part in parts]},
+        )
+        partial = answers.is_partial(answer, parts)
+        _close(
+            request,
+            status=Request.Status.PARTIALLY_COMPLETED if partial else Request.Status.COMPLETED,
+            message=answer.cover,
+            actor=actor,
+            now=now,
+            data={"parts": len(parts), "approved_by": actor.label},
+            parts=answers.email_parts(request, parts),
+        )
+    return request
+
+
+def _refuse_undisclosable(request: Request) -> None:
+    missing = disclosure_missing(request)
+    if missing:
+        raise DomainError(
+            "Nothing is answered before " + " and ".join(missing) + " is recorded. "
+            "Record it, ask the person for more information, or refuse the request as unverifiable."
+        )
 
 
 def identity_requirement(request: Request) -> IdentityRequirement:
@@ -368,14 +499,38 @@ def close_request(request: Request, *, status: str, message: str, actor: Actor, 
     with transaction.atomic(durable=True):
         request = lock(pk=request.pk)
         transitions.check("close", request.status, actor)
-        missing = disclosure_missing(request)
-        if status != Request.Status.REJECTED and missing:
-            raise DomainError(
-                "Nothing is answered before " + " and ".join(missing) + " is recorded. "
-                "Record it, ask the person for more information, or refuse the request as unverifiable."
-            )
+        if status != Request.Status.REJECTED:
+            _refuse_undisclosable(request)
+            if request.assignments.filter(answer_part__isnull=False).exists():
+                partial = status == Request.Status.PARTIALLY_COMPLETED
+                _draft_by_hand(request, partial=partial, cover=message, actor=actor, now=now)
+                return request
         _close(request, status=status, message=message, actor=actor, now=now)
     return request
+
+
+def _draft_by_hand(request: Request, *, partial: bool, cover: str, actor: Actor, now: dt.datetime) -> None:
+    """Staff answer a request some responders have answered: their message becomes the cover of the draft,
+    responders still open are no longer waited for, and the whole answer waits for a lead's approval."""
+    answer = Answer.objects.select_for_update().get(request=request)
+    answer.cover, answer.partial = cover.strip(), partial
+    answer.save(update_fields=["cover", "partial"])
+    request.assignments.filter(status=Assignment.Status.OPEN).update(
+        status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
+    )
+    if request.status != Request.Status.AWAITING_SUBJECT:  # else once the person has answered (resume)
+        request.status = Request.Status.AWAITING_APPROVAL
+        request.save(update_fields=["status"])
+    parts = answer.parts.count()
+    record(
+        request,
+        "answer_drafted",
+        f"{actor.label} answered with the {parts} part{'s' if parts != 1 else ''} received"
+        f"{' (partially completed)' if partial else ''}: the answer waits for a team lead's approval. {cover}".strip(),
+        actor=actor,
+        now=now,
+        data={"parts": parts, "partial": partial},
+    )
 
 
 def _close(
@@ -386,7 +541,9 @@ def _close(
     actor: Actor,
     now: dt.datetime,
     data: dict[str, Any] | None = None,
+    parts: list[dict[str, Any]] | None = None,
 ) -> None:
+    """Close the request and send the person its answer (or refusal): one email, with every part given."""
     request.status = status
     request.closed_at = now
     request.next_action_at = None
@@ -405,6 +562,7 @@ def _close(
         status=request.get_status_display(),
         partial=status == Request.Status.PARTIALLY_COMPLETED,
         message=message,
+        parts=parts or [],
         authority=version.authority_name,
         authority_website=version.authority_website,
         **offer,

@@ -1,8 +1,9 @@
 """The whole job in a real browser, on the real services (PostgreSQL, a Celery worker on Redis, an SMTP
 server): a person files a request and confirms it from the email; a handler logs in, finds it at the
-top of the queue, records the identity check and puts the person's data into the answer package; a team
-lead answers and closes it; it leaves the queue; the person downloads the package with the one-time code
-from the email and reads the cover letter."""
+top of the queue, records the identity check and puts the person's data into the answer package; the
+responder answers through its link; the answer waits for a team lead, who reads it on the request's page
+and approves it; the person gets it, downloads the package with the one-time code from the email and
+reads the cover letter; the request leaves the queue."""
 
 from __future__ import annotations
 
@@ -112,20 +113,31 @@ def test_a_request_from_the_form_to_a_leads_answer_in_a_real_browser(
     handler.wait_for_url(re.compile(r".*/change/$"))
     assert "Being put together" in handler.inner_text(".dsr-package")
 
-    # A team lead answers and closes it; the person is told.
+    # The responder answers through the link in its email: nothing goes to the person yet.
+    responder = browser.new_context(locale="en-GB").new_page()
+    smtp_server.wait_for(lambda: len(smtp_server.to("Konsta@leadsment.com")) >= 1)
+    task = next(m for m in smtp_server.to("Konsta@leadsment.com") if reference in (m["Subject"] or ""))
+    responder.goto(base + link_in(body(task)))
+    responder.fill("textarea[name=outcome]", "A copy of the account data is in the secure package.")
+    responder.click("button:has-text('Confirm: this is done')")
+    wait_until(lambda: Request.objects.get(reference=reference).status == "awaiting_approval")
+    assert not any("completed" in (m["Subject"] or "").lower() for m in smtp_server.to("aino@example.com"))
+
+    # A team lead reads the answer on the request's page and approves it; the person is told.
     lead = browser.new_context(locale="en-GB").new_page()
     log_in(lead, base, "lea")
     lead.goto(f"{base}/admin/dsr/request/{Request.objects.get(reference=reference).pk}/change/")
-    lead.click("text=Answer and close")
-    lead.select_option("select[name=status]", "completed")
-    lead.fill("textarea[name=message]", "A copy of your account data is attached.")
+    assert "A copy of the account data is in the secure package." in lead.inner_text("#answer")
+    lead.screenshot(path=str(artifacts / "answer-awaiting-approval.png"), full_page=True)
+    lead.click("text=Approve and send the answer")
+    lead.check("input[name=confirm]")
     lead.click("input[type=submit].default")
     lead.wait_for_url(re.compile(r".*/change/$"))
     closed = Request.objects.get(reference=reference)
     assert closed.status == "completed"
     smtp_server.wait_for(
         lambda: any(
-            "completed" in (m["Subject"] or "").lower() or reference in (m["Subject"] or "")
+            "A copy of the account data is in the secure package." in body(m)
             for m in smtp_server.to("aino@example.com")
         )
     )

@@ -60,6 +60,8 @@ def still_to_do(request: Request, action: str) -> bool:
         return request.request_type in ("access", "portability")
     if action == "resend_package_link":  # only a package sent and not yet expired
         return Package.objects.filter(request=request, status__in=Package.LIVE_STATUSES).exists()
+    if action == "edit_answer":  # only once there is an answer to edit
+        return request.status == S.AWAITING_APPROVAL
     return True
 
 

@@ -50,12 +50,17 @@ def test_when_every_responder_has_answered_the_answer_still_waits_for_the_identi
     for assignment in request.assignments.all():
         workflow.complete_assignment(assignment, outcome="Export attached.", actor=STAFF, now=ACT)
     request = answered(request)
-    assert request.status == "in_progress"
-    assert request.events.filter(kind="answer_waiting").exists()
+    assert request.status == "awaiting_approval"
+    assert "the identity check to be recorded" in request.events.get(kind="answer_ready").message
+    with pytest.raises(DomainError, match="identity check"):
+        workflow.approve_answer(request, actor=STAFF, now=ACT)
+    assert answered(request).status == "awaiting_approval"
     assert not OutgoingEmail.objects.filter(request=request, kind="completed").exists()
+    assert not request.events.filter(kind="answer_approved").exists()
     identified(request, now=ACT)
-    workflow.close_request(request, status="completed", message="Your data is attached.", actor=STAFF, now=ACT)
+    workflow.approve_answer(request, actor=STAFF, now=ACT)
     assert answered(request).status == "completed"
+    assert OutgoingEmail.objects.filter(request=request, kind="completed").count() == 1
 
 
 def test_an_agents_request_also_waits_for_the_agents_authority() -> None:

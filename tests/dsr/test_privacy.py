@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-from dsr.models import Assignment, Event, OutgoingEmail, Pause, Request
+from dsr.models import Answer, AnswerPart, Assignment, Event, OutgoingEmail, Pause, Request
 from dsr.privacy import retention, shredder
 from dsr.requests import workflow
 from tests.factories import LATER, STAFF, identified, noon, routed
@@ -32,6 +32,8 @@ def traces(request: Request, needle: str) -> list[str]:
             found.append(f"email {email.kind}")
     found += [f"pause {p.pk}" for p in Pause.objects.filter(request=request, reason__contains=needle)]
     found += [f"assignment {a.pk}" for a in Assignment.objects.filter(request=request, outcome__contains=needle)]
+    found += [f"answer part {p.pk}" for p in AnswerPart.objects.filter(answer__request=request, text__contains=needle)]
+    found += [f"answer {a.pk}" for a in Answer.objects.filter(request=request, cover__contains=needle)]
     if needle in Request.objects.get(pk=request.pk).extension_reason:
         found.append("extension reason")
     return found
@@ -52,6 +54,8 @@ def closed_with_the_name_everywhere() -> Request:
         workflow.complete_assignment(
             assignment, outcome=f"Deleted the account of {NAME}.", actor=STAFF, now=LATER + dt.timedelta(days=2)
         )
+    workflow.edit_answer(request, cover=f"Dear {NAME},", actor=STAFF, now=LATER + dt.timedelta(days=2))
+    workflow.approve_answer(request, actor=STAFF, now=LATER + dt.timedelta(days=2))
     request.refresh_from_db()
     assert request.closed_at is not None
     return request
@@ -64,6 +68,9 @@ def test_the_purge_leaves_no_trace_of_the_name_in_events_emails_pauses_or_outcom
     assert {"event paused", "event assignment_done", f"event {request.status}", "email info_needed"} <= set(before)
     assert any(where.startswith("pause ") for where in before)
     assert any(where.startswith("assignment ") for where in before)
+    assert any(where.startswith("answer part ") for where in before)
+    assert any(where.startswith("answer ") and not where.startswith("answer part") for where in before)
+    assert "event answer_edited" in before and "email completed" in before
     assert "extension reason" in before
 
     assert retention.purge_closed(now=request.closed_at + retention.CLOSED_RETENTION + dt.timedelta(days=1)) == 1

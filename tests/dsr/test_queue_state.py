@@ -26,6 +26,11 @@ def test_each_state_with_its_days_left() -> None:
     assert state(due_in=-1, identity=True, gap=True) == "Overdue | 1 day overdue"
     assert state(due_in=3, identity=True, gap=True) == "Policy gap | 3 days left"
     assert state(due_in=3, identity=True) == "Waiting for identity | 3 days left"
+    # Every responder has answered: a lead's approval is the work left, unless the date is missed or the
+    # identity check (which the approval waits for) is not recorded yet.
+    assert state("awaiting_approval", 3) == "Answer awaiting approval | 3 days left"
+    assert state("awaiting_approval", 3, identity=True) == "Waiting for identity | 3 days left"
+    assert state("awaiting_approval", -2) == "Overdue | 2 days overdue"
     assert state(due_in=7) == "Due within 7 days | 7 days left"
     assert state(due_in=0) == "Due within 7 days | due today"
     assert state(due_in=8) == "On track | 8 days left"

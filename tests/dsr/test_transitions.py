@@ -89,7 +89,8 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
         return lambda actor: workflow.extend_request(
             request, announced_on=ACT.date(), reason="Many systems.", actor=actor, now=ACT
         )
-    if action in ("complete_assignment", "close") and request.status in transitions.OPEN:
+    answering = ("complete_assignment", "close", "approve_answer")
+    if action in answering and request.status in transitions.OPEN and request.identity_checked_at is None:
         identified(request)  # the answer may go out: identity is recorded
     if action == "record_identity":
         return lambda actor: workflow.record_identity(
@@ -114,10 +115,16 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
         return lambda actor: workflow.approve_contact(hint, actor=actor, now=ACT)
     if action == "complete_assignment":
         assignment = open_assignment(request)
-        # Every other responder has answered already: this answer is the last one and closes the request.
+        # Every other responder has answered already: this answer is the last one and completes the draft.
         for other in request.assignments.filter(status=Assignment.Status.OPEN).exclude(pk=assignment.pk):
             workflow.complete_assignment(other, outcome="Passed on.", actor=ACTORS["responder"], now=LATER)
         return lambda actor: workflow.complete_assignment(assignment, outcome="Erased.", actor=actor, now=ACT)
+    if action == "edit_answer":
+        return lambda actor: workflow.edit_answer(
+            request, cover="Dear Alice, here is our answer.", actor=actor, now=ACT
+        )
+    if action == "approve_answer":
+        return lambda actor: workflow.approve_answer(request, actor=actor, now=ACT)
     if action == "close":
         return lambda actor: workflow.close_request(
             request, status=S.PARTIALLY_COMPLETED, message="Invoices are kept for 6 years.", actor=actor, now=ACT
@@ -192,6 +199,10 @@ def applicable(t: transitions.Transition, request: Request) -> tuple[set[str], s
     """The table's events and emails that apply to what the action did to `request` (now refreshed)."""
     events = {e for e in t.events if e not in CLOSING or e == request.status}
     emails = set(t.emails)
+    if t.action == "close" and request.status not in CLOSING:
+        # Responders had answered: staff's answer became the draft's cover; nothing goes out before approval.
+        return {"answer_drafted"}, set()
+    events.discard("answer_drafted")
     if request.status in CLOSING:
         emails -= {"rejected"} if request.status != S.REJECTED else {"completed"}
     if not request.assignments.exists():
@@ -224,7 +235,7 @@ def test_the_workflow_does_exactly_what_the_table_says(status: str, action: str)
         assert (events, emails) == applicable(t, request)
         if t.deadlines == "set":
             assert request.due_at is not None
-        if t.deadlines == "clear":
+        if t.deadlines == "clear" and request.status not in transitions.OPEN:
             assert request.next_action_at is None
     else:
         if action in IDEMPOTENT:
@@ -275,3 +286,9 @@ def test_the_matrix_covers_every_status_and_action_with_the_roles_the_table_allo
     assert matrix[S.IN_PROGRESS]["pause"] == ("handler", "lead")
     assert matrix[S.COMPLETED]["close"] == ()
     assert matrix[S.SUBMITTED]["withdraw"] == ("subject",)
+    # The answer goes out only with a team lead's approval; handlers and leads edit it before.
+    assert matrix[S.AWAITING_APPROVAL]["approve_answer"] == ("lead",)
+    assert matrix[S.AWAITING_APPROVAL]["edit_answer"] == ("handler", "lead")
+    assert matrix[S.AWAITING_APPROVAL]["complete_assignment"] == ()
+    assert matrix[S.IN_PROGRESS]["approve_answer"] == ()
+    assert matrix[S.COMPLETED]["edit_answer"] == ()

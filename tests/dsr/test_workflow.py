@@ -175,12 +175,16 @@ def test_an_extension_announced_too_late_or_without_reasons_is_refused() -> None
     assert not request.extended
 
 
-def test_when_every_assignment_is_done_the_request_closes_partially_for_legal_holds() -> None:
+def test_once_approved_a_request_with_legal_holds_is_answered_as_partially_completed() -> None:
     request = verified()
     workflow.route_request(request.pk, now=RECEIVED)
     identified(request)
     for assignment in Assignment.objects.filter(request=request):
         workflow.complete_assignment(assignment, outcome="Done; invoices kept 6 years by law.", actor=STAFF, now=LATER)
+    request.refresh_from_db()
+    assert request.status == "awaiting_approval"
+    assert emails("completed") == []
+    workflow.approve_answer(request, actor=STAFF, now=LATER)
     request.refresh_from_db()
     assert request.status == "partially_completed"
     (mail,) = emails("completed")

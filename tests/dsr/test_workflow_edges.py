@@ -68,7 +68,7 @@ def test_completing_an_assignment_needs_an_outcome() -> None:
     assert assignment.status == "open"
 
 
-def test_a_request_without_legal_holds_closes_as_completed_when_its_assignments_are_done() -> None:
+def test_a_request_without_legal_holds_is_completed_once_its_answer_is_approved() -> None:
     request = identified(workflow.route_request(verified(request_type="access").pk, now=RECEIVED))
     (assignment,) = request.assignments.all()
     workflow.complete_assignment(assignment, outcome="Copy of the data sent.", actor=STAFF, now=LATER)
@@ -77,11 +77,15 @@ def test_a_request_without_legal_holds_closes_as_completed_when_its_assignments_
     assert assignment.status == "done"
     assert assignment.completed_at == LATER
     assert assignment.outcome == "Copy of the data sent."
-    assert request.status == "completed"
-    assert request.closed_at == LATER
+    assert request.status == "awaiting_approval" and request.closed_at is None
     done = request.events.get(kind="assignment_done")
-    assert done.data == {"assignment": assignment.pk}
+    assert done.data == {"assignment": assignment.pk, "part": assignment.answer_part.pk, "partial": False}
     assert "Copy of the data sent." in done.message
+    approved = LATER + dt.timedelta(days=1)
+    workflow.approve_answer(request, actor=STAFF, now=approved)
+    request.refresh_from_db()
+    assert request.status == "completed"
+    assert request.closed_at == approved
 
 
 def test_completing_an_assignment_twice_changes_nothing() -> None:
