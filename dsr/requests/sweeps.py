@@ -60,12 +60,19 @@ def sweep_deadlines(
 
 
 def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
-    # Only what the emails need: not the law copies, the deadline answer or the policy document.
+    # Only what the emails need: not the law copies, the deadline answer or the policy document. The
+    # request's row is locked for its timeline (an event's append takes it); where a staff change holds it,
+    # the assignment waits for the next sweep rather than the sweep waiting (the change may be waiting
+    # for this assignment's row, which the sweep holds: a deadlock).
     request = (
-        Request.objects.select_related("vendor", "policy_version")
+        Request.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("vendor", "policy_version")
         .defer("deadlines", "details", "policy_version__document")
-        .get(pk=assignment.request_id)
+        .filter(pk=assignment.request_id)
+        .first()
     )
+    if request is None:
+        return
     context = {
         "reference": request.reference,
         "vendor": request.vendor.name,
