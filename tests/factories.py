@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dsr.models import Request
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from dsr.models import Request, StaffMembership
 from dsr.requests import workflow
 from dsr.requests.intake import Submission, submit_request, verify_email
 from dsr.requests.timeline import Actor
+from policies.models import Vendor
 
 # A fixed, aware receipt time: Saturday 31 January 2026, 10:00 UTC (a month-end case).
 RECEIVED = dt.datetime(2026, 1, 31, 10, tzinfo=dt.UTC)
@@ -57,3 +61,16 @@ def identified(request: Request, *, now: dt.datetime = LATER) -> Request:
             request, method="signed_permission", note="Signed permission seen.", actor=STAFF, now=now
         )
     return request
+
+
+def member(name: str, vendor: str = "leadsment", role: str = StaffMembership.Role.HANDLER) -> Any:
+    """A staff user on `vendor`'s team, in `role`."""
+    user = get_user_model().objects.create_user(name, f"{name}@example.org", "pw", is_staff=True)
+    StaffMembership.objects.create(user=user, vendor=Vendor.objects.get(slug=vendor), role=role)
+    return user
+
+
+def logged_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

@@ -21,24 +21,11 @@ from dsr.requests import workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
 from dsr.security.tokens import make_token
-from policies.models import Vendor
-from tests.factories import LATER, identified, routed
+from tests.factories import LATER, identified, logged_in, member, routed
 
 pytestmark = pytest.mark.usefixtures("policies")
 
 PDF = b"%PDF-1.4 proof of address"
-
-
-def member(name: str, vendor: str = "leadsment", role: str = StaffMembership.Role.HANDLER) -> Any:
-    user = get_user_model().objects.create_user(name, f"{name}@example.org", "pw", is_staff=True)
-    StaffMembership.objects.create(user=user, vendor=Vendor.objects.get(slug=vendor), role=role)
-    return user
-
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture(autouse=True)
