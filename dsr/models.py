@@ -8,6 +8,7 @@ grows with what is due, not with all requests.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
@@ -119,6 +120,9 @@ class Request(models.Model):
     )
     # The staff queue's order: open requests by due date, then every other request (NULL here) newest
     # first. Kept by the database, so the queue reads one page straight from an index.
+    # The hash of the request's last timeline event: the head of its chain, moved by each append under the
+    # row's lock (dsr.requests.timeline.record), so a removed last event is found too.
+    last_event_hash = models.CharField(max_length=64, blank=True, editable=False)
     open_due_at = models.GeneratedField(
         expression=models.Case(
             models.When(
@@ -212,10 +216,37 @@ class Pause(models.Model):
         return f"{self.kind} from {self.started_on} to {self.ended_on or 'now'}"
 
 
+class AppendOnly(Exception):
+    """A timeline event was to be changed or deleted: the audit trail only grows (redaction aside)."""
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    """Events are appended, never updated or deleted; the shredder's `redact` is the one change allowed."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnly("Timeline events cannot be changed (the shredder redacts them with redact()).")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Timeline events cannot be deleted.")
+
+    def redact(self, *, message: str) -> int:
+        """Blank the personal content of the events not yet redacted: message, data and the digest's salt.
+
+        The chain (dsr.requests.audit) covers a digest of the content, not the content, so it still holds;
+        with the salt gone, the digest can no longer confirm a guess at what was said. The PostgreSQL
+        trigger of migration 0014 allows exactly this change and no other.
+        """
+        return models.QuerySet.update(self.filter(redacted=False), message=message, data={}, salt="", redacted=True)
+
+
 class Event(models.Model):
     """The append-only timeline: what happened, when, by whom. The audit trail shown to a regulator.
 
     When personal data is purged, `message` and `data` are redacted and `redacted` is set; the row stays.
+    Each request's events form a hash chain (dsr.requests.timeline.record writes it, dsr.requests.audit
+    checks it): `hash` covers the previous event's hash, who, when, what kind, and `content_digest`, a
+    salted SHA-256 of the message and data. Rows are never changed through the ORM (save on an existing
+    row, queryset update and delete raise AppendOnly) nor, on PostgreSQL, by plain SQL (a trigger).
     """
 
     request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="events")
@@ -234,12 +265,29 @@ class Event(models.Model):
     data = models.JSONField(default=dict, blank=True)
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, null=True, related_name="+")
     redacted = models.BooleanField(default=False)
+    # The hash chain (dsr.requests.timeline.link_hash): hex SHA-256 digests; "" before the first event.
+    salt = models.CharField(
+        max_length=32, blank=True, help_text="Random salt of the content digest; blanked on redaction."
+    )
+    content_digest = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the salt, message and data.")
+    prev_hash = models.CharField(max_length=64, blank=True, help_text="The hash of the request's previous event.")
+    hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 over prev_hash and this event's fields.")
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["request", "at", "id"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnly(f"Timeline event {self.pk} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnly(f"Timeline event {self.pk} cannot be deleted.")
 
 
 class Assignment(models.Model):

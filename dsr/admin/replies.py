@@ -11,13 +11,16 @@ from django.contrib.admin import AdminSite
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from policies.admin import ReadOnlyInline
 
 from ..models import Attachment, ReplyTemplate
+from ..requests import audit
 from ..requests.replies import may_edit_templates
-from ..requests.selectors import is_vendor_staff, visible_requests
+from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
+from ..requests.timeline import Actor
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -79,11 +82,18 @@ class AttachmentInline(ReadOnlyInline):
 
 
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """The file, to staff of the request's vendor only (another vendor's, or an erased file: not found)."""
+    """The file, to staff of the request's vendor only (another vendor's, or an erased file: not found); each
+    download is on the request's timeline (who, when, which file)."""
     attachment = Attachment.objects.filter(pk=pk, request__in=visible_requests(request.user)).first()
     if attachment is None or not attachment.file or not is_vendor_staff(request.user):
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    role = staff_role(request.user, attachment.request.vendor_id)
+    if role is None:
+        raise Http404
+    content = attachment.file.open("rb")
+    actor = Actor.staff(request.user, role)
+    audit.record_download(attachment.request, name=attachment.name, actor=actor, now=timezone.now())
+    response = FileResponse(content, as_attachment=True, filename=attachment.name)
     response["Content-Type"] = attachment.content_type or "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -25,7 +25,7 @@ from policies.admin import ReadOnly
 
 from ..models import AnswerPart, Assignment, Package, Pause, Request
 from ..packages import services as packages
-from ..requests import answers, overview, queue, schedule, transitions, workflow
+from ..requests import answers, audit, evidence, overview, queue, schedule, transitions, workflow
 from ..requests import replies as reply_templates
 from ..requests.errors import DomainError
 from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
@@ -360,6 +360,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
         urls = [
             path("<int:pk>/act/<str:action>/", self.admin_site.admin_view(self.act), name="dsr_request_act"),
             *dashboard.urls(self.admin_site),
+            path("<int:pk>/evidence/", self.admin_site.admin_view(self.evidence), name="dsr_request_evidence"),
             *intake.urls(self.admin_site),
             *replies.urls(self.admin_site),
         ]
@@ -371,10 +372,35 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
         target = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
         if target is None:  # not there, or another vendor's: the same answer
             raise Http404
-        actions = staff_actions(target, staff_role(request.user, target.vendor_id))
-        page = overview.request_page(target, timezone.now())
-        extra = {**(extra_context or {}), "dsr_actions": actions, "page": page, "target": target}
+        role = staff_role(request.user, target.vendor_id)
+        now = timezone.now()
+        if role is not None:  # what the page shows is the person's data: who saw it, and when, is on record
+            audit.record_view(target, actor=Actor.staff(request.user, role), now=now)
+        actions = staff_actions(target, role)
+        page = overview.request_page(target, now)
+        extra = {
+            **(extra_context or {}),
+            "dsr_actions": actions,
+            "page": page,
+            "target": target,
+            "may_export": role is not None,
+        }
         return super().change_view(request, object_id, form_url, extra)
+
+    def evidence(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The request's evidence ZIP for a regulator (POST: the export is recorded on the timeline), to the
+        leads and handlers of its vendor only."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        target = self.get_queryset(request).filter(pk=pk).first()
+        role = staff_role(request.user, target.vendor_id) if target is not None else None
+        if target is None or role is None:  # not there, or another vendor's: the same answer
+            raise Http404
+        made = evidence.export(target, actor=Actor.staff(request.user, role), now=timezone.now())
+        response = HttpResponse(made.content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def act(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         """One staff action on one request, through the workflow function that owns it."""

@@ -54,7 +54,9 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
     Answer: {"cover": ""},
     AnswerPart: {"text": ""},
     Pause: {"reason": ""},
-    Event: {"message": REDACTED, "data": {}, "redacted": True},
+    # Events are redacted through their one allowed change (EventQuerySet.redact): the salt goes with the
+    # content, so the content digest that keeps the hash chain whole can no longer confirm a guess.
+    Event: {"message": REDACTED, "data": {}, "salt": "", "redacted": True},
     # The files the person sent with a reply: the files are deleted from storage, the rows keep the size.
     Attachment: {"file": "", "name": "(redacted)"},
     # The answer package: its ZIP and files are deleted from storage; the rows keep sizes, hashes and dates.
@@ -72,7 +74,17 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
 # Text fields that hold no personal data: codes, labels, computed deadlines, business contacts.
 NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     Request: frozenset(
-        {"reference", "request_type", "relationship", "country", "state", "law_codes", "law_rules", "language"}
+        {
+            "reference",
+            "last_event_hash",
+            "request_type",
+            "relationship",
+            "country",
+            "state",
+            "law_codes",
+            "law_rules",
+            "language",
+        }
         | {"status", "deadlines", "identity_method", "authority_method"}
     ),
     Assignment: frozenset(
@@ -83,7 +95,8 @@ NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     # Who approved or edited (staff usernames, as Event.actor); what is kept and why, quoted from the policy.
     Answer: frozenset({"approved_by_label"}),
     AnswerPart: frozenset({"kept", "edited_by_label"}),
-    Event: frozenset({"kind", "actor"}),
+    # The hash chain: digests of the chain's own fields and a salted digest of the content.
+    Event: frozenset({"kind", "actor", "content_digest", "prev_hash", "hash"}),
     OutgoingEmail: frozenset({"key", "kind", "language", "status", "last_error"}),
     # A keyed hash of an address, never the address; the daily job deletes old counters (ratelimit.purge_old).
     Throttle: frozenset({"key"}),
@@ -98,8 +111,9 @@ NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     ReplyTemplate: frozenset({"kind", "language", "subject", "body"}),
 }
 
-# Timeline rows that hold only the office's own bookkeeping (computed deadlines): kept whole.
-KEPT_EVENT_KINDS = frozenset({"deadlines"})
+# Timeline rows that hold only the office's own bookkeeping (computed deadlines) and who looked at or
+# exported the request (staff usernames, never the person's data): kept whole.
+KEPT_EVENT_KINDS = frozenset({"deadlines", "viewed", "evidence_exported"})
 
 
 def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
@@ -114,7 +128,7 @@ def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
     Answer.objects.filter(request=request).update(**PERSONAL_DATA[Answer])
     AnswerPart.objects.filter(answer__request=request).update(**PERSONAL_DATA[AnswerPart])
     Pause.objects.filter(request=request).update(**PERSONAL_DATA[Pause])
-    Event.objects.filter(request=request).exclude(kind__in=KEPT_EVENT_KINDS).update(**PERSONAL_DATA[Event])
+    Event.objects.filter(request=request).exclude(kind__in=KEPT_EVENT_KINDS).redact(message=REDACTED)
     OutgoingEmail.objects.filter(request=request).update(**PERSONAL_DATA[OutgoingEmail])
     for attachment in Attachment.objects.filter(request=request).exclude(file=""):
         # Deleted once the row no longer names it; a file left by a crash between the two is only orphaned.

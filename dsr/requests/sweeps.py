@@ -59,13 +59,24 @@ def sweep_deadlines(
     return handled
 
 
-def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
-    # Only what the emails need: not the law copies, the deadline answer or the policy document.
-    request = (
-        Request.objects.select_related("vendor", "policy_version")
+def lock_request(request_id: int) -> Request | None:
+    """The assignment's request, its row locked for its timeline (an event's append takes it), or None where a
+    staff change holds it: the assignment then waits for the next sweep rather than the sweep waiting (the
+    change may be waiting for this assignment's row, which the sweep holds: a deadlock). Only what the
+    emails need is read: not the law copies, the deadline answer or the policy document."""
+    return (
+        Request.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("vendor", "policy_version")
         .defer("deadlines", "details", "policy_version__document")
-        .get(pk=assignment.request_id)
+        .filter(pk=request_id)
+        .first()
     )
+
+
+def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
+    request = lock_request(assignment.request_id)
+    if request is None:
+        return
     context = {
         "reference": request.reference,
         "vendor": request.vendor.name,

@@ -8,8 +8,14 @@ through their link, the system).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
+
+from django.db import transaction
 
 from policies.models import PolicyVersion
 
@@ -55,7 +61,36 @@ def record(
     data: dict[str, Any] | None = None,
     policy_version: PolicyVersion | None = None,
 ) -> Event:
-    """Append one step to the request's timeline (inside the caller's transaction)."""
+    """Append one step to the request's timeline, chained to its previous step (inside the caller's transaction).
+
+    Appends to one request are serialized by its row: the head of the chain (`last_event_hash`) moves by a
+    conditional UPDATE from the head this instance last saw, which takes the row's lock until the
+    transaction ends. Where the head moved meanwhile (another transaction appended first, or this
+    instance is stale), the head is read again under the lock and the event chained to it.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record() appends inside the caller's transaction, with the chain's head.")
+    data = data or {}
+    salt = secrets.token_hex(16)
+    digest = content_digest(salt, message, data)
+    link = partial(
+        link_hash,
+        request_id=request.pk,
+        at=now,
+        kind=kind,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        content_digest=digest,
+        policy_version_id=policy_version.pk if policy_version else None,
+    )
+    prev = request.last_event_hash
+    head = link(prev)
+    heads = Request.objects.filter(pk=request.pk)
+    if not heads.filter(last_event_hash=prev).update(last_event_hash=head):
+        prev = heads.select_for_update(of=("self",)).values_list("last_event_hash", flat=True).get()
+        head = link(prev)
+        heads.update(last_event_hash=head)
+    request.last_event_hash = head
     return Event.objects.create(
         request=request,
         at=now,
@@ -63,6 +98,41 @@ def record(
         actor=actor.label,
         actor_user_id=actor.user_id,
         message=message,
-        data=data or {},
+        data=data,
         policy_version=policy_version,
+        salt=salt,
+        content_digest=digest,
+        prev_hash=prev,
+        hash=head,
     )
+
+
+def _canonical(value: Any) -> bytes:
+    """One spelling of a value as bytes: JSON with sorted keys, no spaces, UTF-8 (what the hashes cover)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def content_digest(salt: str, message: str, data: Any) -> str:
+    """SHA-256 of an event's personal content (message and data) with its salt."""
+    return hashlib.sha256(_canonical(["dsr-event-content/1", salt, message, data])).hexdigest()
+
+
+def link_hash(
+    prev_hash: str,
+    *,
+    request_id: int,
+    at: dt.datetime,
+    kind: str,
+    actor: str,
+    actor_user_id: int | None,
+    content_digest: str,
+    policy_version_id: int | None,
+) -> str:
+    """The event's link in its request's chain: SHA-256 over the previous hash and the event's fields.
+
+    The content enters only through its digest, so redaction (which blanks message and data) leaves the
+    chain whole. The time is written in UTC to the microsecond, as the database keeps it.
+    """
+    when = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    fields = [prev_hash, request_id, when, kind, actor, actor_user_id, content_digest, policy_version_id]
+    return hashlib.sha256(_canonical(["dsr-event/1", *fields])).hexdigest()

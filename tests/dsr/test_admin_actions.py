@@ -80,7 +80,7 @@ def state(request: Request) -> tuple[Any, ...]:
         request.due_at,
         request.extended,
         request.pauses.count(),
-        Event.objects.filter(request=request).count(),
+        Event.objects.filter(request=request).exclude(kind="viewed").count(),  # opening the page is logged
         OutgoingEmail.objects.filter(request=request).count(),
     )
 

@@ -12,7 +12,7 @@ import time_machine
 from django.db import connection, transaction
 
 from dsr import tasks
-from dsr.models import Assignment, Event, OutgoingEmail
+from dsr.models import Assignment, Event, OutgoingEmail, Request
 from dsr.requests import sweeps, workflow
 from tests.dsr.test_concurrency import at_once
 from tests.factories import RECEIVED, verified
@@ -81,8 +81,9 @@ def test_concurrent_sweeps_send_each_reminder_once() -> None:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("postgres", "policies", "no_broker")
-def test_control_without_row_locks_the_same_sweeps_remind_twice() -> None:
+def test_control_without_row_locks_the_same_sweeps_remind_twice(monkeypatch: pytest.MonkeyPatch) -> None:
     """The harness above would notice a sweep that does not lock: here, without locks, it sees doubles."""
+    monkeypatch.setattr(sweeps, "lock_request", lambda pk: Request.objects.get(pk=pk))  # nor the request's row
     when = route_some(6)
     claim = claimed_then_all_together(plain_select)
     assert at_once(lambda: sweeps.sweep_deadlines(now=when, claim=claim), n=SWEEPS) == []
