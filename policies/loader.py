@@ -4,8 +4,10 @@ Two steps, so nothing is ever half-loaded:
 1. `read_data_dir()` parses and validates *every* file and raises `PolicyDataError` naming the file,
    the entry and the field at the first problem.
 2. `load(...)` writes everything in one transaction. A vendor file whose content has not changed is
-   left alone (running twice changes nothing); a changed file becomes a new `PolicyVersion`, and must
-   carry a later `policy.effective_date` than the version it follows.
+   left alone (running twice changes nothing); a changed file becomes a new `PolicyVersion`. With a
+   later `policy.effective_date` it is the vendor's new policy; with the same date it corrects how the
+   same policy was encoded, and judges the requests received from then on (requests already received
+   keep the version they were judged by). An earlier date than the version it follows is refused.
 """
 
 from __future__ import annotations
@@ -541,10 +543,10 @@ def _load_vendor(vendor_file: VendorFile) -> tuple[PolicyVersion, bool]:
     if latest is not None and latest.sha256 == vendor_file.sha256:
         return latest, False
     effective = policy.policy.effective_date
-    if latest is not None and effective <= latest.effective_date:
+    if latest is not None and effective < latest.effective_date:
         raise PolicyDataError(
             f"{where}: policy: effective_date: the file changed since version {latest.number}, so it needs an "
-            f"effective date after {latest.effective_date.isoformat()} (it says {effective.isoformat()})"
+            f"effective date on or after {latest.effective_date.isoformat()} (it says {effective.isoformat()})"
         )
     vendor.name = policy.vendor_name
     vendor.save(update_fields=["name"])

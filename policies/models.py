@@ -105,8 +105,12 @@ class Vendor(models.Model):
         A request received before the first encoded version is judged by the first version: it is the
         oldest text we have, and the caller is told by `PolicyVersion.effective_date > on`.
         """
-        versions = self.versions.order_by("-effective_date")
-        return versions.filter(effective_date__lte=on).first() or versions.last()
+        # A correction of the encoding (same date, higher number) takes over from the version it corrects.
+        latest_first = self.versions.order_by("-effective_date", "-number")
+        return (
+            latest_first.filter(effective_date__lte=on).first()
+            or self.versions.order_by("effective_date", "-number").first()
+        )
 
 
 class PolicyVersion(models.Model):
@@ -143,7 +147,7 @@ class PolicyVersion(models.Model):
         ordering = ["vendor", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["vendor", "number"], name="policy_version_number_unique"),
-            models.UniqueConstraint(fields=["vendor", "effective_date"], name="policy_version_effective_unique"),
+            # Several versions may share a date: a later number with the same date corrects the encoding.
         ]
 
     def __str__(self) -> str:

@@ -31,14 +31,15 @@ def policy_in_force(slug: str, on: dt.date) -> PolicyVersion:
     """
     rows = list(
         PolicyVersion.objects.filter(vendor__slug=slug)
-        .order_by("-effective_date")
+        .order_by("-effective_date", "-number")  # a correction (same date, higher number) wins
         .values_list("pk", "sha256", "vendor_id", "effective_date")
     )
     if not rows:
         known = ", ".join(Vendor.objects.values_list("slug", flat=True)) or "none loaded (run load_policies)"
         raise UnknownVendor(f"Unknown vendor {slug!r}. Known vendors: {known}.")
     # The latest effective on or before `on`, else the first version (as Vendor.policy_in_force).
-    pk, sha256, vendor_id, _ = next((row for row in rows if row[3] <= on), rows[-1])
+    earliest = min(rows, key=lambda row: row[3])  # the first in this order among the earliest date
+    pk, sha256, vendor_id, _ = next((row for row in rows if row[3] <= on), earliest)
     key = (pk, sha256, vendor_id)
     version = _VERSIONS.get(key)
     if version is None:

@@ -90,6 +90,23 @@ def _legal_hold(step: RouteStep) -> str:
     )
 
 
+def _not_an_erasure_exception(step: RouteStep) -> str:
+    return (
+        f"The policy's reason is not a legal duty: keeping {_text(step, 'category')} for the vendor's own "
+        "(legitimate business) purposes is not an exception to erasure (GDPR Art 17(3) lists the only ones: "
+        "a legal obligation, legal claims, public interest, freedom of expression, archiving). Erase it unless "
+        "one of those applies, and record which."
+    )
+
+
+def _portability_out_of_scope(step: RouteStep) -> str:
+    return (
+        f"{_text(step, 'category')} is processed on {_names(step, 'bases')}, not on consent or a "
+        "contract: under the GDPR and the UK GDPR portability does not cover it (Art 20(1)(a)); give it as an "
+        "access copy instead. Other laws of the request (e.g. the CCPA) may not limit portability this way."
+    )
+
+
 def _authorised_agent(step: RouteStep) -> str:
     return (
         f"Filed by an authorised agent ({_text(step, 'agent')}) for the person: before disclosing or deleting "
@@ -158,6 +175,8 @@ _RENDER: dict[str, Callable[[RouteStep], str]] = {
     "controller_answers": _controller_answers,
     "right_limited": _right_limited,
     "legal_hold": _legal_hold,
+    "not_an_erasure_exception": _not_an_erasure_exception,
+    "portability_out_of_scope": _portability_out_of_scope,
     "authorised_agent": _authorised_agent,
     "right_not_granted": _right_not_granted,
     "no_privacy_address": _no_privacy_address,

@@ -30,6 +30,8 @@ from .explain_routing import Citation, RouteStep, explain
 
 PROPAGATED_TYPES = frozenset({"erasure", "rectification", "restriction"})
 ACTIONS = ("fulfil", "assist_controller", "propagate", "resolve_gap")
+# GDPR Art 20(1)(a): portability covers data processed on consent or under a contract, not other bases.
+PORTABLE_BASES = frozenset({"consent", "contract"})
 STAFF_QUEUE = "Privacy staff queue"
 
 
@@ -195,6 +197,15 @@ def _fulfil(
                 )
             )
             citations.append(cited)
+        if facts.request_type == "erasure" and category.limits_of("erasure") and not category.legal_holds:
+            # A limit the policy states for its own purposes is not one of the Art 17(3) exceptions.
+            steps.append(RouteStep("not_an_erasure_exception", {"category": category.name}))
+        if facts.request_type == "portability":
+            bases = {basis.basis for basis in category.lawful_bases}
+            if bases and not bases & PORTABLE_BASES:
+                steps.append(
+                    RouteStep("portability_out_of_scope", {"category": category.name, "bases": tuple(sorted(bases))})
+                )
         if facts.request_type == "erasure":
             for rule in category.legal_holds:
                 partial = True

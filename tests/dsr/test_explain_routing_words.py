@@ -52,6 +52,25 @@ CASES: dict[str, tuple[RouteStep, str]] = {
             "rest, and tell the person which records are kept and why."
         ),
     ),
+    "not_an_erasure_exception": (
+        RouteStep("not_an_erasure_exception", {"category": "Service Data"}),
+        (
+            "The policy's reason is not a legal duty: keeping Service Data for the vendor's own (legitimate "
+            "business) purposes is not an exception to erasure (GDPR Art 17(3) lists the only ones: a legal "
+            "obligation, legal claims, public interest, freedom of expression, archiving). Erase it unless one of "
+            "those applies, and record which."
+        ),
+    ),
+    "portability_out_of_scope": (
+        RouteStep(
+            "portability_out_of_scope", {"category": "Logs", "bases": ("legal_obligation", "legitimate_interests")}
+        ),
+        (
+            "Logs is processed on legal_obligation and legitimate_interests, not on consent or a contract: under the "
+            "GDPR and the UK GDPR portability does not cover it (Art 20(1)(a)); give it as an access copy instead. "
+            "Other laws of the request (e.g. the CCPA) may not limit portability this way."
+        ),
+    ),
     "authorised_agent": (
         RouteStep("authorised_agent", {"agent": "Rights Co"}),
         (

@@ -166,15 +166,33 @@ def test_the_loader_reports_the_gaps_it_found(policies: None, capsys: pytest.Cap
     assert "gap in leadoro: contacts.privacy" in out
 
 
-def test_a_changed_file_needs_a_later_effective_date_and_nothing_is_half_loaded(policies: None, data_dir: Path) -> None:
+def test_a_changed_file_cannot_take_an_earlier_date_and_nothing_is_half_loaded(policies: None, data_dir: Path) -> None:
     before = PolicyVersion.objects.count()
-    # seerene changes correctly, but leadsment changes without a new date: the whole load is refused.
+    # seerene changes correctly, but leadsment's change goes back in time: the whole load is refused.
     edit_vendor(data_dir, "seerene", lambda d: d["policy"].update(effective_date="2030-01-01"))
     edit_vendor(data_dir, "seerene", lambda d: d["categories"][0].update(description="changed"))
-    edit_vendor(data_dir, "leadsment", lambda d: d["categories"][0].update(description="changed"))
+    edit_vendor(data_dir, "leadsment", lambda d: d["policy"].update(effective_date="2020-01-01"))
     with pytest.raises(CommandError, match="leadsment.yaml: policy: effective_date: the file changed since version 1"):
         call_command("load_policies", data_dir=data_dir)
     assert PolicyVersion.objects.count() == before
+
+
+def test_a_correction_with_the_same_date_judges_new_requests_and_old_ones_keep_theirs(
+    policies: None, data_dir: Path
+) -> None:
+    """An encoding fix (the vendor's text unchanged) loads as a new version of the same date: requests received
+    from then on are judged by it; a request already received keeps the version it was judged by."""
+    old = policy_in_force("leadsment", dt.date(2030, 1, 1))
+    edit_vendor(data_dir, "leadsment", lambda d: d["promises"][0].update(amount=14))
+    call_command("load_policies", data_dir=data_dir)
+    corrected = policy_in_force("leadsment", dt.date(2030, 1, 1))
+    assert (corrected.number, corrected.effective_date) == (2, old.effective_date)
+    assert corrected.promises.get().amount == 14
+    assert Vendor.objects.get(slug="leadsment").policy_in_force(dt.date(2030, 1, 1)) == corrected
+    # Before the first date, the earliest text is still the one used: the correction of it.
+    assert policy_in_force("leadsment", dt.date(2000, 1, 1)) == corrected
+    old.refresh_from_db()
+    assert old.promises.get().amount == 30
 
 
 def test_a_changed_file_makes_a_new_version_and_requests_are_judged_by_the_version_in_force(
