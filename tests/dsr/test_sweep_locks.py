@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from dsr import tasks
 from dsr.models import Assignment, Event, OutgoingEmail
@@ -125,30 +127,42 @@ def test_a_sweep_does_not_wait_for_a_row_another_sweep_holds() -> None:
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("policies", "no_broker")
-def test_one_failing_row_does_not_stop_the_others_and_is_looked_at_again_later(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("fails_in", "error"),
+    [("_plan", RuntimeError("bad row")), ("queue_many", DatabaseError("refused"))],
+    ids=["cannot be computed", "refused by the database when the batch is written"],
+)
+def test_a_failing_row_does_not_stop_the_others_and_is_looked_at_again_later(
+    monkeypatch: pytest.MonkeyPatch, fails_in: str, error: Exception
 ) -> None:
+    """A row that cannot be computed is left out of the batch; when the bulk write fails, the batch is
+    written row by row and the row that fails again is fenced (its event undone with it)."""
     when = route_some(3)
     poison = Assignment.objects.order_by("pk").first()
     assert poison is not None
-    real = sweeps._remind_or_escalate
+    real = getattr(sweeps, fails_in)
 
-    def fails_for_one(assignment: Assignment, *, now: dt.datetime) -> None:
-        real(assignment, now=now)  # its event and email are written, then undone with the failure
-        if assignment.pk == poison.pk:
-            raise RuntimeError("bad row")
+    def fails_for_poison(first: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(first, Assignment):
+            touched = first.pk == poison.pk
+        else:  # the batch's emails
+            touched = any(f":reminder:{poison.pk}:" in email.key for email in first)
+        if touched:
+            raise error
+        return real(first, *args, **kwargs)
 
-    monkeypatch.setattr(sweeps, "_remind_or_escalate", fails_for_one)
+    monkeypatch.setattr(sweeps, fails_in, fails_for_poison)
     assert sweeps.sweep_deadlines(now=when) == Assignment.objects.count()
     others = Assignment.objects.exclude(pk=poison.pk)
     assert all(sent == [7] for sent in others.values_list("reminders_sent", flat=True))
     assert OutgoingEmail.objects.filter(kind="reminder").count() == others.count()
     assert reminder_events() == others.count()
+    assert not OutgoingEmail.objects.filter(key__contains=f":reminder:{poison.pk}:").exists()
     poison.refresh_from_db()
     assert poison.reminders_sent == []
     assert poison.next_action_at == when + sweeps.POISON_BACKOFF
 
-    monkeypatch.setattr(sweeps, "_remind_or_escalate", real)
+    monkeypatch.setattr(sweeps, fails_in, real)
     assert sweeps.sweep_deadlines(now=when + dt.timedelta(minutes=59)) == 0
     assert sweeps.sweep_deadlines(now=when + sweeps.POISON_BACKOFF) == 1
     poison.refresh_from_db()
@@ -172,3 +186,44 @@ def test_a_full_batch_queues_the_next_sweep_and_a_partial_one_does_not(monkeypat
         assert Assignment.objects.filter(reminders_sent=[7]).count() == 4
         tasks.sweep_deadlines_task()
         assert queued == ["sweep"]
+
+
+def sweep_statements(when: dt.datetime) -> tuple[int, int]:
+    """(rows handled, SQL statements) of one sweep."""
+    with CaptureQueriesContext(connection) as queries:
+        handled = sweeps.sweep_deadlines(now=when)
+    return handled, len(queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("policies")
+def test_a_batch_costs_the_same_statements_and_one_task_message_however_many_rows(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The sweep writes a batch in bulk: a batch of 12 rows makes as many SQL statements as one of 4, and
+    its emails leave in one task message (sent over one SMTP connection by the worker)."""
+    queued: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args, queue=None: queued.append((task, args)))
+    when = route_some(2)
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # the send task is queued after commit
+        small = sweep_statements(when)
+    assert small[0] == 4
+    assert [task for task, _ in queued] == ["send_emails_task"]
+    assert sorted(queued[0][1][0]) == sorted(OutgoingEmail.objects.filter(kind="reminder").values_list("pk", flat=True))
+
+    for i in range(4):
+        workflow.route_request(
+            verified(vendor_slug="sera-leads", country="EE", request_type="access", email=f"q{i}@example.com").pk,
+            now=RECEIVED,
+        )
+    Assignment.objects.update(next_action_at=when, reminders_sent=[])
+    Event.objects.filter(kind="reminder").delete()
+    OutgoingEmail.objects.filter(kind="reminder").delete()
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        large = sweep_statements(when)
+    assert large[0] == 12
+    assert large[1] == small[1] <= 12, (small, large)
+    assert [task for task, _ in queued] == ["send_emails_task"] and len(queued[0][1][0]) == 12
+    assert reminder_events() == 12
