@@ -202,7 +202,7 @@ def test_a_batch_costs_the_same_statements_and_one_task_message_however_many_row
 ) -> None:
     """The sweep writes a batch in bulk: a batch of 12 rows makes as many SQL statements as one of 4, and
     its emails leave in one task message (sent over one SMTP connection by the worker)."""
-    queued: list[tuple[str, tuple[object, ...]]] = []
+    queued: list[tuple[str, tuple[Any, ...]]] = []
     monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args, queue=None: queued.append((task, args)))
     when = route_some(2)
     queued.clear()
