@@ -38,6 +38,16 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def database_exists(url: str) -> bool:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [parts.path.lstrip("/")]).fetchone()
+    return row is not None
+
+
 def flush_redis(url: str) -> None:
     """Empty the bench's own Redis database (the db number in the URL; never db 0 by accident)."""
     import redis

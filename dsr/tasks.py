@@ -34,7 +34,7 @@ RETRY_ON_TRANSIENT: dict[str, Any] = {
 
 @shared_task(bind=True, max_retries=None, **RETRY_ON_TRANSIENT)
 def send_email_task(self: Task[[int], None], email_id: int) -> None:
-    delay = emails.deliver_email(email_id, now=timezone.now())
+    delay = emails.deliver_email(email_id, now=timezone.now(), connection=emails.worker_connection())
     if delay is not None:
         raise self.retry(countdown=delay)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import make_msgid
@@ -188,6 +189,36 @@ def deliver_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[Retry]:
     finally:
         connection.close()
     return retries
+
+
+# A worker process keeps one SMTP connection and reuses it from task to task while it is fresh (a
+# server closes idle ones: Postfix after 300 s); it is closed after a failure and opened again.
+SMTP_REUSE_SECONDS = 30.0
+
+
+@dataclass
+class _WorkerSmtp:
+    connection: BaseEmailBackend
+    target: tuple[object, ...]  # the settings it was opened for (tests change them)
+    used: float
+
+
+_worker_smtp: list[_WorkerSmtp] = []
+
+
+def worker_connection() -> BaseEmailBackend:
+    """This process's SMTP connection for single sends (opened by the first send through it)."""
+    target = (settings.EMAIL_BACKEND, getattr(settings, "EMAIL_HOST", ""), getattr(settings, "EMAIL_PORT", 0))
+    now = time.monotonic()
+    if _worker_smtp:
+        kept = _worker_smtp[0]
+        if kept.target == target and now - kept.used <= SMTP_REUSE_SECONDS:
+            kept.used = now
+            return kept.connection
+        kept.connection.close()
+        _worker_smtp.clear()
+    _worker_smtp.append(_WorkerSmtp(get_connection(fail_silently=False), target, now))
+    return _worker_smtp[0].connection
 
 
 def deliver_email(email_id: int, *, now: dt.datetime, connection: BaseEmailBackend | None = None) -> int | None:

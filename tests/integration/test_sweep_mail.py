@@ -10,7 +10,8 @@ import pytest
 
 from dsr.models import Assignment, OutgoingEmail
 from dsr.requests import sweeps, workflow
-from tests.factories import RECEIVED, verified
+from dsr.requests.intake import verify_email
+from tests.factories import RECEIVED, filed, verified
 from tests.integration.conftest import Mailbox, body
 from tests.integration.test_request_life import wait_until
 
@@ -57,3 +58,16 @@ def test_a_reminder_the_server_refuses_is_retried_alone_and_arrives_once(
     wait_until(lambda: len(smtp_server.messages) - before == 2, timeout=10)
     subjects = Counter(m["Message-ID"] for m in smtp_server.messages[before:])
     assert all(n == 1 for n in subjects.values())
+
+
+def test_a_worker_sends_one_email_after_another_over_the_connection_it_keeps(
+    postgres: None, policies: None, smtp_server: Mailbox, person_worker: None
+) -> None:
+    """The person's emails (one task each: the verification link, then the acknowledgement) do not each
+    open a connection: the worker keeps its own while it is in use."""
+    request = filed(email="kaisa@example.com")
+    smtp_server.wait_for(lambda: len(smtp_server.to("kaisa@example.com")) == 1)
+    verify_email(request.reference, now=RECEIVED)
+    smtp_server.wait_for(lambda: len(smtp_server.to("kaisa@example.com")) == 2)
+    assert [m["Message-ID"].split(".")[-1].split("@")[0] for m in smtp_server.messages] == ["verify", "acknowledged"]
+    assert len(set(smtp_server.peers)) == 1
