@@ -46,6 +46,7 @@ from .procs import (
     gunicorn,
     peak_rss_mib,
     recreate_database,
+    shared_and_private_mib,
 )
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dsr_bench")
@@ -142,6 +143,10 @@ def machine() -> str:
     )
 
 
+def memory_words(figures: list[tuple[float, float]]) -> str:
+    return ", ".join(f"PSS {pss:.1f} / USS {uss:.1f} MiB" for pss, uss in figures)
+
+
 def run_cores() -> None:
     print("\n[engine] pure cores, 2000 calls each, in this process", flush=True)
     for name, p50, p95, target in cores.run():
@@ -208,6 +213,7 @@ def run_flow(forms: list[dict[str, Any]]) -> None:
                 time.sleep(1)
             settled_in = time.monotonic() - settling
             peaks = {q: max(peak_rss_mib(p) for p in [pid, *children(pid)]) for q, pid in workers.items()}
+            shares = {q: [shared_and_private_mib(p) for p in [pid, *children(pid)]] for q, pid in workers.items()}
         time.sleep(1)  # the workers have stopped: what they sent has arrived
         arrivals = Counter(key for key, _ in mailbox.arrivals)
         keys = {k.replace(":", "."): s for k, s in mine.values_list("key", "status")}
@@ -241,6 +247,7 @@ def run_flow(forms: list[dict[str, Any]]) -> None:
     verdict("emails still unsent after settling", str(len(waiting)), "0", not waiting)
     for queue, peak in peaks.items():
         verdict(f"peak RSS, Celery worker ({queue} queue, largest process)", f"{peak:.1f} MiB", "<= 70 MiB", peak <= 70)
+        print(f"     {queue} queue now, main then pool processes: {memory_words(shares[queue])}", flush=True)
     flush_redis(REDIS_URL)
 
 
@@ -351,6 +358,11 @@ def main() -> None:
         if workers:
             peak = max(peak_rss_mib(pid) for pid in workers)
             verdict("peak RSS, gunicorn web worker (largest of them)", f"{peak:.1f} MiB", "<= 70 MiB", peak <= 70)
+            print(
+                f"     gunicorn now, master then workers: {memory_words([shared_and_private_mib(web.pid)])}; "
+                f"{memory_words([shared_and_private_mib(pid) for pid in workers])}",
+                flush=True,
+            )
     missed = [r for r in RESULTS if not r[3]]
     print(f"\nSummary: {len(RESULTS) - len(missed)} of {len(RESULTS)} figures meet their targets.")
     for figure, value, target, _ in missed:

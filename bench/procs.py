@@ -76,6 +76,19 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for {pid}")
 
 
+def shared_and_private_mib(pid: int) -> tuple[float, float]:
+    """(PSS, USS) now, in MiB: the proportional set (each shared page divided among the processes that map
+    it) and the unique set (private pages only: what the process costs beyond what it shares)."""
+    pss = uss = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name == "Pss":
+            pss = int(rest.split()[0])
+        elif name in ("Private_Clean", "Private_Dirty"):
+            uss += int(rest.split()[0])
+    return pss / 1024, uss / 1024
+
+
 def current_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
