@@ -34,7 +34,7 @@ def templates(forms: list[dict[str, Any]], *, now: dt.datetime) -> list[int]:
             country=form["country"],
             state=form["state"],
             subject_name=form["subject_name"],
-            email=f"template{n}@example.com",
+            email=f"template{n}.{now:%Y%m%d%H%M%S}@example.com",  # never a duplicate of an earlier run's
             details=form["details"],
         )
         request = submit_request(submission, now=received)
