@@ -28,6 +28,7 @@ def session_cookie(user: Any) -> str:
 
 def users(team_vendor: str) -> dict[str, str]:
     model = get_user_model()
+    model.objects.filter(username__in=["bench-admin", "bench-team"]).delete()  # a reused database has them
     admin = model.objects.create_superuser("bench-admin", "admin@example.org", "x-bench-password-1")
     member = model.objects.create_user("bench-team", "team@example.org", "x-bench-password-1", is_staff=True)
     StaffMembership.objects.create(user=member, vendor=Vendor.objects.get(slug=team_vendor))

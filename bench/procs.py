@@ -38,6 +38,16 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def database_exists(url: str) -> bool:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [parts.path.lstrip("/")]).fetchone()
+    return row is not None
+
+
 def flush_redis(url: str) -> None:
     """Empty the bench's own Redis database (the db number in the URL; never db 0 by accident)."""
     import redis
@@ -64,6 +74,19 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmHWM for {pid}")
+
+
+def shared_and_private_mib(pid: int) -> tuple[float, float]:
+    """(PSS, USS) now, in MiB: the proportional set (each shared page divided among the processes that map
+    it) and the unique set (private pages only: what the process costs beyond what it shares)."""
+    pss = uss = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name == "Pss":
+            pss = int(rest.split()[0])
+        elif name in ("Private_Clean", "Private_Dirty"):
+            uss += int(rest.split()[0])
+    return pss / 1024, uss / 1024
 
 
 def current_rss_mib(pid: int) -> float:

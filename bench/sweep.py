@@ -11,7 +11,7 @@ import statistics
 import time
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from dsr.models import Assignment, OutgoingEmail, Request
 from dsr.requests import workflow
@@ -34,7 +34,7 @@ def templates(forms: list[dict[str, Any]], *, now: dt.datetime) -> list[int]:
             country=form["country"],
             state=form["state"],
             subject_name=form["subject_name"],
-            email=f"template{n}@example.com",
+            email=f"template{n}.{now:%Y%m%d%H%M%S}@example.com",  # never a duplicate of an earlier run's
             details=form["details"],
         )
         request = submit_request(submission, now=received)
@@ -44,7 +44,12 @@ def templates(forms: list[dict[str, Any]], *, now: dt.datetime) -> list[int]:
 
 
 def _columns(model: Any, *skip: str) -> list[str]:
-    return [f.column for f in model._meta.concrete_fields if f.column not in ("id", *skip)]
+    """The columns to copy: not the id, not the given ones, not generated ones (the database computes them)."""
+    return [
+        f.column
+        for f in model._meta.concrete_fields
+        if f.column not in ("id", *skip) and not isinstance(f, models.GeneratedField)
+    ]
 
 
 def grow(template_ids: list[int], *, start: int, stop: int, now: dt.datetime) -> None:
@@ -81,6 +86,11 @@ def grow(template_ids: list[int], *, start: int, stop: int, now: dt.datetime) ->
         )
         cursor.execute("ANALYZE dsr_request")
         cursor.execute("ANALYZE dsr_assignment")
+
+
+def copies() -> int:
+    """How many copies `grow` made in this database (a reused one keeps them)."""
+    return Request.objects.filter(reference__startswith=PREFIX).count()
 
 
 def reset_due(*, now: dt.datetime) -> None:

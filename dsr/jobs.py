@@ -21,9 +21,10 @@ PERIODIC = "periodic"  # sweeps, reconciliation, expiry and purge
 QUEUES = (PERSON, WORK, PERIODIC)
 
 
-def enqueue(task: str, *args: object, queue: str | None = None) -> None:
-    """Queue `dsr.tasks.<task>(*args)` now, on `queue` (default: the task's route in settings)."""
-    current_app.send_task(f"dsr.tasks.{task}", args=list(args), queue=queue)
+def enqueue(task: str, *args: object, queue: str | None = None, countdown: float | None = None) -> None:
+    """Queue `dsr.tasks.<task>(*args)` now, on `queue` (default: the task's route in settings), to run
+    at once or `countdown` seconds from now."""
+    current_app.send_task(f"dsr.tasks.{task}", args=list(args), queue=queue, countdown=countdown)
 
 
 def enqueue_after_commit(task: str, *args: object, queue: str | None = None) -> None:

@@ -7,11 +7,14 @@ through dsr.jobs, so nothing below this module imports it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from celery.app.task import Task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from . import jobs
 from .ops import health
 from .outbox import emails
 from .privacy import retention
@@ -20,31 +23,30 @@ from .requests import sweeps, workflow
 # A deadlock, a serialization failure, "database is locked" or a dropped connection: the work is
 # tried again with backoff (its service is idempotent); reconcile picks up whatever still fails.
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+RETRY_ON_TRANSIENT: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_DB_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+}
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    max_retries=None,
-    autoretry_for=TRANSIENT_DB_ERRORS,
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-)
+@shared_task(bind=True, max_retries=None, **RETRY_ON_TRANSIENT)
 def send_email_task(self: Task[[int], None], email_id: int) -> None:
-    delay = emails.deliver_email(email_id, now=timezone.now())
+    delay = emails.deliver_email(email_id, now=timezone.now(), connection=emails.worker_connection())
     if delay is not None:
         raise self.retry(countdown=delay)
 
 
-@shared_task(
-    acks_late=True,
-    max_retries=10,
-    autoretry_for=TRANSIENT_DB_ERRORS,
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-)
+@shared_task(max_retries=None, **RETRY_ON_TRANSIENT)
+def send_emails_task(email_ids: list[int]) -> None:
+    """A batch (e.g. one sweep's reminders) over one SMTP connection; a failed one retries on its own."""
+    for retry in emails.deliver_many(email_ids, now=timezone.now()):
+        jobs.enqueue("send_email_task", retry.email_id, queue=retry.queue, countdown=retry.delay)
+
+
+@shared_task(max_retries=10, **RETRY_ON_TRANSIENT)
 def route_request_task(request_id: int) -> None:
     workflow.route_request(request_id, now=timezone.now())
 

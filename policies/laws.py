@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NoReturn, cast, get_args
 
-import yaml
-
 from . import vocabulary
 
 Unit = Literal["months", "days", "business_days"]
@@ -983,6 +981,8 @@ def load_laws_file(path: str | Path) -> LawsFile:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise LawDataError(f"{where}: (file): cannot be read: {exc.strerror or exc}") from None
+    import yaml  # only when reading the files: a process that only reads the database never loads it
+
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:

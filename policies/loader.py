@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.db import transaction
 
 from . import vocabulary
@@ -445,6 +444,8 @@ def detected_gaps(policy: PolicyDocument) -> list[str]:
 
 
 def _read_yaml(path: Path) -> Any:
+    import yaml  # only when reading the files: a process that only reads the database never loads it
+
     try:
         with path.open(encoding="utf-8") as handle:
             return yaml.safe_load(handle)

@@ -40,10 +40,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from dateutil.relativedelta import relativedelta
 
 from dsr.engine.explain import format_date as format_date  # dates in words, used here and by callers
@@ -67,6 +66,9 @@ from policies.laws import (
     Unit,
     describe_amount,
 )
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 DeadlineKind = Literal[
     "response",  # a law's answer deadline for the request
@@ -319,7 +321,11 @@ def end_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
 
 
 @lru_cache(maxsize=64)
-def _holidays_for(country: str, subdivision: str | None) -> holidays.HolidayBase:
+def _holidays_for(country: str, subdivision: str | None) -> HolidayBase:
+    # Imported when a calendar is first needed: a process that never counts working days (the person
+    # queue's email worker, a web worker serving pages) does not load the library's registry (~10 MiB).
+    import holidays
+
     try:
         return holidays.country_holidays(country, subdiv=subdivision)
     except NotImplementedError:

@@ -14,11 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -89,6 +93,55 @@ def queue_email(
     return email
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An email for `queue_many`: as `queue_email`'s arguments (always rendered by the worker)."""
+
+    key: str
+    to: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    language: str = "en"
+    request: Request | None = None
+    urgent: bool = False
+
+
+def queue_many(pending: Sequence[Pending]) -> list[int]:
+    """Write many emails into the outbox in one INSERT, once per key (a key already there is left as it
+    is), each rendered by the worker before sending; after commit, one task per queue sends them all over
+    one SMTP connection. Returns the ids of the queued rows. Call inside the change's transaction."""
+    if not pending:
+        return []
+    OutgoingEmail.objects.bulk_create(
+        [
+            OutgoingEmail(
+                key=item.key,
+                request=item.request,
+                kind=item.template,
+                to=item.to,
+                language=item.language,
+                subject="",
+                body_text="",
+                body_html="",
+                context=dict(item.context),
+                urgent=item.urgent,
+            )
+            for item in pending
+        ],
+        ignore_conflicts=True,
+    )
+    rows = list(
+        OutgoingEmail.objects.filter(key__in=[item.key for item in pending], status=OutgoingEmail.Status.QUEUED)
+        .order_by("pk")
+        .values_list("pk", "urgent")
+    )
+    for urgent in (True, False):
+        ids = [pk for pk, is_urgent in rows if is_urgent is urgent]
+        if ids:
+            jobs.enqueue_after_commit("send_emails_task", ids, queue=jobs.PERSON if urgent else jobs.WORK)
+    return [pk for pk, _ in rows]
+
+
 def queue_for(email: OutgoingEmail) -> str:
     return jobs.PERSON if email.urgent else jobs.WORK
 
@@ -115,8 +168,62 @@ def render_stored(email: OutgoingEmail) -> OutgoingEmail:
     return email
 
 
-def deliver_email(email_id: int, *, now: dt.datetime) -> int | None:
-    """Send one outbox row. Returns the seconds until a retry is due, or None when there is nothing to retry."""
+@dataclass(frozen=True)
+class Retry:
+    email_id: int
+    delay: int  # seconds
+    queue: str
+
+
+def deliver_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[Retry]:
+    """Send these outbox rows over one SMTP connection (reopened after a failure). Returns those that
+    failed and will be tried again: when, and on which queue."""
+    retries: list[Retry] = []
+    connection = get_connection(fail_silently=False)
+    try:
+        for email_id in email_ids:
+            delay = deliver_email(email_id, now=now, connection=connection)
+            if delay is not None:
+                urgent = OutgoingEmail.objects.filter(pk=email_id).values_list("urgent", flat=True).first()
+                retries.append(Retry(email_id, delay, jobs.PERSON if urgent else jobs.WORK))
+    finally:
+        connection.close()
+    return retries
+
+
+# A worker process keeps one SMTP connection and reuses it from task to task while it is fresh (a
+# server closes idle ones: Postfix after 300 s); it is closed after a failure and opened again.
+SMTP_REUSE_SECONDS = 30.0
+
+
+@dataclass
+class _WorkerSmtp:
+    connection: BaseEmailBackend
+    target: tuple[object, ...]  # the settings it was opened for (tests change them)
+    used: float
+
+
+_worker_smtp: list[_WorkerSmtp] = []
+
+
+def worker_connection() -> BaseEmailBackend:
+    """This process's SMTP connection for single sends (opened by the first send through it)."""
+    target = (settings.EMAIL_BACKEND, getattr(settings, "EMAIL_HOST", ""), getattr(settings, "EMAIL_PORT", 0))
+    now = time.monotonic()
+    if _worker_smtp:
+        kept = _worker_smtp[0]
+        if kept.target == target and now - kept.used <= SMTP_REUSE_SECONDS:
+            kept.used = now
+            return kept.connection
+        kept.connection.close()
+        _worker_smtp.clear()
+    _worker_smtp.append(_WorkerSmtp(get_connection(fail_silently=False), target, now))
+    return _worker_smtp[0].connection
+
+
+def deliver_email(email_id: int, *, now: dt.datetime, connection: BaseEmailBackend | None = None) -> int | None:
+    """Send one outbox row (over `connection` if given, kept open). Returns the seconds until a retry is
+    due, or None when there is nothing to retry."""
     if not claim(email_id, now=now):
         return None
     email = render_stored(OutgoingEmail.objects.get(pk=email_id))
@@ -126,6 +233,7 @@ def deliver_email(email_id: int, *, now: dt.datetime) -> int | None:
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
+        connection=connection,
         headers={
             "Message-ID": make_msgid(idstring=email.key.replace(":", "."), domain=domain),
             "Auto-Submitted": "auto-generated",
@@ -135,8 +243,12 @@ def deliver_email(email_id: int, *, now: dt.datetime) -> int | None:
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     try:
+        if connection is not None:
+            connection.open()  # kept open for the next message (a no-op when it is open already)
         message.send(fail_silently=False)  # outside any transaction: the claim is already committed
     except (smtplib.SMTPException, OSError) as exc:
+        if connection is not None:
+            connection.close()  # the next message opens a fresh one
         attempts = email.attempts + 1
         if attempts > len(RETRY_SCHEDULE):
             OutgoingEmail.objects.filter(pk=email_id).update(

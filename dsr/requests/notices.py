@@ -6,14 +6,17 @@ caller's transaction, once per key.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from policies.models import Contact
+
 from ..engine.identity import identity_requirement
 from ..models import Assignment, Request
-from ..outbox.emails import queue_email
+from ..outbox.emails import Pending, queue_email
 from ..security.tokens import make_token
 from .schedule import (
     controller_sets_deadline,
@@ -65,32 +68,72 @@ def notify_subject(request: Request, template: str, key: str, **extra: object) -
 
 def staff_emails(request: Request) -> list[str]:
     """The vendor's staff team (active members with an address), else the shared DSR_STAFF_EMAIL."""
-    team = (
+    return staff_emails_by_vendor([request.vendor_id])[request.vendor_id]
+
+
+def staff_emails_by_vendor(vendor_ids: Iterable[int]) -> dict[int, list[str]]:
+    """`staff_emails` for many vendors in one query: {vendor id: addresses}."""
+    wanted = set(vendor_ids)
+    team: dict[int, list[str]] = {vendor_id: [] for vendor_id in wanted}
+    rows = (
         get_user_model()
-        .objects.filter(dsr_memberships__vendor_id=request.vendor_id, is_active=True)
+        .objects.filter(dsr_memberships__vendor_id__in=wanted, is_active=True)
         .exclude(email="")
         .order_by("email")
-        .values_list("email", flat=True)
+        .values_list("dsr_memberships__vendor_id", "email")
     )
-    return list(team) or [str(settings.DSR_STAFF_EMAIL)]
+    for vendor_id, email in rows:
+        team[vendor_id].append(email)
+    return {vendor_id: emails or [str(settings.DSR_STAFF_EMAIL)] for vendor_id, emails in team.items()}
 
 
-def handler_emails(request: Request, assignment: Assignment) -> list[str]:
+def contact_emails_by_version(version_ids: Iterable[int]) -> dict[int, str]:
+    """Each policy version's privacy contact's address (else its DPO's), where it gives one: one query."""
+    found: dict[int, str] = {}
+    rows = (
+        Contact.objects.filter(version_id__in=set(version_ids), kind__in=("privacy", "dpo"))
+        .exclude(email="")
+        .order_by("version_id", "kind", "-pk")  # "dpo" < "privacy": the privacy contact is written last
+        .values_list("version_id", "email")
+    )
+    for version_id, email in rows:
+        found[version_id] = email
+    return found
+
+
+def handler_emails(
+    request: Request,
+    assignment: Assignment,
+    *,
+    staff: list[str] | None = None,
+    contacts: dict[int, str] | None = None,
+) -> list[str]:
     """Who gets an assignment's emails: the responder if it has an address, else the vendor's privacy
-    contact (it instructs recipients the policy gives no address for), else the vendor's staff team."""
+    contact (it instructs recipients the policy gives no address for), else the vendor's staff team.
+
+    `staff` and `contacts` (the vendor's team, the versions' contact addresses) are given by callers that
+    handle many rows at once; otherwise they are read here."""
     if assignment.responder_email:
         return [assignment.responder_email]
     if assignment.responder_kind == Assignment.ResponderKind.SUB_PROCESSOR:
-        contact = request.policy_version.contact("privacy") or request.policy_version.contact("dpo")
-        if contact is not None:
-            return [contact.email]
-    return staff_emails(request)
+        if contacts is None:
+            contacts = contact_emails_by_version([request.policy_version_id])
+        if contact := contacts.get(request.policy_version_id):
+            return [contact]
+    return staff if staff is not None else staff_emails(request)
 
 
 def queue_to_each(addresses: list[str], *, key: str, **email: Any) -> None:
     """One outbox row per address; the first keeps the plain key so existing keys stay stable."""
     for i, address in enumerate(addresses):
         queue_email(key=key if i == 0 else f"{key}:{address}", to=address, **email)
+
+
+def to_each(addresses: list[str], *, key: str, **email: Any) -> list[Pending]:
+    """As `queue_to_each`, for `queue_many`: one email per address, the first with the plain key."""
+    return [
+        Pending(key=key if i == 0 else f"{key}:{address}", to=address, **email) for i, address in enumerate(addresses)
+    ]
 
 
 def responder_link(request: Request, assignment: Assignment) -> str:

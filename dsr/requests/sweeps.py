@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .. import jobs
 from ..models import Assignment, Request
-from .notices import handler_emails, queue_to_each, responder_link, staff_emails
+from ..outbox.emails import Pending, queue_many
+from .notices import contact_emails_by_version, handler_emails, responder_link, staff_emails_by_vendor, to_each
 from .schedule import REMINDER_DAYS, due_date, next_reminder_at
-from .timeline import SYSTEM, record
+from .timeline import SYSTEM, Step, record_many
 
 log = logging.getLogger(__name__)
 
@@ -39,44 +42,78 @@ def claim_due(now: dt.datetime, batch: int) -> list[Assignment]:
     )
 
 
+@dataclass
+class _Outcome:
+    """What handling one due assignment comes to: its new state (set on `assignment`), a timeline step and
+    emails. Computed in memory; `_write` stores a batch of them."""
+
+    assignment: Assignment
+    step: Step | None = None
+    emails: list[Pending] = field(default_factory=list)
+
+
 def sweep_deadlines(
     *, now: dt.datetime, batch: int = BATCH_SIZE, claim: Callable[[dt.datetime, int], list[Assignment]] = claim_due
 ) -> int:
     """Send due reminders and escalate overdue assignments. Returns how many rows it handled.
 
-    `claim` selects and locks the rows to handle (inside the sweep's transaction); only tests pass another."""
-    handled = 0
+    A batch is done in bulk, in one transaction: the claimed rows' requests, staff teams and contacts read
+    in one query each, every event in one INSERT, every email in one INSERT (once per key) and one task
+    message that sends them all, the assignments in one UPDATE per kind of change. A row whose handling
+    fails is fenced (looked at again after POISON_BACKOFF) without stopping the others: one that cannot
+    be computed is left out; if the bulk write fails, the batch is written row by row, each in a
+    savepoint. `claim` selects and locks the rows (inside the sweep's transaction); only tests pass another."""
     with transaction.atomic():
         due = claim(now, batch)
+        if not due:
+            return 0
+        requests = lock_requests({a.request_id for a in due})
+        # A request a staff change holds waits for the next sweep, with its assignment (not counted here).
+        due = [a for a in due if a.request_id in requests]
+        staff = staff_emails_by_vendor({r.vendor_id for r in requests.values()})
+        contacts = contact_emails_by_version({r.policy_version_id for r in requests.values()})
+        outcomes, fenced = [], []
         for assignment in due:
             try:
-                with transaction.atomic():
-                    _remind_or_escalate(assignment, now=now)
+                request = requests[assignment.request_id]
+                outcomes.append(_plan(assignment, request, now=now, staff=staff[request.vendor_id], contacts=contacts))
             except Exception:  # a poison row must not stop the sweep
                 log.exception("sweep failed for assignment %s; looking again later", assignment.pk)
-                Assignment.objects.filter(pk=assignment.pk).update(next_action_at=now + POISON_BACKOFF)
-            handled += 1
-    return handled
+                fenced.append(assignment.pk)
+        try:
+            with transaction.atomic():
+                _write(outcomes, now=now)
+        except Exception:
+            log.exception("the sweep's batch write failed; writing its %s rows one by one", len(outcomes))
+            for outcome in outcomes:
+                try:
+                    with transaction.atomic():
+                        _write([outcome], now=now)
+                except Exception:
+                    log.exception("sweep failed for assignment %s; looking again later", outcome.assignment.pk)
+                    fenced.append(outcome.assignment.pk)
+        if fenced:
+            Assignment.objects.filter(pk__in=fenced).update(next_action_at=now + POISON_BACKOFF)
+    return len(due)
 
 
-def lock_request(request_id: int) -> Request | None:
-    """The assignment's request, its row locked for its timeline (an event's append takes it), or None where a
-    staff change holds it: the assignment then waits for the next sweep rather than the sweep waiting (the
-    change may be waiting for this assignment's row, which the sweep holds: a deadlock). Only what the
-    emails need is read: not the law copies, the deadline answer or the policy document."""
-    return (
+def lock_requests(ids: set[int]) -> dict[int, Request]:
+    """The claimed assignments' requests, their rows locked for their timelines (an event's append moves the
+    chain's head), skipping any a staff change holds: the sweep must not wait on it, as the change may be
+    waiting for an assignment row the sweep holds (a deadlock). Only what the emails need is read."""
+    return dict(
         Request.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("vendor", "policy_version")
-        .defer("deadlines", "details", "policy_version__document")
-        .filter(pk=request_id)
-        .first()
+        .only("reference", "due_at", "last_event_hash", "vendor__name", "policy_version__timezone")
+        .in_bulk(ids)
     )
 
 
-def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
-    request = lock_request(assignment.request_id)
-    if request is None:
-        return
+def _plan(
+    assignment: Assignment, request: Request, *, now: dt.datetime, staff: list[str], contacts: dict[int, str]
+) -> _Outcome:
+    """The reminder or escalation due for this assignment now (if any) and its next look, in memory."""
+    outcome = _Outcome(assignment)
     context = {
         "reference": request.reference,
         "vendor": request.vendor.name,
@@ -88,16 +125,14 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
     if now >= assignment.due_at:
         if assignment.escalated_at is None:
             assignment.escalated_at = now
-            record(
+            outcome.step = Step(
                 request,
                 "escalated",
                 f"Overdue: {assignment.responder_name} ({assignment.get_action_display()}) "
                 f"was due {context['due']}. Escalated to the privacy staff.",
-                actor=SYSTEM,
-                now=now,
             )
-            queue_to_each(
-                staff_emails(request),
+            outcome.emails = to_each(
+                staff,
                 key=f"{request.reference}:escalation:{assignment.pk}:{context['due']}",
                 template="escalation",
                 context=context,
@@ -109,22 +144,35 @@ def _remind_or_escalate(assignment: Assignment, *, now: dt.datetime) -> None:
         if fresh:
             days = min(fresh)  # only the nearest reminder, even if the request was routed late
             assignment.reminders_sent = sorted(set(assignment.reminders_sent) | set(passed))
-            record(
-                request,
-                "reminder",
-                f"Reminder sent to {assignment.responder_name}: due in {days} days.",
-                actor=SYSTEM,
-                now=now,
+            outcome.step = Step(
+                request, "reminder", f"Reminder sent to {assignment.responder_name}: due in {days} days."
             )
-            queue_to_each(
-                handler_emails(request, assignment),
+            outcome.emails = to_each(
+                handler_emails(request, assignment, staff=staff, contacts=contacts),
                 key=f"{request.reference}:reminder:{assignment.pk}:{context['due']}:{days}",
                 template="reminder",
                 context={**context, "days": days, "link": responder_link(request, assignment)},
                 request=request,
             )
     assignment.next_action_at = next_reminder_at(assignment)
-    assignment.save(update_fields=["escalated_at", "reminders_sent", "next_action_at"])
+    return outcome
+
+
+def _write(outcomes: list[_Outcome], *, now: dt.datetime) -> None:
+    """Store a batch's outcomes: one INSERT of events, one of emails, one UPDATE per kind of change."""
+    record_many([o.step for o in outcomes if o.step is not None], actor=SYSTEM, now=now)
+    queue_many([email for o in outcomes for email in o.emails])
+    changes: dict[tuple[tuple[int, ...], dt.datetime | None, dt.timedelta | None], list[int]] = defaultdict(list)
+    for o in outcomes:
+        a = o.assignment
+        offset = None if a.next_action_at is None else a.next_action_at - a.due_at
+        changes[(tuple(a.reminders_sent), a.escalated_at, offset)].append(a.pk)
+    for (reminders_sent, escalated_at, offset), pks in changes.items():
+        Assignment.objects.filter(pk__in=pks).update(
+            reminders_sent=list(reminders_sent),
+            escalated_at=escalated_at,
+            next_action_at=None if offset is None else F("due_at") + offset,
+        )
 
 
 def unrouted_due(*, now: dt.datetime) -> QuerySet[Request]:

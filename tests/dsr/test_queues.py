@@ -18,7 +18,7 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str | None]] = []
 
-    def send_task(self, name: str, args: list[Any], queue: str | None = None) -> None:
+    def send_task(self, name: str, args: list[Any], queue: str | None = None, **options: Any) -> None:
         self.sent.append((name.rsplit(".", 1)[-1], queue))
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from dsr import tasks
 from dsr.models import Assignment, Event, OutgoingEmail, Request
@@ -32,7 +34,13 @@ def route_some(n: int) -> dt.datetime:
     """n routed requests; returns when their first (7-days-before) reminders are due."""
     for i in range(n):
         workflow.route_request(
-            verified(vendor_slug="sera-leads", country="EE", request_type="access", email=f"p{i}@example.com").pk,
+            verified(
+                vendor_slug="sera-leads",
+                relationship="website_visitor",  # one assignment each: one due date
+                country="EE",
+                request_type="access",
+                email=f"p{i}@example.com",
+            ).pk,
             now=RECEIVED,
         )
     due = Assignment.objects.order_by("due_at").values_list("due_at", flat=True)[0]
@@ -83,7 +91,7 @@ def test_concurrent_sweeps_send_each_reminder_once() -> None:
 @pytest.mark.usefixtures("postgres", "policies", "no_broker")
 def test_control_without_row_locks_the_same_sweeps_remind_twice(monkeypatch: pytest.MonkeyPatch) -> None:
     """The harness above would notice a sweep that does not lock: here, without locks, it sees doubles."""
-    monkeypatch.setattr(sweeps, "lock_request", lambda pk: Request.objects.get(pk=pk))  # nor the request's row
+    monkeypatch.setattr(sweeps, "lock_requests", lambda ids: Request.objects.in_bulk(ids))  # nor the requests
     when = route_some(6)
     claim = claimed_then_all_together(plain_select)
     assert at_once(lambda: sweeps.sweep_deadlines(now=when, claim=claim), n=SWEEPS) == []
@@ -126,30 +134,42 @@ def test_a_sweep_does_not_wait_for_a_row_another_sweep_holds() -> None:
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("policies", "no_broker")
-def test_one_failing_row_does_not_stop_the_others_and_is_looked_at_again_later(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("fails_in", "error"),
+    [("_plan", RuntimeError("bad row")), ("queue_many", DatabaseError("refused"))],
+    ids=["cannot be computed", "refused by the database when the batch is written"],
+)
+def test_a_failing_row_does_not_stop_the_others_and_is_looked_at_again_later(
+    monkeypatch: pytest.MonkeyPatch, fails_in: str, error: Exception
 ) -> None:
+    """A row that cannot be computed is left out of the batch; when the bulk write fails, the batch is
+    written row by row and the row that fails again is fenced (its event undone with it)."""
     when = route_some(3)
     poison = Assignment.objects.order_by("pk").first()
     assert poison is not None
-    real = sweeps._remind_or_escalate
+    real = getattr(sweeps, fails_in)
 
-    def fails_for_one(assignment: Assignment, *, now: dt.datetime) -> None:
-        real(assignment, now=now)  # its event and email are written, then undone with the failure
-        if assignment.pk == poison.pk:
-            raise RuntimeError("bad row")
+    def fails_for_poison(first: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(first, Assignment):
+            touched = first.pk == poison.pk
+        else:  # the batch's emails
+            touched = any(f":reminder:{poison.pk}:" in email.key for email in first)
+        if touched:
+            raise error
+        return real(first, *args, **kwargs)
 
-    monkeypatch.setattr(sweeps, "_remind_or_escalate", fails_for_one)
+    monkeypatch.setattr(sweeps, fails_in, fails_for_poison)
     assert sweeps.sweep_deadlines(now=when) == Assignment.objects.count()
     others = Assignment.objects.exclude(pk=poison.pk)
     assert all(sent == [7] for sent in others.values_list("reminders_sent", flat=True))
     assert OutgoingEmail.objects.filter(kind="reminder").count() == others.count()
     assert reminder_events() == others.count()
+    assert not OutgoingEmail.objects.filter(key__contains=f":reminder:{poison.pk}:").exists()
     poison.refresh_from_db()
     assert poison.reminders_sent == []
     assert poison.next_action_at == when + sweeps.POISON_BACKOFF
 
-    monkeypatch.setattr(sweeps, "_remind_or_escalate", real)
+    monkeypatch.setattr(sweeps, fails_in, real)
     assert sweeps.sweep_deadlines(now=when + dt.timedelta(minutes=59)) == 0
     assert sweeps.sweep_deadlines(now=when + sweeps.POISON_BACKOFF) == 1
     poison.refresh_from_db()
@@ -159,7 +179,7 @@ def test_one_failing_row_does_not_stop_the_others_and_is_looked_at_again_later(
 @pytest.mark.django_db
 @pytest.mark.usefixtures("policies", "no_broker")
 def test_a_full_batch_queues_the_next_sweep_and_a_partial_one_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
-    when = route_some(2)
+    when = route_some(4)
     assert Assignment.objects.count() == 4
     queued: list[str] = []
     monkeypatch.setattr(sweeps, "BATCH_SIZE", 3)
@@ -173,3 +193,47 @@ def test_a_full_batch_queues_the_next_sweep_and_a_partial_one_does_not(monkeypat
         assert Assignment.objects.filter(reminders_sent=[7]).count() == 4
         tasks.sweep_deadlines_task()
         assert queued == ["sweep"]
+
+
+def sweep_statements(when: dt.datetime) -> tuple[int, int]:
+    """(rows handled, SQL statements) of one sweep."""
+    with CaptureQueriesContext(connection) as queries:
+        handled = sweeps.sweep_deadlines(now=when)
+    return handled, len(queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("policies")
+def test_a_batch_costs_the_same_statements_and_one_task_message_however_many_rows(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The sweep writes a batch in bulk: a batch of 8 rows makes as many SQL statements as one of 4, and
+    its emails leave in one task message (sent over one SMTP connection by the worker)."""
+    queued: list[tuple[str, tuple[Any, ...]]] = []
+    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args, queue=None: queued.append((task, args)))
+    when = route_some(4)
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # the send task is queued after commit
+        small = sweep_statements(when)
+    assert small[0] == 4
+    assert [task for task, _ in queued] == ["send_emails_task"]
+    assert sorted(queued[0][1][0]) == sorted(OutgoingEmail.objects.filter(kind="reminder").values_list("pk", flat=True))
+
+    for i in range(8):
+        workflow.route_request(
+            verified(
+                vendor_slug="sera-leads",
+                relationship="website_visitor",
+                country="EE",
+                request_type="access",
+                email=f"q{i}@example.com",
+            ).pk,
+            now=RECEIVED,
+        )
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        large = sweep_statements(when)  # the 8 new rows (the first 4 are not due again)
+    assert large[0] == 8
+    assert large[1] == small[1] <= 14, (small, large)  # with the timeline chain: its heads read and moved
+    assert [task for task, _ in queued] == ["send_emails_task"] and len(queued[0][1][0]) == 8
+    assert reminder_events() == 12

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from dsr.models import Assignment, Event, OutgoingEmail, Request
+from dsr.outbox.emails import render_stored
 from dsr.privacy import retention
 from dsr.requests import schedule, sweeps, workflow
 from dsr.requests.errors import DomainError
@@ -24,7 +25,8 @@ def kinds(request: Request) -> list[str]:
 
 
 def emails(kind: str) -> list[OutgoingEmail]:
-    return list(OutgoingEmail.objects.filter(kind=kind))
+    """The outbox's emails of this kind, as the worker sends them (rendered first where it renders them)."""
+    return [render_stored(email) for email in OutgoingEmail.objects.filter(kind=kind)]
 
 
 def test_nothing_is_routed_or_due_before_the_email_is_verified() -> None:

@@ -34,6 +34,7 @@ class Mailbox:
     messages: list[Message] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     fail_next: int = 0  # answer this many deliveries with a temporary SMTP error
+    peers: list[Any] = field(default_factory=list)  # the client's address and port of each message received
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
         with self.lock:
@@ -43,6 +44,7 @@ class Mailbox:
             message = email.message_from_bytes(envelope.content)
             message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
             self.messages.append(message)
+            self.peers.append(session.peer)
         return "250 OK"
 
     def to(self, address: str) -> list[Message]:
