@@ -9,6 +9,7 @@ are never computed here: dsr.requests.schedule asks the engine and stores the an
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -39,6 +40,24 @@ def lock(**lookup: object) -> Request:
     """The request (e.g. `lock(pk=1)`), its row locked until the transaction ends. `of=self`: never the
     vendor or policy-version rows, which every request of a vendor shares."""
     return Request.objects.select_for_update(of=("self",)).select_related("vendor", "policy_version").get(**lookup)
+
+
+def name_key(name: str) -> str:
+    """A name as compared to tell people apart: compatibility forms folded, case and spacing ignored."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def same_person(a: Request, b: Request) -> bool:
+    """Whether two requests from one address are the same person asking through the same hands.
+
+    One mailbox is not one person: an agent files for several clients, a family shares an address. The
+    subject, the agent (or none) and the business named as controller must all match, else each request
+    is answered on its own.
+    """
+    return all(
+        name_key(getattr(a, field)) == name_key(getattr(b, field))
+        for field in ("subject_name", "agent_name", "customer_name")
+    )
 
 
 def route_request(request_id: int, *, now: dt.datetime, actor: Actor = SYSTEM) -> Request:
@@ -633,6 +652,11 @@ def mark_duplicate(request: Request, *, of: str, reason: str, actor: Actor, now:
             raise DomainError(
                 f"{original.reference} came from another address: its answer would not reach whoever sent "
                 f"{request.reference}. Answer this request on its own."
+            )
+        if not same_person(original, request):
+            raise DomainError(
+                f"{original.reference} is about another person (or filed by another agent, or names another "
+                f"business): joining them would leave someone unanswered. Answer {request.reference} on its own."
             )
         request.status = Request.Status.DUPLICATE
         request.closed_at = now
