@@ -53,8 +53,12 @@ class ResumeForm(ActionForm):
 
 
 class ExtendForm(ActionForm):
-    announced_on = forms.DateField(label="Announced to the person on", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Reasons (sent to the person)")
+    # No date to type: the extension is announced today, by the email this sends (workflow.extend_request).
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Reasons (sent to the person)",
+        help_text="The person is emailed today; today is the date the extension is announced.",
+    )
 
 
 class CloseForm(ActionForm):
@@ -129,9 +133,7 @@ ACTIONS: dict[str, tuple[type[ActionForm], Any]] = {
     "resume": (ResumeForm, lambda r, d, actor, now: workflow.resume_request(r, on=d["on"], actor=actor, now=now)),
     "extend": (
         ExtendForm,
-        lambda r, d, actor, now: workflow.extend_request(
-            r, announced_on=d["announced_on"], reason=d["reason"], actor=actor, now=now
-        ),
+        lambda r, d, actor, now: workflow.extend_request(r, reason=d["reason"], actor=actor, now=now),
     ),
     "close": (
         CloseForm,
@@ -297,7 +299,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
         today = schedule.local_date(target, now)
         text = reply_templates.prefill(action, target, request.GET.get("reply"))
         data = (request.POST, request.FILES) if request.method == "POST" else (None, None)
-        form = form_class(*data, initial={"on": today, "announced_on": today, **text}, target=target)
+        form = form_class(*data, initial={"on": today, **text}, target=target)
         if request.method == "POST" and form.is_valid():
             try:
                 call(target, form.cleaned_data, Actor.staff(request.user, role), now)

@@ -134,15 +134,18 @@ def pause_request(request: Request, *, kind: str, on: dt.date, reason: str, acto
             raise DomainError("A pause cannot start before the previous one ended.")
         if on < local_date(request, request.received_at):
             raise DomainError("A pause cannot start before the request was received.")
+        _not_in_the_future(request, on, now=now, what="The person cannot have been asked")
         Pause.objects.create(request=request, kind=kind, started_on=on, reason=reason)
         request.status = Request.Status.AWAITING_SUBJECT
         request.save(update_fields=["status"])
         record(
             request,
             "paused",
-            f"Waiting for the person ({Pause.Kind(kind).label.lower()}) from {on}: {reason}",
+            f"Waiting for the person ({Pause.Kind(kind).label.lower()}) from {on}: {reason}"
+            + _recorded(on, now=now, request=request),
             actor=actor,
             now=now,
+            data={"on": on.isoformat(), "recorded_at": now.isoformat()},
         )
         apply_deadlines(request, now=now, reason=f"paused for {kind}", actor=actor)
         notify_subject(request, "info_needed", f"info-needed:{request.pauses.count()}", kind=kind, reason=reason)
@@ -159,6 +162,7 @@ def resume_request(request: Request, *, on: dt.date, actor: Actor, now: dt.datet
             raise DomainError("The request is not waiting for the person.")
         if on < pause.started_on:
             raise DomainError(f"The pause started on {pause.started_on}; it cannot end before that.")
+        _not_in_the_future(request, on, now=now, what="The person cannot have answered")
         pause.ended_on = on
         pause.save(update_fields=["ended_on"])
         request.status = Request.Status.IN_PROGRESS if request.assignments.exists() else Request.Status.VERIFIED
@@ -166,9 +170,11 @@ def resume_request(request: Request, *, on: dt.date, actor: Actor, now: dt.datet
         record(
             request,
             "resumed",
-            f"The person answered on {on}; the pause from {pause.started_on} ended.",
+            f"The person answered on {on}; the pause from {pause.started_on} ended."
+            + _recorded(on, now=now, request=request),
             actor=actor,
             now=now,
+            data={"on": on.isoformat(), "recorded_at": now.isoformat()},
         )
         apply_deadlines(request, now=now, reason="pause ended", actor=actor)
     if request.status == Request.Status.VERIFIED:
@@ -176,13 +182,18 @@ def resume_request(request: Request, *, on: dt.date, actor: Actor, now: dt.datet
     return request
 
 
-def extend_request(request: Request, *, announced_on: dt.date, reason: str, actor: Actor, now: dt.datetime) -> Request:
-    """Extend the deadline where the law allows it; refused if announced too late or without reasons."""
+def extend_request(request: Request, *, reason: str, actor: Actor, now: dt.datetime) -> Request:
+    """Extend the deadline where the law allows it; refused if announced too late or without reasons.
+
+    The extension is announced by the email this sends, so its announcement date is today (the
+    responder's day of `now`): never a date typed by staff, which could make a late notice look on time.
+    """
     if not reason.strip():
         raise DomainError("An extension needs the reasons the person will be told.")
     with transaction.atomic(durable=True):
         request = lock(pk=request.pk)
         transitions.check("extend", request.status, actor)
+        announced_on = local_date(request, now)
         if request.extended:
             raise DomainError("The deadline was already extended once.")
         try:
@@ -197,6 +208,18 @@ def extend_request(request: Request, *, announced_on: dt.date, reason: str, acto
         apply_deadlines(request, now=now, reason="extension", actor=actor)
         notify_subject(request, "extended", "extended", reason=reason)
     return request
+
+
+def _not_in_the_future(request: Request, on: dt.date, *, now: dt.datetime, what: str) -> None:
+    """Refuse a date staff enter that is after today (in the responder's time zone)."""
+    today = local_date(request, now)
+    if on > today:
+        raise DomainError(f"{what} on {on:%d %b %Y}: that is after today ({today:%d %b %Y}).")
+
+
+def _recorded(on: dt.date, *, now: dt.datetime, request: Request) -> str:
+    """The real time of the action, beside the date it names when that is another day."""
+    return "" if on == local_date(request, now) else f" (Recorded on {now:%d %b %Y %H:%M %Z}.)"
 
 
 def complete_assignment(assignment: Assignment, *, outcome: str, actor: Actor, now: dt.datetime) -> Assignment:

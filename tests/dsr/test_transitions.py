@@ -81,9 +81,7 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
     if action == "resume":
         return lambda actor: workflow.resume_request(request, on=ACT.date(), actor=actor, now=ACT)
     if action == "extend":
-        return lambda actor: workflow.extend_request(
-            request, announced_on=ACT.date(), reason="Many systems.", actor=actor, now=ACT
-        )
+        return lambda actor: workflow.extend_request(request, reason="Many systems.", actor=actor, now=ACT)
     if action in ("complete_assignment", "close") and request.status in transitions.OPEN:
         identified(request)  # the answer may go out: identity is recorded
     if action == "record_identity":
