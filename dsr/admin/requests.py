@@ -29,6 +29,7 @@ from ..requests import replies as reply_templates
 from ..requests.errors import DomainError
 from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
 from ..requests.timeline import Actor, Role
+from ..security.lookalike import email_for_staff
 from . import intake, replies
 from . import queue as queue_admin
 from .paging import CappedCountPaginator
@@ -104,7 +105,9 @@ class ReplyForm(ActionForm):
 
 class ResponderChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.responder_name} <{obj.responder_email}> (typed by the requester)"
+        shown = email_for_staff(obj.responder_email)
+        warning = f" [look-alike? {shown.warning}]" if shown.warning else ""
+        return f"{obj.responder_name} <{shown.text}>{warning} (typed by the requester)"
 
 
 class ApproveContactForm(ActionForm):
