@@ -120,6 +120,35 @@ class ApproveContactForm(ActionForm):
         field.queryset = awaiting_approval(target)
 
 
+class AssignmentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        address = email_for_staff(obj.responder_email).text if obj.responder_email else "the staff team"
+        return f"{obj.responder_name} — {obj.get_action_display()} (link sent to {address})"
+
+
+class RevokeLinkForm(ActionForm):
+    assignment = AssignmentChoice(queryset=Assignment.objects.none(), label="Responder whose link to revoke")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why (internal)",
+        help_text="For example: the email went to the wrong address, or the responder has left.",
+    )
+    send_new = forms.BooleanField(
+        required=False, initial=True, label="Send a new link to the responder's address (the old one stops working)"
+    )
+
+    def __init__(self, *args: Any, target: Request, **kwargs: Any) -> None:
+        super().__init__(*args, target=target, **kwargs)
+        field = self.fields["assignment"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = live_links(target)
+
+
+def live_links(request: Request) -> QuerySet[Assignment]:
+    """The assignments whose responder link works now: open, and sent (the address approved)."""
+    return request.assignments.filter(status=Assignment.Status.OPEN, contact_approved=True)
+
+
 def awaiting_approval(request: Request) -> QuerySet[Assignment]:
     return request.assignments.filter(contact_approved=False, status=Assignment.Status.OPEN)
 
@@ -161,6 +190,12 @@ ACTIONS: dict[str, tuple[type[ActionForm], Any]] = {
         ApproveContactForm,
         lambda r, d, actor, now: workflow.approve_contact(d["assignment"], actor=actor, now=now),
     ),
+    "revoke_link": (
+        RevokeLinkForm,
+        lambda r, d, actor, now: workflow.revoke_responder_link(
+            d["assignment"], reason=d["reason"], send_new=d["send_new"], actor=actor, now=now
+        ),
+    ),
 }
 
 
@@ -172,6 +207,8 @@ def pending(request: Request, action: str) -> bool:
         return bool(request.agent_name) and request.authority_recorded_at is None
     if action == "approve_contact":
         return awaiting_approval(request).exists()
+    if action == "revoke_link":
+        return live_links(request).exists()
     return True
 
 

@@ -377,6 +377,37 @@ def approve_contact(assignment: Assignment, *, actor: Actor, now: dt.datetime) -
     return assignment
 
 
+def revoke_responder_link(
+    assignment: Assignment, *, reason: str, send_new: bool, actor: Actor, now: dt.datetime
+) -> Assignment:
+    """Staff end a responder's link (sent to the wrong address, forwarded, a responder who left): every
+    link signed for the assignment so far stops working. With `send_new`, a fresh link goes to the
+    responder's address. Links also end by themselves when the assignment does (answered, or the
+    request closed) and when their lifetime runs out."""
+    if not reason.strip():
+        raise DomainError("Say why the link is revoked.")
+    with transaction.atomic(durable=True):
+        request = lock(pk=assignment.request_id)
+        transitions.check("revoke_link", request.status, actor)
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk, request=request)
+        if assignment.status != Assignment.Status.OPEN:
+            raise DomainError("This assignment is no longer open: its link already ended.")
+        assignment.link_generation += 1
+        assignment.save(update_fields=["link_generation"])
+        record(
+            request,
+            "link_revoked",
+            f"Responder link of {assignment.responder_name} revoked: {reason}"
+            + (" A new link is sent." if send_new else " No new link is sent."),
+            actor=actor,
+            now=now,
+            data={"assignment": assignment.pk, "generation": assignment.link_generation, "new_link": send_new},
+        )
+        if send_new:
+            notify_assignee(request, assignment)
+    return assignment
+
+
 CLOSING_STATUSES = (Request.Status.COMPLETED, Request.Status.PARTIALLY_COMPLETED, Request.Status.REJECTED)
 
 

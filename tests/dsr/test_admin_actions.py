@@ -56,6 +56,8 @@ def still_to_do(request: Request, action: str) -> bool:
         return bool(request.agent_name) and request.authority_recorded_at is None
     if action == "approve_contact":
         return request.assignments.filter(contact_approved=False).exists()
+    if action == "revoke_link":  # a link that works now: an open task whose link was sent
+        return request.assignments.filter(status="open", contact_approved=True).exists()
     return True
 
 
@@ -101,6 +103,7 @@ def test_a_handler_works_a_request_and_only_a_lead_extends_and_answers(staff: Cl
         "Ask the person for information",
         "Add an internal note",
         "Record the person's reply",
+        "Revoke a responder's link",
     ]
     assert [label for _, label in buttons(lead, routed)] == [
         "Record the identity check",
@@ -109,6 +112,7 @@ def test_a_handler_works_a_request_and_only_a_lead_extends_and_answers(staff: Cl
         "Answer and close",
         "Add an internal note",
         "Record the person's reply",
+        "Revoke a responder's link",
     ]
     waiting = reach(S.AWAITING_SUBJECT)
     assert "Record the person's answer" in [label for _, label in buttons(staff, waiting)]

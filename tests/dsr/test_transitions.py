@@ -105,6 +105,11 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
         # As routing does for an address the requester typed: no responder email went out for it.
         OutgoingEmail.objects.filter(key__startswith=f"{request.reference}:assignment:{hint.pk}").delete()
         return lambda actor: workflow.approve_contact(hint, actor=actor, now=ACT)
+    if action == "revoke_link":
+        link = open_assignment(request)
+        return lambda actor: workflow.revoke_responder_link(
+            link, reason="Sent to the wrong address.", send_new=True, actor=actor, now=ACT
+        )
     if action == "complete_assignment":
         assignment = open_assignment(request)
         # Every other responder has answered already: this answer is the last one and closes the request.
