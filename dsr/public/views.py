@@ -147,6 +147,24 @@ def _token(request: HttpRequest, purpose: str, token: str) -> TokenData | HttpRe
         return _invalid(request)
 
 
+NOT_THE_ADDRESSEE = (
+    "You are signed in to the staff admin in this browser. This link belongs to whoever it was emailed to, and "
+    "what is done through it is recorded as their act: staff act on a request from the admin instead."
+)
+
+
+def _not_the_addressee(request: HttpRequest) -> HttpResponse | None:
+    """The refusal when a staff member's browser acts through someone else's link, else None.
+
+    A link's acts (confirming, withdrawing, answering, sending a permission) are recorded as the person's,
+    the responder's or the agent's. A staff session is someone else, whoever forwarded the link to them.
+    """
+    user = getattr(request, "user", None)
+    if request.method == "POST" and user is not None and user.is_authenticated and user.is_staff:
+        return message_page(request, title="Not your link", message=NOT_THE_ADDRESSEE, status=403)
+    return None
+
+
 def _invalid(request: HttpRequest) -> HttpResponse:
     return message_page(request, title=_("This link is not valid"), message=INVALID_LINK, status=400)
 
@@ -160,6 +178,8 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     data = _token(request, "verify", token)
     if isinstance(data, HttpResponse):
         return data
+    if (refused := _not_the_addressee(request)) is not None:
+        return refused
     if request.method == "POST":
         try:
             followed = verify_email(data.reference, now=timezone.now())
@@ -180,6 +200,8 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     data = _token(request, "status", token)
     if isinstance(data, HttpResponse):
         return data
+    if (refused := _not_the_addressee(request)) is not None:
+        return refused
     found = Request.objects.select_related("vendor", "policy_version").filter(reference=data.reference).first()
     if found is None:
         return _invalid(request)
@@ -226,6 +248,8 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         data = _token(request, "responder", token)
         if isinstance(data, HttpResponse):
             return data
+        if (refused := _not_the_addressee(request)) is not None:
+            return refused
         if data.assignment_id is None:
             return _invalid(request)
         assignment = (
@@ -292,6 +316,8 @@ def authority(request: HttpRequest, token: str) -> HttpResponse:
     data = _token(request, "authority", token)
     if isinstance(data, HttpResponse):
         return data
+    if (refused := _not_the_addressee(request)) is not None:
+        return refused
     found = Request.objects.select_related("vendor").filter(reference=data.reference).first()
     if found is None or not found.agent_name:
         return _invalid(request)
