@@ -25,6 +25,7 @@ from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
 from dsr.security.tokens import make_token
 from tests.integration.conftest import Mailbox, body
+from tests.integration.test_request_life import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -44,15 +45,6 @@ FORM = {
 
 def links_in(text: str) -> list[str]:
     return re.findall(r"https?://[^/\s]+(/[a-z]+/[^\s/]+/)", text)
-
-
-def wait_until(condition: Any, *, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def file_and_confirm(client: Client, mailbox: Mailbox, envelope: str, **form: str) -> Request:
