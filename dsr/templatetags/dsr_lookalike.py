@@ -20,10 +20,10 @@ def _html(shown: Shown) -> SafeString:
 @register.filter
 def staff_email(address: str | None) -> SafeString:
     """{{ r.subject_email|staff_email }}: punycode for an internationalised domain, mixed scripts flagged."""
-    return _html(email_for_staff(address or "")) if address else format_html("")
+    return _html(email_for_staff(address or "")) if address else SafeString("")
 
 
 @register.filter
 def staff_name(name: str | None) -> SafeString:
     """{{ r.subject_name|staff_name }}: a word that mixes scripts flagged."""
-    return _html(name_for_staff(name or "")) if name else format_html("")
+    return _html(name_for_staff(name or "")) if name else SafeString("")
