@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dsr.ops.logcontext.RequestIdMiddleware",
+    # Before anything reads the body (the CSRF check does): oversized bodies are refused unread.
+    "dsr.public.limits.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the web process, compressed and cached (no separate file server).
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -331,6 +331,11 @@ class Assignment(models.Model):
     reminders_sent = models.JSONField(default=list, help_text="Days-before-due of the reminders already sent.")
     escalated_at = models.DateTimeField(null=True, blank=True)
     next_action_at = models.DateTimeField(null=True, blank=True, editable=False)
+    link_generation = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised when staff revoke the responder's link: links signed for an earlier one stop working.",
+    )
 
     class Meta:
         ordering = ["request", "id"]

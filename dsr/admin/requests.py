@@ -30,6 +30,7 @@ from ..requests import replies as reply_templates
 from ..requests.errors import DomainError
 from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
 from ..requests.timeline import Actor, Role
+from ..security.lookalike import email_for_staff
 from . import dashboard, intake, replies
 from . import queue as queue_admin
 from .paging import CappedCountPaginator
@@ -54,8 +55,12 @@ class ResumeForm(ActionForm):
 
 
 class ExtendForm(ActionForm):
-    announced_on = forms.DateField(label="Announced to the person on", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Reasons (sent to the person)")
+    # No date to type: the extension is announced today, by the email this sends (workflow.extend_request).
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Reasons (sent to the person)",
+        help_text="The person is emailed today; today is the date the extension is announced.",
+    )
 
 
 class CloseForm(ActionForm):
@@ -133,7 +138,9 @@ class ResendLinkForm(ActionForm):
 
 class ResponderChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.responder_name} <{obj.responder_email}> (typed by the requester)"
+        shown = email_for_staff(obj.responder_email)
+        warning = f" [look-alike? {shown.warning}]" if shown.warning else ""
+        return f"{obj.responder_name} <{shown.text}>{warning} (typed by the requester)"
 
 
 class ApproveContactForm(ActionForm):
@@ -183,6 +190,35 @@ class ApproveForm(ActionForm):
     )
 
 
+class AssignmentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        address = email_for_staff(obj.responder_email).text if obj.responder_email else "the staff team"
+        return f"{obj.responder_name} — {obj.get_action_display()} (link sent to {address})"
+
+
+class RevokeLinkForm(ActionForm):
+    assignment = AssignmentChoice(queryset=Assignment.objects.none(), label="Responder whose link to revoke")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why (internal)",
+        help_text="For example: the email went to the wrong address, or the responder has left.",
+    )
+    send_new = forms.BooleanField(
+        required=False, initial=True, label="Send a new link to the responder's address (the old one stops working)"
+    )
+
+    def __init__(self, *args: Any, target: Request, **kwargs: Any) -> None:
+        super().__init__(*args, target=target, **kwargs)
+        field = self.fields["assignment"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = live_links(target)
+
+
+def live_links(request: Request) -> QuerySet[Assignment]:
+    """The assignments whose responder link works now: open, and sent (the address approved)."""
+    return request.assignments.filter(status=Assignment.Status.OPEN, contact_approved=True)
+
+
 def awaiting_approval(request: Request) -> QuerySet[Assignment]:
     return request.assignments.filter(contact_approved=False, status=Assignment.Status.OPEN)
 
@@ -199,9 +235,7 @@ ACTIONS: dict[str, tuple[type[ActionForm], Any]] = {
     "resume": (ResumeForm, lambda r, d, actor, now: workflow.resume_request(r, on=d["on"], actor=actor, now=now)),
     "extend": (
         ExtendForm,
-        lambda r, d, actor, now: workflow.extend_request(
-            r, announced_on=d["announced_on"], reason=d["reason"], actor=actor, now=now
-        ),
+        lambda r, d, actor, now: workflow.extend_request(r, reason=d["reason"], actor=actor, now=now),
     ),
     "close": (
         CloseForm,
@@ -246,6 +280,12 @@ ACTIONS: dict[str, tuple[type[ActionForm], Any]] = {
         ApproveContactForm,
         lambda r, d, actor, now: workflow.approve_contact(d["assignment"], actor=actor, now=now),
     ),
+    "revoke_link": (
+        RevokeLinkForm,
+        lambda r, d, actor, now: workflow.revoke_responder_link(
+            d["assignment"], reason=d["reason"], send_new=d["send_new"], actor=actor, now=now
+        ),
+    ),
 }
 
 
@@ -268,6 +308,8 @@ def pending(request: Request, action: str) -> bool:
             request.status == Request.Status.AWAITING_APPROVAL
             or AnswerPart.objects.filter(answer__request=request).exists()
         )
+    if action == "revoke_link":
+        return live_links(request).exists()
     return True
 
 
@@ -425,7 +467,7 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
         today = schedule.local_date(target, now)
         text = reply_templates.prefill(action, target, request.GET.get("reply"))
         data = (request.POST, request.FILES) if request.method == "POST" else (None, None)
-        form = form_class(*data, initial={"on": today, "announced_on": today, **text}, target=target)
+        form = form_class(*data, initial={"on": today, **text}, target=target)
         if request.method == "POST" and form.is_valid():
             if isinstance(form, AnswerForm):
                 form.cleaned_data["part_texts"] = form.part_texts()

@@ -114,6 +114,15 @@ INVALID_EMAIL = _("Enter a complete email address, like name@example.com.")
 NOT_OFFERED = _("Choose one of the options shown.")
 TOO_LONG = _("This is too long: use at most %(limit_value)s characters (it has %(show_value)s).")
 CONTROL_CHARACTER = _("Remove the invisible control characters from this text.")
+FORMAT_CHARACTER = _(
+    "Remove the invisible formatting characters (such as text-direction marks or zero-width spaces) from this text."
+)
+UNDELIVERABLE_EMAIL = _(
+    "Email cannot be delivered to this address: the part before the @ must be at most 64 characters, "
+    "using only unaccented letters, digits and signs."
+)
+# The part of an address before the @ (RFC 5321 4.5.3.1.1); longer ones are refused by mail servers.
+LOCAL_PART_MAX_LENGTH = 64
 LINE_BREAK = _("Use one line only, without line breaks.")
 STATE_REQUIRED = _("Choose your state: US privacy laws differ from state to state.")
 STATE_NOT_US = _("Leave the state empty unless you live in the United States.")
@@ -203,8 +212,16 @@ def _sort_key(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def has_format_character(value: str) -> bool:
+    """Whether `value` holds an invisible format character (Unicode Cf): a bidi override or isolate that
+    shows "moc.elpmaxe" as "example.com", a zero-width space or joiner that splits a name in two for the
+    machine but not the eye, a soft hyphen, a byte-order mark."""
+    return any(unicodedata.category(char) == "Cf" for char in value)
+
+
 class OneLineMixin:
-    """A one-line value (a name, an address) must not carry a line break or any control character."""
+    """A one-line value (a name, an address) must not carry a line break, a control character or an
+    invisible format character (issue #12: look-alikes and hidden characters)."""
 
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -212,6 +229,8 @@ class OneLineMixin:
                 raise ValidationError(LINE_BREAK, code="line_break")
             if CONTROL_CHARACTERS.search(value):
                 raise ValidationError(CONTROL_CHARACTER, code="control_character")
+            if has_format_character(value):
+                raise ValidationError(FORMAT_CHARACTER, code="format_character")
         return super().to_python(value)  # type: ignore[misc]
 
 
@@ -220,7 +239,14 @@ class OneLineField(OneLineMixin, forms.CharField):
 
 
 class OneLineEmailField(OneLineMixin, forms.EmailField):
-    pass
+    """An address mail can be delivered to: a plain-ASCII local part of at most 64 characters (the domain
+    may be internationalised; staff see it in punycode, dsr.security.lookalike)."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        local = str(value or "").rpartition("@")[0]
+        if value and (not local.isascii() or len(local) > LOCAL_PART_MAX_LENGTH):
+            raise ValidationError(UNDELIVERABLE_EMAIL, code="undeliverable")
 
 
 class TextField(forms.CharField):

@@ -8,6 +8,7 @@ a mail scanner that fetches a link cannot confirm or withdraw a request.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -160,6 +161,24 @@ def _token(request: HttpRequest, purpose: str, token: str) -> TokenData | HttpRe
         return _invalid(request)
 
 
+NOT_THE_ADDRESSEE = (
+    "You are signed in to the staff admin in this browser. This link belongs to whoever it was emailed to, and "
+    "what is done through it is recorded as their act: staff act on a request from the admin instead."
+)
+
+
+def _not_the_addressee(request: HttpRequest) -> HttpResponse | None:
+    """The refusal when a staff member's browser acts through someone else's link, else None.
+
+    A link's acts (confirming, withdrawing, answering, sending a permission) are recorded as the person's,
+    the responder's or the agent's. A staff session is someone else, whoever forwarded the link to them.
+    """
+    user = getattr(request, "user", None)
+    if request.method == "POST" and user is not None and user.is_authenticated and user.is_staff:
+        return message_page(request, title="Not your link", message=NOT_THE_ADDRESSEE, status=403)
+    return None
+
+
 def _invalid(request: HttpRequest) -> HttpResponse:
     return message_page(request, title=_("This link is not valid"), message=INVALID_LINK, status=400)
 
@@ -173,6 +192,8 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     data = _token(request, "verify", token)
     if isinstance(data, HttpResponse):
         return data
+    if (refused := _not_the_addressee(request)) is not None:
+        return refused
     if request.method == "POST":
         try:
             followed = verify_email(data.reference, now=timezone.now())
@@ -193,9 +214,14 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     data = _token(request, "status", token)
     if isinstance(data, HttpResponse):
         return data
+    if (refused := _not_the_addressee(request)) is not None:
+        return refused
     found = Request.objects.select_related("vendor", "policy_version").filter(reference=data.reference).first()
     if found is None:
         return _invalid(request)
+    if found.purged_at is not None:
+        # The request's retention has ended (dsr.privacy.retention): its link ends with it.
+        return message_page(request, title=_("This link has expired"), message=EXPIRED_LINK, status=410)
     can_withdraw = found.status not in Request.CLOSED_STATUSES
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and can_withdraw and form.is_valid():
@@ -238,6 +264,8 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         data = _token(request, "responder", token)
         if isinstance(data, HttpResponse):
             return data
+        if (refused := _not_the_addressee(request)) is not None:
+            return refused
         if data.assignment_id is None:
             return _invalid(request)
         assignment = (
@@ -247,6 +275,9 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         )
         if assignment is None or not assignment.contact_approved:
             return _invalid(request)
+        ended = _responder_link_ended(request, assignment, data)
+        if ended is not None:
+            return ended
         form = ResponderForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and assignment.status == Assignment.Status.OPEN and form.is_valid():
             try:
@@ -270,12 +301,39 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "dsr/respond.html", context)
 
 
+LINK_REVOKED = (
+    "The privacy team has replaced or withdrawn this link. If you still have work on this request, use the "
+    "newest email you received about it, or reply to it."
+)
+TASK_ENDED = "This part of the request is closed: the request was withdrawn or answered otherwise. Thank you."
+
+
+def _responder_link_ended(request: HttpRequest, assignment: Assignment, data: TokenData) -> HttpResponse | None:
+    """The page for a responder link that no longer opens the request (revoked, or its task ended), else None.
+
+    A responder link is a bearer secret that shows the person's name, proven email and details: it works
+    while its assignment is open and until staff revoke it, never after (issue #12: long-lived links).
+    """
+    if data.generation != assignment.link_generation:
+        return message_page(request, title="This link no longer works", message=LINK_REVOKED, status=410)
+    if assignment.status == Assignment.Status.DONE:
+        recorded = timezone.localtime(assignment.completed_at, dt.UTC) if assignment.completed_at else None
+        when = f" on {recorded:%d %b %Y, %H:%M} UTC" if recorded else ""
+        message = f"Your answer to request {assignment.request.reference} was recorded{when}. Thank you."
+        return message_page(request, title="Thank you", message=message, status=200)
+    if assignment.status != Assignment.Status.OPEN:
+        return message_page(request, title="Nothing more to do", message=TASK_ENDED, status=410)
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 def authority(request: HttpRequest, token: str) -> HttpResponse:
     """The agent's page, reached by its signed link, to send the person's signed permission."""
     data = _token(request, "authority", token)
     if isinstance(data, HttpResponse):
         return data
+    if (refused := _not_the_addressee(request)) is not None:
+        return refused
     found = Request.objects.select_related("vendor").filter(reference=data.reference).first()
     if found is None or not found.agent_name:
         return _invalid(request)

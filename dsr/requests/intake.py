@@ -6,7 +6,9 @@ the link is never followed it expires with its personal data (dsr.sweeps).
 
 No answer reveals whether an address has filed before: every submission gets its own reference and
 the same "check your email" page. A repeated request is recognised at verification, when we know the
-person controls the address, and joined to the earlier open one instead of being duplicated.
+person controls the address, and joined to the earlier open one instead of being duplicated: only the
+same person (and agent, and business named) asking the same vendor for the same thing, never merely the
+same mailbox.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from .notices import ask_agent_for_permission, notify_subject
 from .schedule import apply_deadlines, store_law_rules
 from .selectors import staff_role
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
-from .workflow import identity_requirement, lock
+from .workflow import identity_requirement, lock, same_person
 
 __all__ = [
     "DomainError",
@@ -241,17 +243,21 @@ def _confirm(request: Request, *, now: dt.datetime, actor: Actor, message: str =
     if request.status != Request.Status.SUBMITTED:
         return request  # confirmed already (a second click): nothing changes
     transitions.check("verify", request.status, actor)
-    earlier = (
-        Request.objects.filter(
-            vendor=request.vendor,
-            email_digest=request.email_digest,
-            request_type=request.request_type,
-            relationship=request.relationship,
-            status__in=Request.OPEN_STATUSES,
-        )
-        .exclude(pk=request.pk)
-        .order_by("received_at")
-        .first()
+    earlier = next(
+        (
+            candidate
+            for candidate in Request.objects.filter(
+                vendor=request.vendor,
+                email_digest=request.email_digest,
+                request_type=request.request_type,
+                relationship=request.relationship,
+                status__in=Request.OPEN_STATUSES,
+            )
+            .exclude(pk=request.pk)
+            .order_by("received_at")
+            if same_person(candidate, request)
+        ),
+        None,
     )
     if earlier is not None:
         transitions.check("join_duplicate", request.status, actor)

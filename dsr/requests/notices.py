@@ -137,7 +137,10 @@ def to_each(addresses: list[str], *, key: str, **email: Any) -> list[Pending]:
 
 
 def responder_link(request: Request, assignment: Assignment) -> str:
-    return f"/respond/{make_token('responder', request.reference, assignment_id=assignment.pk)}/"
+    token = make_token(
+        "responder", request.reference, assignment_id=assignment.pk, generation=assignment.link_generation
+    )
+    return f"/respond/{token}/"
 
 
 def notify_assignee(request: Request, assignment: Assignment) -> None:
@@ -165,7 +168,9 @@ def notify_assignee(request: Request, assignment: Assignment) -> None:
     }
     queue_to_each(
         handler_emails(request, assignment),
-        key=f"{request.reference}:assignment:{assignment.pk}",
+        # A link sent again after staff revoked the last one is a new email (the first keeps the plain key).
+        key=f"{request.reference}:assignment:{assignment.pk}"
+        + (f":link{assignment.link_generation}" if assignment.link_generation else ""),
         template="assignment",
         context=context,
         language="en",

@@ -354,6 +354,16 @@ TABLE: dict[str, Transition] = {
             refusal="A request that is {status} has no answer package to delete.",
         ),
         _t(
+            "revoke_link",
+            "Revoke a responder's link",
+            OPEN,
+            set(OPEN),
+            {"handler", "lead"},
+            events=("link_revoked",),
+            emails=("assignment",),
+            refusal="A request that is {status} has no live responder links: they ended when it closed.",
+        ),
+        _t(
             "expire",
             "Expire: the email was never confirmed",
             {S.SUBMITTED},

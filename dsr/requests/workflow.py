@@ -9,6 +9,7 @@ are never computed here: dsr.requests.schedule asks the engine and stores the an
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -49,6 +50,24 @@ def lock(**lookup: object) -> Request:
     """The request (e.g. `lock(pk=1)`), its row locked until the transaction ends. `of=self`: never the
     vendor or policy-version rows, which every request of a vendor shares."""
     return Request.objects.select_for_update(of=("self",)).select_related("vendor", "policy_version").get(**lookup)
+
+
+def name_key(name: str) -> str:
+    """A name as compared to tell people apart: compatibility forms folded, case and spacing ignored."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def same_person(a: Request, b: Request) -> bool:
+    """Whether two requests from one address are the same person asking through the same hands.
+
+    One mailbox is not one person: an agent files for several clients, a family shares an address. The
+    subject, the agent (or none) and the business named as controller must all match, else each request
+    is answered on its own.
+    """
+    return all(
+        name_key(getattr(a, field)) == name_key(getattr(b, field))
+        for field in ("subject_name", "agent_name", "customer_name")
+    )
 
 
 def route_request(request_id: int, *, now: dt.datetime, actor: Actor = SYSTEM) -> Request:
@@ -131,15 +150,18 @@ def pause_request(request: Request, *, kind: str, on: dt.date, reason: str, acto
             raise DomainError("A pause cannot start before the previous one ended.")
         if on < local_date(request, request.received_at):
             raise DomainError("A pause cannot start before the request was received.")
+        _not_in_the_future(request, on, now=now, what="The person cannot have been asked")
         Pause.objects.create(request=request, kind=kind, started_on=on, reason=reason)
         request.status = Request.Status.AWAITING_SUBJECT
         request.save(update_fields=["status"])
         record(
             request,
             "paused",
-            f"Waiting for the person ({Pause.Kind(kind).label.lower()}) from {on}: {reason}",
+            f"Waiting for the person ({Pause.Kind(kind).label.lower()}) from {on}: {reason}"
+            + _recorded(on, now=now, request=request),
             actor=actor,
             now=now,
+            data={"on": on.isoformat(), "recorded_at": now.isoformat()},
         )
         apply_deadlines(request, now=now, reason=f"paused for {kind}", actor=actor)
         notify_subject(request, "info_needed", f"info-needed:{request.pauses.count()}", kind=kind, reason=reason)
@@ -156,6 +178,7 @@ def resume_request(request: Request, *, on: dt.date, actor: Actor, now: dt.datet
             raise DomainError("The request is not waiting for the person.")
         if on < pause.started_on:
             raise DomainError(f"The pause started on {pause.started_on}; it cannot end before that.")
+        _not_in_the_future(request, on, now=now, what="The person cannot have answered")
         pause.ended_on = on
         pause.save(update_fields=["ended_on"])
         request.status = _status_after_pause(request)
@@ -163,9 +186,11 @@ def resume_request(request: Request, *, on: dt.date, actor: Actor, now: dt.datet
         record(
             request,
             "resumed",
-            f"The person answered on {on}; the pause from {pause.started_on} ended.",
+            f"The person answered on {on}; the pause from {pause.started_on} ended."
+            + _recorded(on, now=now, request=request),
             actor=actor,
             now=now,
+            data={"on": on.isoformat(), "recorded_at": now.isoformat()},
         )
         apply_deadlines(request, now=now, reason="pause ended", actor=actor)
     if request.status == Request.Status.VERIFIED:
@@ -182,13 +207,18 @@ def _status_after_pause(request: Request) -> str:
     return Request.Status.AWAITING_APPROVAL
 
 
-def extend_request(request: Request, *, announced_on: dt.date, reason: str, actor: Actor, now: dt.datetime) -> Request:
-    """Extend the deadline where the law allows it; refused if announced too late or without reasons."""
+def extend_request(request: Request, *, reason: str, actor: Actor, now: dt.datetime) -> Request:
+    """Extend the deadline where the law allows it; refused if announced too late or without reasons.
+
+    The extension is announced by the email this sends, so its announcement date is today (the
+    responder's day of `now`): never a date typed by staff, which could make a late notice look on time.
+    """
     if not reason.strip():
         raise DomainError("An extension needs the reasons the person will be told.")
     with transaction.atomic(durable=True):
         request = lock(pk=request.pk)
         transitions.check("extend", request.status, actor)
+        announced_on = local_date(request, now)
         if request.extended:
             raise DomainError("The deadline was already extended once.")
         if not can_extend(request):
@@ -208,6 +238,18 @@ def extend_request(request: Request, *, announced_on: dt.date, reason: str, acto
         apply_deadlines(request, now=now, reason="extension", actor=actor)
         notify_subject(request, "extended", "extended", reason=reason)
     return request
+
+
+def _not_in_the_future(request: Request, on: dt.date, *, now: dt.datetime, what: str) -> None:
+    """Refuse a date staff enter that is after today (in the responder's time zone)."""
+    today = local_date(request, now)
+    if on > today:
+        raise DomainError(f"{what} on {on:%d %b %Y}: that is after today ({today:%d %b %Y}).")
+
+
+def _recorded(on: dt.date, *, now: dt.datetime, request: Request) -> str:
+    """The real time of the action, beside the date it names when that is another day."""
+    return "" if on == local_date(request, now) else f" (Recorded on {now:%d %b %Y %H:%M %Z}.)"
 
 
 def complete_assignment(assignment: Assignment, *, outcome: str, actor: Actor, now: dt.datetime) -> Assignment:
@@ -484,6 +526,37 @@ def approve_contact(assignment: Assignment, *, actor: Actor, now: dt.datetime) -
             data={"assignment": assignment.pk},
         )
         notify_assignee(request, assignment)
+    return assignment
+
+
+def revoke_responder_link(
+    assignment: Assignment, *, reason: str, send_new: bool, actor: Actor, now: dt.datetime
+) -> Assignment:
+    """Staff end a responder's link (sent to the wrong address, forwarded, a responder who left): every
+    link signed for the assignment so far stops working. With `send_new`, a fresh link goes to the
+    responder's address. Links also end by themselves when the assignment does (answered, or the
+    request closed) and when their lifetime runs out."""
+    if not reason.strip():
+        raise DomainError("Say why the link is revoked.")
+    with transaction.atomic(durable=True):
+        request = lock(pk=assignment.request_id)
+        transitions.check("revoke_link", request.status, actor)
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk, request=request)
+        if assignment.status != Assignment.Status.OPEN:
+            raise DomainError("This assignment is no longer open: its link already ended.")
+        assignment.link_generation += 1
+        assignment.save(update_fields=["link_generation"])
+        record(
+            request,
+            "link_revoked",
+            f"Responder link of {assignment.responder_name} revoked: {reason}"
+            + (" A new link is sent." if send_new else " No new link is sent."),
+            actor=actor,
+            now=now,
+            data={"assignment": assignment.pk, "generation": assignment.link_generation, "new_link": send_new},
+        )
+        if send_new:
+            notify_assignee(request, assignment)
     return assignment
 
 
@@ -815,6 +888,11 @@ def mark_duplicate(request: Request, *, of: str, reason: str, actor: Actor, now:
             raise DomainError(
                 f"{original.reference} came from another address: its answer would not reach whoever sent "
                 f"{request.reference}. Answer this request on its own."
+            )
+        if not same_person(original, request):
+            raise DomainError(
+                f"{original.reference} is about another person (or filed by another agent, or names another "
+                f"business): joining them would leave someone unanswered. Answer {request.reference} on its own."
             )
         request.status = Request.Status.DUPLICATE
         request.closed_at = now

@@ -48,12 +48,16 @@ class BadToken(Exception):
 class TokenData:
     reference: str
     assignment_id: int | None = None
+    # The responder link's generation (dsr.models.Assignment.link_generation): revoking a link raises it.
+    generation: int = 0
 
 
-def make_token(purpose: str, reference: str, *, assignment_id: int | None = None) -> str:
+def make_token(purpose: str, reference: str, *, assignment_id: int | None = None, generation: int = 0) -> str:
     payload: dict[str, object] = {"r": reference}
     if assignment_id is not None:
         payload["a"] = assignment_id
+    if generation:
+        payload["g"] = generation
     return signing.dumps(payload, salt=f"dsr.{purpose}", compress=False)
 
 
@@ -67,4 +71,9 @@ def read_token(purpose: str, token: str) -> TokenData:
     if not isinstance(payload, dict) or not isinstance(payload.get("r"), str):
         raise BadToken(expired=False)
     assignment = payload.get("a")
-    return TokenData(reference=payload["r"], assignment_id=assignment if isinstance(assignment, int) else None)
+    generation = payload.get("g", 0)
+    return TokenData(
+        reference=payload["r"],
+        assignment_id=assignment if isinstance(assignment, int) else None,
+        generation=generation if isinstance(generation, int) else -1,
+    )

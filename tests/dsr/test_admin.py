@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from dsr.requests import schedule
 from policies.models import PolicyVersion
-from tests.factories import routed
+from tests.factories import noon, routed
 
 
 @pytest.fixture
@@ -79,13 +80,17 @@ def test_staff_extend_a_deadline_from_the_admin_and_the_person_is_told(policies:
     request = routed(vendor_slug="sera-leads", country="EE")
     url = f"/admin/dsr/request/{request.pk}/act/extend/"
     assert "Extend the deadline" in sera_staff.get(url).content.decode()
-    late = sera_staff.post(url, {"announced_on": "2026-03-03", "reason": "Many systems."})
+    # The extension is announced the day staff send it: on 3 March it is too late, whatever is typed.
+    with time_machine.travel(noon(dt.date(2026, 3, 3)), tick=False):
+        late = sera_staff.post(url, {"announced_on": "2026-02-20", "reason": "Many systems."})
     assert "after the deadline to announce it" in late.content.decode()
-    done = sera_staff.post(url, {"announced_on": "2026-02-20", "reason": "Many systems."})
+    with time_machine.travel(noon(dt.date(2026, 2, 20)), tick=False):
+        done = sera_staff.post(url, {"reason": "Many systems."})
     assert done.status_code == 302
     request.refresh_from_db()
     assert schedule.due_date(request) == dt.date(2026, 4, 30)
-    assert request.events.get(kind="extended").actor == "sera-staff"
+    extended = request.events.get(kind="extended")
+    assert extended.actor == "sera-staff" and "announced on 2026-02-20" in extended.message
     assert OutgoingEmail.objects.filter(request=request, kind="extended").count() == 1
 
 

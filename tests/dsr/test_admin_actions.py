@@ -62,6 +62,8 @@ def still_to_do(request: Request, action: str) -> bool:
         return Package.objects.filter(request=request, status__in=Package.LIVE_STATUSES).exists()
     if action == "edit_answer":  # only once there is an answer to edit
         return request.status == S.AWAITING_APPROVAL
+    if action == "revoke_link":  # a link that works now: an open task whose link was sent
+        return request.assignments.filter(status="open", contact_approved=True).exists()
     return True
 
 
@@ -107,6 +109,7 @@ def test_a_handler_works_a_request_and_only_a_lead_extends_and_answers(staff: Cl
         "Ask the person for information",
         "Add an internal note",
         "Record the person's reply",
+        "Revoke a responder's link",
     ]
     assert [label for _, label in buttons(lead, routed)] == [
         "Record the identity check",
@@ -115,6 +118,7 @@ def test_a_handler_works_a_request_and_only_a_lead_extends_and_answers(staff: Cl
         "Answer and close",
         "Add an internal note",
         "Record the person's reply",
+        "Revoke a responder's link",
     ]
     waiting = reach(S.AWAITING_SUBJECT)
     assert "Record the person's answer" in [label for _, label in buttons(staff, waiting)]

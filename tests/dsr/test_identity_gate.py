@@ -104,7 +104,7 @@ def test_only_a_team_lead_answers_extends_or_rejects() -> None:
     for call in (
         lambda: workflow.close_request(request, status="completed", message="Done.", actor=HANDLER, now=ACT),
         lambda: workflow.close_request(request, status="rejected", message="No.", actor=HANDLER, now=ACT),
-        lambda: workflow.extend_request(request, announced_on=ACT.date(), reason="Complex.", actor=HANDLER, now=ACT),
+        lambda: workflow.extend_request(request, reason="Complex.", actor=HANDLER, now=ACT),
     ):
         with pytest.raises(DomainError, match="not an action for handler"):
             call()

@@ -95,7 +95,7 @@ def test_a_ccpa_opt_out_cannot_be_extended() -> None:
     request = filed(request_type="opt_out", email="cal@example.com", **CALIFORNIAN)
     request = workflow.route_request(request.pk, now=RECEIVED)
     with pytest.raises(DomainError, match="answer it in time"):
-        workflow.extend_request(request, announced_on=LATER.date(), reason="Busy.", actor=STAFF, now=LATER)
+        workflow.extend_request(request, reason="Busy.", actor=STAFF, now=LATER)
     request.refresh_from_db()
     assert not request.extended
     assert "extended" not in emails(request)
@@ -105,7 +105,7 @@ def test_a_ccpa_request_to_know_can_still_be_extended() -> None:
     request = workflow.route_request(
         verified(request_type="access", email="know@example.com", **CALIFORNIAN).pk, now=RECEIVED
     )
-    workflow.extend_request(request, announced_on=LATER.date(), reason="Many systems.", actor=STAFF, now=LATER)
+    workflow.extend_request(request, reason="Many systems.", actor=STAFF, now=LATER)
     request.refresh_from_db()
     assert request.extended
 

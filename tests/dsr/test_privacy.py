@@ -46,9 +46,7 @@ def closed_with_the_name_everywhere() -> Request:
     workflow.pause_request(request, kind="identity", on=LATER.date(), reason=question, actor=STAFF, now=LATER)
     answered = LATER + dt.timedelta(days=1)
     workflow.resume_request(request, on=answered.date(), actor=STAFF, now=noon(answered.date()))
-    workflow.extend_request(
-        request, announced_on=answered.date(), reason=f"{NAME} holds three accounts.", actor=STAFF, now=answered
-    )
+    workflow.extend_request(request, reason=f"{NAME} holds three accounts.", actor=STAFF, now=answered)
     identified(request)
     for assignment in Assignment.objects.filter(request=request):
         workflow.complete_assignment(

@@ -78,9 +78,7 @@ def test_the_assist_task_is_due_on_the_target_and_the_person_is_not_shown_our_da
 @pytest.mark.django_db
 def test_an_extension_does_not_move_the_forwarding_target() -> None:
     request = workflow.route_request(verified(email="lead2@example.com", **LEAD).pk, now=RECEIVED)
-    workflow.extend_request(
-        request, announced_on=dt.date(2026, 2, 3), reason="Many systems.", actor=STAFF, now=at_noon(dt.date(2026, 2, 3))
-    )
+    workflow.extend_request(request, reason="Many systems.", actor=STAFF, now=at_noon(dt.date(2026, 2, 3)))
     (assist,) = Assignment.objects.filter(request=request)
     assert assist.due_at.date() == dt.date(2026, 2, 4)
 

@@ -154,7 +154,9 @@ def test_bulk_assign_spam_and_duplicate_go_through_the_workflow(work: dict[str, 
     assert spam.data == {"closed_as": "spam", "reason": "Advertising text, no request."} and spam.actor == "lea"
     assert OutgoingEmail.objects.filter(request=late, kind="rejected", to="late@example.com").exists()
     # The same person's second request joins their open one, which answers them.
-    again = routed(now=RECEIVED + dt.timedelta(days=6), email="soon@example.com", request_type="access")
+    again = routed(
+        now=RECEIVED + dt.timedelta(days=6), email="soon@example.com", subject_name="Sanna Soon", request_type="access"
+    )
     bulk(client_for(handler), "mark_duplicate_selected", [again], of=soon.reference, reason="Same ask.")
     again.refresh_from_db()
     assert again.status == "duplicate"

@@ -86,9 +86,7 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
     if action == "resume":
         return lambda actor: workflow.resume_request(request, on=ACT.date(), actor=actor, now=ACT)
     if action == "extend":
-        return lambda actor: workflow.extend_request(
-            request, announced_on=ACT.date(), reason="Many systems.", actor=actor, now=ACT
-        )
+        return lambda actor: workflow.extend_request(request, reason="Many systems.", actor=actor, now=ACT)
     answering = ("complete_assignment", "close", "approve_answer")
     if action in answering and request.status in transitions.OPEN and request.identity_checked_at is None:
         identified(request)  # the answer may go out: identity is recorded
@@ -113,6 +111,11 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
         # As routing does for an address the requester typed: no responder email went out for it.
         OutgoingEmail.objects.filter(key__startswith=f"{request.reference}:assignment:{hint.pk}").delete()
         return lambda actor: workflow.approve_contact(hint, actor=actor, now=ACT)
+    if action == "revoke_link":
+        link = open_assignment(request)
+        return lambda actor: workflow.revoke_responder_link(
+            link, reason="Sent to the wrong address.", send_new=True, actor=actor, now=ACT
+        )
     if action == "complete_assignment":
         assignment = open_assignment(request)
         # Every other responder has answered already: this answer is the last one and completes the draft.

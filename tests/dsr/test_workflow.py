@@ -138,7 +138,6 @@ def test_an_extension_recomputes_from_receipt_but_leadsments_promise_still_binds
     workflow.route_request(request.pk, now=RECEIVED)
     request = workflow.extend_request(
         request,
-        announced_on=dt.date(2026, 2, 20),
         reason="Many systems to search.",
         actor=STAFF,
         now=noon(dt.date(2026, 2, 20)),
@@ -156,9 +155,7 @@ def test_an_extension_recomputes_from_receipt_but_leadsments_promise_still_binds
 
 def test_an_extension_moves_the_deadline_where_no_promise_binds() -> None:
     request = verified(vendor_slug="sera-leads", country="EE")
-    request = workflow.extend_request(
-        request, announced_on=dt.date(2026, 2, 20), reason="Complex.", actor=STAFF, now=noon(dt.date(2026, 2, 20))
-    )
+    request = workflow.extend_request(request, reason="Complex.", actor=STAFF, now=noon(dt.date(2026, 2, 20)))
     request.refresh_from_db()
     assert schedule.due_date(request) == dt.date(2026, 4, 30)
 
@@ -166,13 +163,9 @@ def test_an_extension_moves_the_deadline_where_no_promise_binds() -> None:
 def test_an_extension_announced_too_late_or_without_reasons_is_refused() -> None:
     request = verified(vendor_slug="sera-leads", country="EE")
     with pytest.raises(DomainError, match="announced"):
-        workflow.extend_request(
-            request, announced_on=dt.date(2026, 3, 3), reason="Late.", actor=STAFF, now=noon(dt.date(2026, 3, 3))
-        )
+        workflow.extend_request(request, reason="Late.", actor=STAFF, now=noon(dt.date(2026, 3, 3)))
     with pytest.raises(DomainError, match="reasons"):
-        workflow.extend_request(
-            request, announced_on=dt.date(2026, 2, 1), reason=" ", actor=STAFF, now=noon(dt.date(2026, 2, 1))
-        )
+        workflow.extend_request(request, reason=" ", actor=STAFF, now=noon(dt.date(2026, 2, 1)))
     request.refresh_from_db()
     assert not request.extended
 
@@ -314,9 +307,7 @@ def test_after_an_extension_the_reminders_count_from_the_new_due_date() -> None:
     workflow.route_request(request.pk, now=RECEIVED)
     assignment = request.assignments.get(action="fulfil")
     sweeps.sweep_deadlines(now=assignment.due_at - dt.timedelta(days=7))  # 7-day reminder for 2 March
-    workflow.extend_request(
-        request, announced_on=dt.date(2026, 2, 24), reason="Complex.", actor=STAFF, now=noon(dt.date(2026, 2, 24))
-    )
+    workflow.extend_request(request, reason="Complex.", actor=STAFF, now=noon(dt.date(2026, 2, 24)))
     assignment.refresh_from_db()
     assert schedule.due_date(Request.objects.get(pk=request.pk)) == dt.date(2026, 4, 30)
     assert assignment.reminders_sent == []
