@@ -447,3 +447,30 @@ class ResponderForm(forms.Form):
         if not outcome:
             raise ValidationError(OUTCOME_REQUIRED, code="required")
         return outcome
+
+
+class ResponderPackageForm(forms.Form):
+    """A responder adds the person's data to the answer package: a file, or data rows of one of its categories."""
+
+    def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = categories
+
+    category = forms.ChoiceField(label="Which data this is")
+    file = forms.FileField(required=False, label="A file for the person (an export or a document)")
+    rows = forms.CharField(
+        required=False,
+        label="Or data rows",
+        help_text='A JSON list of records, e.g. [{"email": "a@example.com", "signed_up": "2024-03-01"}].',
+        max_length=OUTCOME_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("file") and not (data.get("rows") or "").strip():
+            raise forms.ValidationError("Add a file or data rows.")
+        return data

@@ -4,8 +4,8 @@ Django parses a POST as soon as anything asks for it (the CSRF check does, befor
 streams a multipart body's files to disk whatever their size. This middleware runs first and refuses a
 body whose declared length exceeds what the page can take, with 413 and without reading a byte of it:
 a form is a few kilobytes; only the pages that take files (the agent's permission, staff recording a
-reply) take more, up to the files' own limits. A body without a declared length is never read by
-Django (it is taken as empty).
+reply, a responder's file for the answer package) take more, up to the files' own limits. A body
+without a declared length is never read by Django (it is taken as empty).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ..requests.workflow import REPLY_FILE_MAX_BYTES, REPLY_MAX_FILES
 FORM_MAX_BYTES = 128 * 1024
 # The pages that take files: at most REPLY_MAX_FILES files of REPLY_FILE_MAX_BYTES, and the form around them.
 UPLOAD_MAX_BYTES = REPLY_MAX_FILES * REPLY_FILE_MAX_BYTES + FORM_MAX_BYTES
-UPLOAD_PATHS = ("/authority/", "/admin/")
+UPLOAD_PATHS = ("/authority/", "/admin/", "/respond/")  # /respond/: a responder's file for the answer package
 
 
 def body_limit(path: str) -> int:

@@ -24,8 +24,9 @@ from django.views.decorators.http import require_http_methods
 from policies.models import PolicyVersion, Vendor
 from policies.services import UnknownVendor, policy_in_force
 
-from ..models import Assignment, Package, Request, new_reference
+from ..models import Assignment, Package, PackageItem, Request, new_reference
 from ..packages import services as packages
+from ..packages.services import PACKAGE_TYPES
 from ..requests import schedule, transitions, workflow
 from ..requests.errors import DomainError
 from ..requests.intake import RateLimited, submit_request, verify_email
@@ -34,7 +35,7 @@ from ..requests.timeline import Actor
 from ..security import ratelimit
 from ..security.clients import client_ip
 from ..security.tokens import LIFETIMES, BadToken, TokenData, make_token, read_token
-from .forms import RequestForm, ResponderForm, WithdrawForm
+from .forms import RequestForm, ResponderForm, ResponderPackageForm, WithdrawForm
 
 # Status labels and domain messages a person reads: plain English in dsr.models / dsr.requests, so their
 # msgids are listed here for makemessages and translated when shown.
@@ -278,8 +279,12 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         ended = _responder_link_ended(request, assignment, data)
         if ended is not None:
             return ended
-        form = ResponderForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and assignment.status == Assignment.Status.OPEN and form.is_valid():
+        package_form = _package_form(request, assignment)
+        if package_form is not None and package_form.is_bound and _add_to_package(assignment, package_form):
+            return redirect(f"{request.path}?added=1")
+        posting_outcome = request.method == "POST" and "package" not in request.POST
+        form = ResponderForm(request.POST if posting_outcome else None)
+        if posting_outcome and assignment.status == Assignment.Status.OPEN and form.is_valid():
             try:
                 workflow.complete_assignment(
                     assignment,
@@ -296,9 +301,49 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
             "req": assignment.request,
             "due": schedule.due_date(assignment.request) or assignment.due_at.date(),
             "form": form,
+            "package_form": package_form,
+            "package_items": list(
+                PackageItem.objects.filter(
+                    package__request=assignment.request, added_by=Actor.responder(assignment.responder_name).label
+                ).order_by("added_at", "id")
+            )
+            if package_form is not None
+            else [],
+            "added": request.GET.get("added") == "1",
             "identity_words": identity_words(assignment.request),
         }
         return render(request, "dsr/respond.html", context)
+
+
+def _add_to_package(assignment: Assignment, form: ResponderPackageForm) -> bool:
+    """The responder's file or data rows into the answer package; False (errors on the form) if refused."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        workflow.add_to_package(
+            assignment.request,
+            category=data["category"],
+            upload=data["file"] or None,
+            rows=None if data["file"] else data["rows"],
+            actor=Actor.responder(assignment.responder_name),
+            now=timezone.now(),
+        )
+    except DomainError as exc:
+        form.add_error(None, str(exc))
+        return False
+    return True
+
+
+def _package_form(request: HttpRequest, assignment: Assignment) -> ResponderPackageForm | None:
+    """The form a controller's responder adds the person's data with (access and portability answers only)."""
+    if assignment.action != Assignment.Action.FULFIL or assignment.request.request_type not in PACKAGE_TYPES:
+        return None
+    names = {c.key: c.name for c in assignment.request.policy_version.policy.categories}
+    choices = [(key, names.get(key, key)) for key in assignment.categories]
+    if request.method == "POST" and "package" in request.POST:
+        return ResponderPackageForm(request.POST, request.FILES, categories=choices)
+    return ResponderPackageForm(categories=choices)
 
 
 LINK_REVOKED = (

@@ -179,9 +179,10 @@ def notify_assignee(request: Request, assignment: Assignment) -> None:
 
 
 def notify_withdrawn(request: Request) -> None:
-    """The person withdrew: tell them, and every responder that has an address."""
+    """The person withdrew: tell them, and every responder that was sent the task (an address the requester
+    typed and staff never approved was never written to, and is not now)."""
     notify_subject(request, "withdrawn", "withdrawn")
-    for assignment in request.assignments.exclude(responder_email=""):
+    for assignment in request.assignments.exclude(responder_email="").filter(contact_approved=True):
         queue_email(
             key=f"{request.reference}:withdrawn:{assignment.pk}",
             to=assignment.responder_email,

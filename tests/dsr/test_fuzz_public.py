@@ -162,7 +162,7 @@ def test_the_status_page_answers_any_post_without_failing(
     excess=st.integers(min_value=1, max_value=10**12),
 )
 def test_an_oversized_body_is_refused_before_it_is_read(page: str, excess: int) -> None:
-    limit = UPLOAD_MAX_BYTES if page.startswith("/authority/") else FORM_MAX_BYTES
+    limit = UPLOAD_MAX_BYTES if page.startswith(("/authority/", "/respond/")) else FORM_MAX_BYTES
     before = snapshot()
     # The declared length is refused unread: the test payload holds 5 bytes, and reading more would fail.
     response = Client().post(

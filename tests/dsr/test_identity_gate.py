@@ -159,3 +159,12 @@ def test_the_receipt_date_in_the_persons_emails_is_the_responders_day_not_utcs()
     (ack,) = OutgoingEmail.objects.filter(request=request, kind="acknowledged")
     assert subject_context(request)["received"] == "2026-02-01"
     assert "2026-01-31" not in ack.body_text
+
+
+def test_a_withdrawal_is_not_announced_to_a_typed_controller_address_never_written_to() -> None:
+    """The requester's own word is not enough to write to an address: not for the task, nor for its end."""
+    request, hint = sera_lead_with_a_typed_controller_address()
+    workflow.withdraw_request(request, now=ACT)
+    assert not OutgoingEmail.objects.filter(to="privacy@acme.example").exists()
+    # The vendor's own team, which was sent the task, is told.
+    assert OutgoingEmail.objects.filter(kind="assignment_withdrawn").exclude(to="privacy@acme.example").exists()
