@@ -83,6 +83,7 @@ AREAS = (
             "tests/dsr/test_notes_replies.py",
             "tests/dsr/test_agent_permission.py",
             "tests/dsr/test_workflow_commits.py",  # each change owns its transaction
+            "tests/dsr/test_duplicates_spam.py",
         ),
         0.75,
         pure=False,
