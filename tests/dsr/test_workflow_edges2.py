@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from dsr.models import Assignment, Request
+from dsr.models import Assignment, OutgoingEmail, Request
 from dsr.requests import workflow
 from dsr.requests.errors import DomainError
 from tests.factories import LATER, RECEIVED, STAFF, identified, noon, routed, verified
@@ -134,19 +134,30 @@ def test_the_identity_check_is_recorded_with_its_method_in_words() -> None:
 
 
 def test_an_address_on_a_closed_assignment_cannot_be_approved() -> None:
-    request = routed(
-        vendor_slug="leadoro",
-        relationship="customer_data_subject",
-        request_type="erasure",
-        customer_name="Acme Oy",
-        customer_email="dpo@acme.test",
-    )
-    workflow.withdraw_request(request, now=LATER)
-    hint = request.assignments.get(responder_kind="customer")
-    with pytest.raises(DomainError):
+    def controllers_erasure(email: str) -> Request:
+        return routed(
+            vendor_slug="leadoro",
+            relationship="customer_data_subject",
+            request_type="erasure",
+            customer_name="Acme Oy",
+            customer_email="dpo@acme.test",
+            email=email,
+        )
+
+    # Staff recorded the controller's answer (by phone) before approving its address: the request is open.
+    answered = controllers_erasure("alice@example.com")
+    hint = answered.assignments.get(responder_kind="customer")
+    workflow.complete_assignment(hint, outcome="Acme erased it; told us by phone.", actor=STAFF, now=LATER)
+    assert answered.assignments.filter(status="open").exists()
+    with pytest.raises(DomainError, match="This assignment is no longer open"):
         workflow.approve_contact(hint, actor=STAFF, now=LATER)
-    hint.refresh_from_db()
-    assert hint.contact_approved is False
+    # The person withdrew: nothing more goes to responders.
+    withdrawn = controllers_erasure("bob@example.com")
+    workflow.withdraw_request(withdrawn, now=LATER)
+    with pytest.raises(DomainError, match="withdrawn sends nothing more to responders"):
+        workflow.approve_contact(withdrawn.assignments.get(responder_kind="customer"), actor=STAFF, now=LATER)
+    assert not Assignment.objects.filter(responder_kind="customer", contact_approved=True).exists()
+    assert not OutgoingEmail.objects.filter(to="dpo@acme.test", kind="assignment").exists()  # no responder link
 
 
 def test_the_request_stays_open_until_its_last_assignment_is_done() -> None:
