@@ -22,14 +22,20 @@ def pause(request: Request, day: dt.date) -> Request:
     )
 
 
-def test_the_controllers_address_the_person_typed_gets_its_own_assignment_waiting_for_staff_approval() -> None:
-    request = routed(
+def controllers_erasure(email: str = "alice@example.com") -> Request:
+    """An erasure at Leadoro (a processor) by a customer's data subject, who typed the controller's address."""
+    return routed(
         vendor_slug="leadoro",
         relationship="customer_data_subject",
         request_type="erasure",
         customer_name="Acme Oy",
         customer_email="dpo@acme.test",
+        email=email,
     )
+
+
+def test_the_controllers_address_the_person_typed_gets_its_own_assignment_waiting_for_staff_approval() -> None:
+    request = controllers_erasure()
     customer = request.assignments.get(responder_kind="customer")
     assert (customer.responder_name, customer.responder_email, customer.action) == (
         "Acme Oy",
@@ -134,16 +140,6 @@ def test_the_identity_check_is_recorded_with_its_method_in_words() -> None:
 
 
 def test_an_address_on_a_closed_assignment_cannot_be_approved() -> None:
-    def controllers_erasure(email: str) -> Request:
-        return routed(
-            vendor_slug="leadoro",
-            relationship="customer_data_subject",
-            request_type="erasure",
-            customer_name="Acme Oy",
-            customer_email="dpo@acme.test",
-            email=email,
-        )
-
     # Staff recorded the controller's answer (by phone) before approving its address: the request is open.
     answered = controllers_erasure("alice@example.com")
     hint = answered.assignments.get(responder_kind="customer")
