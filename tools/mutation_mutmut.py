@@ -63,6 +63,10 @@ def type_check(command: list[str]) -> list[TypeCheckingError]:
             for e in json.loads(kept.read_text(encoding="utf-8"))
         ]
     errors = run_type_checker(command)
+    if not errors:
+        # A mutated copy always has errors (many mutants change a type); none means mypy did not run
+        # (a broken environment prints nothing): use it for this run, never keep it for the next.
+        return errors
     reports.mkdir(parents=True, exist_ok=True)
     rows = [
         {
