@@ -174,3 +174,17 @@ def test_an_agents_opt_out_does_not_wait_for_proof_of_authority() -> None:
     assert workflow.disclosure_missing(request) == []
     agents_access = routed(request_type="access", agent_name="Consumer Rights Agent", email="agent2@example.net")
     assert workflow.disclosure_missing(agents_access) == ["the identity check", "the agent's authority"]
+
+
+def test_each_deadline_change_is_signed_by_the_staff_member_who_caused_it_and_says_why() -> None:
+    request = routed()
+    day = LATER.date()
+    request = pause(request, day)
+    request = workflow.resume_request(request, on=day + dt.timedelta(days=2), actor=STAFF, now=noon(day))
+    request = workflow.extend_request(request, announced_on=day, reason="Many records.", actor=STAFF, now=noon(day))
+    changes = request.events.filter(kind="deadlines").order_by("id")
+    assert [(e.actor, e.data["reason"]) for e in changes][-3:] == [
+        ("staff", "paused for identity"),  # STAFF's label; a change the system makes says "system"
+        ("staff", "pause ended"),
+        ("staff", "extension"),
+    ]
