@@ -188,3 +188,23 @@ def test_each_deadline_change_is_signed_by_the_staff_member_who_caused_it_and_sa
         ("staff", "pause ended"),
         ("staff", "extension"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "asks_for"), [("identity", "Proof that you are the person"), ("clarification", "A clarification")]
+)
+def test_the_person_is_told_what_is_needed_and_why_when_the_request_waits_for_them(kind: str, asks_for: str) -> None:
+    request = routed()
+    workflow.pause_request(
+        request, kind=kind, on=LATER.date(), reason="Which account do you mean?", actor=STAFF, now=LATER
+    )
+    (email,) = OutgoingEmail.objects.filter(request=request, kind="info_needed")
+    assert asks_for in email.body_text and "Which account do you mean?" in email.body_text
+
+
+def test_a_note_may_be_as_long_as_the_limit_and_no_longer() -> None:
+    request = routed()
+    workflow.add_note(request, text="x" * workflow.NOTE_MAX_LENGTH, actor=STAFF, now=LATER)
+    with pytest.raises(DomainError, match="at most 10,000 characters"):
+        workflow.add_note(request, text="x" * (workflow.NOTE_MAX_LENGTH + 1), actor=STAFF, now=LATER)
+    assert request.events.filter(kind="note").count() == 1
