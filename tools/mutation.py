@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,10 @@ class Area:
     tests: tuple[str, ...]  # the tests run against them (mutmut picks, per function, those that call it)
     target: float  # the least share of mutants the tests must kill
     pure: bool  # run only the tests that need no database
+    # Seconds added to a mutant's expected test time before mutmut stops it as a "timeout" (a kill): the
+    # limit is 15 times (tests' time + this). Large enough that a run slowed by a loaded machine is not
+    # counted as a kill; small enough that a mutant that really loops does not hold a child for long.
+    timeout_constant: float
 
 
 AREAS = (
@@ -61,6 +66,7 @@ AREAS = (
         ),
         0.85,
         pure=True,
+        timeout_constant=3.0,  # pure tests start in well under a second; the engine has loops that mutants break
     ),
     Area(
         "workflow",
@@ -76,9 +82,12 @@ AREAS = (
             "tests/dsr/test_queue.py",
             "tests/dsr/test_notes_replies.py",
             "tests/dsr/test_agent_permission.py",
+            "tests/dsr/test_workflow_commits.py",  # each change owns its transaction
+            "tests/dsr/test_duplicates_spam.py",
         ),
         0.75,
         pure=False,
+        timeout_constant=10.0,  # a session that opens its test database; no loop a mutant could make endless
     ),
 )
 
@@ -92,8 +101,6 @@ TYPE_CHECK = [
     "mypy",
     "--config-file",
     "../pyproject.toml",
-    "--cache-dir",
-    str(SCRATCH / "mypy-cache"),
     "--no-warn-unused-ignores",
     "--output",
     "json",
@@ -129,7 +136,8 @@ pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "tools.mutation_pytest", 
 pytest_add_cli_args_test_selection = {_toml_list(tests)}
 process_isolation = "forkserver"
 use_git_change_detection = false
-type_check_command = {_toml_list(TYPE_CHECK + list(area.files))}
+type_check_command = {_toml_list(TYPE_CHECK + ["--cache-dir", str(SCRATCH / "mypy-cache" / area.name), *area.files])}
+timeout_constant = {area.timeout_constant}
 """
     (work / "pyproject.toml").write_text(settings, encoding="utf-8")
     return work
@@ -188,43 +196,56 @@ def line(label: str, counts: Counter[str]) -> str:
     others = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()) if status not in KILLED)
     return (
         f"{label}: killed {killed} of {total} ({rate:.1%}); {typed} by mypy, the tests kill "
-        f"{killed - typed} of the {tested} mypy accepts ({by_tests:.1%})"
+        f"{killed - typed} of the {tested} mypy accepts ({by_tests:.1%}"
+        + (f", {counts['timeout']} of them by a timeout)" if counts["timeout"] else ")")
         + (f" — not killed: {others}" if others else "")
     )
 
 
-def run_area(area: Area, env: dict[str, str], max_children: int) -> bool:
+def load() -> str:
+    """The machine's load averages (1, 5 and 15 minutes), printed beside the times they explain."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f}, {five:.1f}, {fifteen:.1f} on {os.cpu_count()} cores"
+
+
+def run_area(area: Area, env: dict[str, str], max_children: int) -> tuple[bool, str]:
+    """One area's mutmut run; its success (at or above target) and its report."""
     work = prepare(area)
     env = {**env, "DSR_MUTATION_PURE": "1" if area.pure else "0"}
     started = time.monotonic()
+    python = str(ROOT / ".venv" / "bin" / "python")
+    if not area.pure:  # every slot's test database built before the first mutant (tools/mutation_pytest.py)
+        subprocess.run([python, "-m", "tools.mutation_pytest"], cwd=work, env=env, check=True)  # noqa: S603
     # mutmut's command line, with a faster matching of mypy's errors to mutants (tools/mutation_mutmut.py).
-    mutmut = [str(ROOT / ".venv" / "bin" / "python"), "-m", "tools.mutation_mutmut"]
     log = work / "mutmut.log"
     with log.open("w", encoding="utf-8") as out:
         done = subprocess.run(  # noqa: S603 - our own venv's mutmut, fixed arguments
-            [*mutmut, "run", "--max-children", str(max_children)], cwd=work, env=env, stdout=out, stderr=out
+            [python, "-m", "tools.mutation_mutmut", "run", "--max-children", str(max_children)],
+            cwd=work,
+            env=env,
+            stdout=out,
+            stderr=out,
         )
     minutes = (time.monotonic() - started) / 60
     if done.returncode != 0:
-        print(f"{area.name}: mutmut failed (exit {done.returncode}); see {log.relative_to(ROOT)}")
-        return False
+        return False, f"{area.name}: mutmut failed (exit {done.returncode}); see {log.relative_to(ROOT)}"
     set_up_errors = SCRATCH / "locks" / "set-up-errors.log"
     if set_up_errors.exists():
-        print(f"{area.name}: test databases failed to set up, so some kills are false; see {set_up_errors}")
-        return False
+        return False, f"{area.name}: test databases failed to set up, so some kills are false; see {set_up_errors}"
     per_file = results(work, area)
     total: Counter[str] = Counter()
     for counts in per_file.values():
         total += counts
     killed = sum(n for status, n in total.items() if status in KILLED)
     rate = killed / sum(total.values()) if total else 0.0
-    print(line(area.name, total) + f" in {minutes:.1f} min; target {area.target:.0%}")
-    for file, counts in per_file.items():
-        print("  " + line(file, counts))
+    report = [line(area.name, total) + f" in {minutes:.1f} min ({load()} at its end); target {area.target:.0%}"]
+    report += ["  " + line(file, counts) for file, counts in per_file.items()]
     listing = work / "survivors.txt"
     listing.write_text("\n".join(survivors(work, area)) + "\n", encoding="utf-8")
-    print(f"  survivors: {listing.relative_to(ROOT)} (show one: cd {work.relative_to(ROOT)} && mutmut show NAME)")
-    return rate >= area.target
+    report.append(
+        f"  survivors: {listing.relative_to(ROOT)} (show one: cd {work.relative_to(ROOT)} && mutmut show NAME)"
+    )
+    return rate >= area.target, "\n".join(report)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     # No `choices` here: argparse checks an empty `nargs="*"` list against them and refuses it.
     parser.add_argument("areas", nargs="*", help=f"any of {', '.join(a.name for a in AREAS)}; default: all")
     # Most of a mutant's time is spent waiting (process start, database round trips), so more children than cores.
-    parser.add_argument("--max-children", type=int, default=4)
+    parser.add_argument("--max-children", type=int, default=4, help="test processes per area at a time")
+    parser.add_argument("--one-by-one", action="store_true", help="run the areas one after the other")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.areas) - {a.name for a in AREAS})
     if unknown:
@@ -246,13 +268,20 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("CI", None)
     shutil.rmtree(SCRATCH / "locks", ignore_errors=True)
     drop_test_databases(env)
+    print(f"mutation testing of {', '.join(a.name for a in chosen)}; {load()}", flush=True)
     started = time.monotonic()
-    ok = True
-    for area in chosen:
-        ok = run_area(area, env, args.max_children) and ok
+    # The areas side by side: much of each run is one process at a time (generating the mutants, mypy,
+    # the tests' first run), which leaves the other core to the other area.
+    with ThreadPoolExecutor(max_workers=1 if args.one_by_one else len(chosen)) as pool:
+        runs = [pool.submit(run_area, area, env, args.max_children) for area in chosen]
+        outcomes = []
+        for run in runs:
+            ok, report = run.result()
+            print(report, flush=True)
+            outcomes.append(ok)
     drop_test_databases(env)
-    print(f"mutation testing took {(time.monotonic() - started) / 60:.1f} min")
-    return 0 if ok else 1
+    print(f"mutation testing took {(time.monotonic() - started) / 60:.1f} min; {load()}")
+    return 0 if all(outcomes) else 1
 
 
 if __name__ == "__main__":

@@ -6,21 +6,30 @@ step alone took over ten minutes here. The standard library's `ast` gives the sa
 (start and end lines) in seconds, so this runs mutmut's own command line with that one step replaced;
 the result (which mutants mypy rejects) is the same.
 
+mypy's own cache does not help with the mutated files (a module with errors is never cached, and every
+mutated file has errors), so its report is kept too, in var/mutation/mypy-reports/, keyed by a hash of
+everything mypy reads in the copy (every Python file, the settings, the command): a run over unchanged
+code skips mypy altogether; any change to the code runs it again.
+
     .venv/bin/python -m tools.mutation_mutmut run --max-children 4
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import sys
 from pathlib import Path
 
 import mutmut.__main__ as mutmut_main
 from mutmut.configuration import config
 from mutmut.mutation.file_mutation import FailedTypeCheckMutant, MutatedMethodLocation, group_by_path
-from mutmut.type_checking import run_type_checker
+from mutmut.state import state
+from mutmut.type_checking import TypeCheckingError, run_type_checker
 from mutmut.utils.file_utils import change_cwd
 from mutmut.utils.format_utils import get_mutant_name, is_mutated_method_name
+from mutmut.workers.isolation import ForkServerRunner
 
 
 def mutated_methods(path: Path) -> list[MutatedMethodLocation]:
@@ -34,10 +43,47 @@ def mutated_methods(path: Path) -> list[MutatedMethodLocation]:
     return found
 
 
+def _report_key(command: list[str]) -> str:
+    """A hash of mypy's command and of every file it may read in mutmut's copy (the current directory)."""
+    digest = hashlib.sha256(json.dumps(command).encode())
+    for path in sorted([*Path(".").rglob("*.py"), *Path(".").rglob("*.pyi")]):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    # The project's settings, without mutmut's section (the tests chosen do not change what mypy says).
+    digest.update(Path("../pyproject.toml").read_text(encoding="utf-8").split("\n[tool.mutmut]")[0].encode())
+    return digest.hexdigest()
+
+
+def type_check(command: list[str]) -> list[TypeCheckingError]:
+    """mypy's errors over mutmut's copy, from the kept report when nothing it reads has changed."""
+    reports = Path("..", "..", "mypy-reports").resolve()  # var/mutation/mypy-reports (cwd: <area>/mutants)
+    kept = reports / f"{_report_key(command)}.json"
+    if kept.exists():
+        return [
+            TypeCheckingError(Path(e["file"]).absolute(), e["line"], e["description"])
+            for e in json.loads(kept.read_text(encoding="utf-8"))
+        ]
+    errors = run_type_checker(command)
+    if not errors:
+        # A mutated copy always has errors (many mutants change a type); none means mypy did not run
+        # (a broken environment prints nothing): use it for this run, never keep it for the next.
+        return errors
+    reports.mkdir(parents=True, exist_ok=True)
+    rows = [
+        {
+            "file": str(e.file_path.absolute().relative_to(Path.cwd())),
+            "line": e.line_number,
+            "description": e.error_description,
+        }
+        for e in errors
+    ]
+    kept.write_text(json.dumps(rows), encoding="utf-8")
+    return errors
+
+
 def filter_mutants_with_type_checker() -> dict[str, FailedTypeCheckMutant]:
     """mutmut.mutation.file_mutation.filter_mutants_with_type_checker, with `ast` in place of libcst."""
     with change_cwd(Path("mutants")):
-        errors = run_type_checker(config().type_check_command)
+        errors = type_check(config().type_check_command)
         rejected: dict[str, FailedTypeCheckMutant] = {}
         for path, errors_of_file in group_by_path(errors).items():
             methods = mutated_methods(path)
@@ -57,6 +103,19 @@ def filter_mutants_with_type_checker() -> dict[str, FailedTypeCheckMutant]:
         return rejected
 
 
+def submit_fastest_first(
+    self: ForkServerRunner, mutant_name: str, tests: list[str], cpu_time_limit: int, estimated_time: float
+) -> None:
+    """ForkServerRunner.submit with the mutant's tests fastest first (mutmut runs them with `-x`, so a killed
+    mutant stops at its first failing test; its fork-per-mutant runner sorts them so, its fork server not)."""
+    durations = state().duration_by_test
+    ordered = sorted(tests, key=lambda test: durations.get(test, 0.0))
+    _submit(self, mutant_name, ordered, cpu_time_limit, estimated_time)
+
+
+_submit = ForkServerRunner.submit
+
 if __name__ == "__main__":
     mutmut_main.filter_mutants_with_type_checker = filter_mutants_with_type_checker
+    ForkServerRunner.submit = submit_fastest_first  # type: ignore[method-assign]
     sys.exit(mutmut_main.cli())

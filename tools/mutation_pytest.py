@@ -50,6 +50,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     settings = connections["default"].settings_dict
     if settings["ENGINE"] != "django.db.backends.postgresql":
         return  # SQLite test databases live in memory, one per process already
+    if os.environ.get("DSR_MUTATION_PURE") == "1":
+        return  # no test of this run touches the database: leave the slots to an area that does
     lock_dir = _lock_dir()
     slot = _take_slot(lock_dir)
     settings.setdefault("TEST", {})["NAME"] = f"test_{settings['NAME']}_slot{slot}"
@@ -101,6 +103,48 @@ def _skip_set_up_when_ready(ready: bool) -> None:
     Command.handle = load_unless_loaded  # type: ignore[method-assign]
 
 
+def build_slots() -> None:
+    """Build every slot's test database before mutmut starts: one migrated and loaded, the others copied.
+
+    Without this, the first session on each slot migrates it, which takes longer than mutmut allows a
+    mutant of a fast function: those mutants would be counted as killed by a timeout.
+    """
+    import django
+    import psycopg
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return
+    base = connection.settings_dict["NAME"]
+    names = [f"test_{base}_slot{slot}" for slot in range(SLOTS)]
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = names[0]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    with open(os.devnull, "w") as quiet:
+        call_command("load_policies", verbosity=0, stdout=quiet)
+    connection.close()
+    admin = {**connection.settings_dict, "NAME": "postgres"}
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname="postgres",
+        host=admin["HOST"] or None,
+        port=str(admin["PORT"]) if admin["PORT"] else None,
+        user=admin["USER"] or None,
+        password=admin["PASSWORD"] or None,
+    )
+    with psycopg.connect(conninfo, autocommit=True) as server:
+        for name in names[1:]:
+            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{names[0]}" STRATEGY FILE_COPY')
+    lock_dir = _lock_dir()
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    for slot in range(SLOTS):
+        (lock_dir / f"slot-{slot}.ready").touch()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _ready_file is not None and _done["migrated"] and _done["loaded"]:
         _ready_file.touch()
@@ -122,3 +166,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if needs_db:
         config.hook.pytest_deselected(items=needs_db)
         items[:] = pure
+
+
+if __name__ == "__main__":  # `python -m tools.mutation_pytest`, run by tools.mutation in an area's copy
+    build_slots()

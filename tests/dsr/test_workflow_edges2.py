@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from dsr.models import Assignment, Request
+from dsr.models import Assignment, OutgoingEmail, Request
 from dsr.requests import workflow
 from dsr.requests.errors import DomainError
 from tests.factories import LATER, RECEIVED, STAFF, identified, noon, routed, verified
@@ -22,14 +22,20 @@ def pause(request: Request, day: dt.date) -> Request:
     )
 
 
-def test_the_controllers_address_the_person_typed_gets_its_own_assignment_waiting_for_staff_approval() -> None:
-    request = routed(
+def controllers_erasure(email: str = "alice@example.com") -> Request:
+    """An erasure at Leadoro (a processor) by a customer's data subject, who typed the controller's address."""
+    return routed(
         vendor_slug="leadoro",
         relationship="customer_data_subject",
         request_type="erasure",
         customer_name="Acme Oy",
         customer_email="dpo@acme.test",
+        email=email,
     )
+
+
+def test_the_controllers_address_the_person_typed_gets_its_own_assignment_waiting_for_staff_approval() -> None:
+    request = controllers_erasure()
     customer = request.assignments.get(responder_kind="customer")
     assert (customer.responder_name, customer.responder_email, customer.action) == (
         "Acme Oy",
@@ -134,19 +140,20 @@ def test_the_identity_check_is_recorded_with_its_method_in_words() -> None:
 
 
 def test_an_address_on_a_closed_assignment_cannot_be_approved() -> None:
-    request = routed(
-        vendor_slug="leadoro",
-        relationship="customer_data_subject",
-        request_type="erasure",
-        customer_name="Acme Oy",
-        customer_email="dpo@acme.test",
-    )
-    workflow.withdraw_request(request, now=LATER)
-    hint = request.assignments.get(responder_kind="customer")
-    with pytest.raises(DomainError):
+    # Staff recorded the controller's answer (by phone) before approving its address: the request is open.
+    answered = controllers_erasure("alice@example.com")
+    hint = answered.assignments.get(responder_kind="customer")
+    workflow.complete_assignment(hint, outcome="Acme erased it; told us by phone.", actor=STAFF, now=LATER)
+    assert answered.assignments.filter(status="open").exists()
+    with pytest.raises(DomainError, match="This assignment is no longer open"):
         workflow.approve_contact(hint, actor=STAFF, now=LATER)
-    hint.refresh_from_db()
-    assert hint.contact_approved is False
+    # The person withdrew: nothing more goes to responders.
+    withdrawn = controllers_erasure("bob@example.com")
+    workflow.withdraw_request(withdrawn, now=LATER)
+    with pytest.raises(DomainError, match="withdrawn sends nothing more to responders"):
+        workflow.approve_contact(withdrawn.assignments.get(responder_kind="customer"), actor=STAFF, now=LATER)
+    assert not Assignment.objects.filter(responder_kind="customer", contact_approved=True).exists()
+    assert not OutgoingEmail.objects.filter(to="dpo@acme.test", kind="assignment").exists()  # no responder link
 
 
 def test_the_request_stays_open_until_its_last_assignment_is_done() -> None:
@@ -167,3 +174,37 @@ def test_an_agents_opt_out_does_not_wait_for_proof_of_authority() -> None:
     assert workflow.disclosure_missing(request) == []
     agents_access = routed(request_type="access", agent_name="Consumer Rights Agent", email="agent2@example.net")
     assert workflow.disclosure_missing(agents_access) == ["the identity check", "the agent's authority"]
+
+
+def test_each_deadline_change_is_signed_by_the_staff_member_who_caused_it_and_says_why() -> None:
+    request = routed()
+    day = LATER.date()
+    request = pause(request, day)
+    request = workflow.resume_request(request, on=day + dt.timedelta(days=2), actor=STAFF, now=noon(day))
+    request = workflow.extend_request(request, announced_on=day, reason="Many records.", actor=STAFF, now=noon(day))
+    changes = request.events.filter(kind="deadlines").order_by("id")
+    assert [(e.actor, e.data["reason"]) for e in changes][-3:] == [
+        ("staff", "paused for identity"),  # STAFF's label; a change the system makes says "system"
+        ("staff", "pause ended"),
+        ("staff", "extension"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "asks_for"), [("identity", "Proof that you are the person"), ("clarification", "A clarification")]
+)
+def test_the_person_is_told_what_is_needed_and_why_when_the_request_waits_for_them(kind: str, asks_for: str) -> None:
+    request = routed()
+    workflow.pause_request(
+        request, kind=kind, on=LATER.date(), reason="Which account do you mean?", actor=STAFF, now=LATER
+    )
+    (email,) = OutgoingEmail.objects.filter(request=request, kind="info_needed")
+    assert asks_for in email.body_text and "Which account do you mean?" in email.body_text
+
+
+def test_a_note_may_be_as_long_as_the_limit_and_no_longer() -> None:
+    request = routed()
+    workflow.add_note(request, text="x" * workflow.NOTE_MAX_LENGTH, actor=STAFF, now=LATER)
+    with pytest.raises(DomainError, match="at most 10,000 characters"):
+        workflow.add_note(request, text="x" * (workflow.NOTE_MAX_LENGTH + 1), actor=STAFF, now=LATER)
+    assert request.events.filter(kind="note").count() == 1
