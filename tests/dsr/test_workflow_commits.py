@@ -43,7 +43,7 @@ CHANGES: dict[str, tuple[Callable[[], Request], Callable[[Request], object]]] = 
     "resume": (paused, lambda r: workflow.resume_request(r, on=LATER.date(), actor=STAFF, now=LATER)),
     "extend": (
         routed,
-        lambda r: workflow.extend_request(r, announced_on=LATER.date(), reason="Many records.", actor=STAFF, now=LATER),
+        lambda r: workflow.extend_request(r, reason="Many records.", actor=STAFF, now=LATER),
     ),
     "complete_assignment": (
         lambda: identified(routed()),

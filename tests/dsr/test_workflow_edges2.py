@@ -180,8 +180,9 @@ def test_each_deadline_change_is_signed_by_the_staff_member_who_caused_it_and_sa
     request = routed()
     day = LATER.date()
     request = pause(request, day)
-    request = workflow.resume_request(request, on=day + dt.timedelta(days=2), actor=STAFF, now=noon(day))
-    request = workflow.extend_request(request, announced_on=day, reason="Many records.", actor=STAFF, now=noon(day))
+    answered = day + dt.timedelta(days=2)  # the person answered two days later (never a day still to come)
+    request = workflow.resume_request(request, on=answered, actor=STAFF, now=noon(answered))
+    request = workflow.extend_request(request, reason="Many records.", actor=STAFF, now=noon(answered))
     changes = request.events.filter(kind="deadlines").order_by("id")
     assert [(e.actor, e.data["reason"]) for e in changes][-3:] == [
         ("staff", "paused for identity"),  # STAFF's label; a change the system makes says "system"
