@@ -15,6 +15,15 @@ def pytest_configure(config: pytest.Config) -> None:
     # In CI no database test may pass on SQLite alone: the suite must run on PostgreSQL.
     if os.environ.get("CI") == "true" and not os.environ.get("DATABASE_URL", "").startswith(("postgres", "psql")):
         raise pytest.UsageError("CI must run the suite on PostgreSQL: set DATABASE_URL=postgres://...")
+    # The suite runs the production settings (DEBUG off) over plain HTTP on loopback: the test client,
+    # the live server the browser tests drive. So no redirect to HTTPS and no HTTPS-only cookies; the
+    # tests of those settings turn them back on (tests/dsr/test_headers.py, tests/test_settings.py).
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.LANGUAGE_COOKIE_SECURE = False
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ from ..models import (
     StaffMembership,
     Throttle,
 )
+from ..outbox import filemail
 from ..requests.timeline import SYSTEM, record
 
 REDACTED = "(redacted: personal data deleted)"
@@ -103,6 +104,8 @@ def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
         name, storage = attachment.file.name, attachment.file.storage
         Attachment.objects.filter(pk=attachment.pk).update(**PERSONAL_DATA[Attachment])
         transaction.on_commit(partial(storage.delete, name))
+    # The emails written as files for it (the embedded default), once the rows no longer hold them.
+    transaction.on_commit(partial(filemail.delete_files_of, request.reference))
     record(
         request, "purged", "Personal data deleted; the record of what was done and when is kept.", actor=SYSTEM, now=now
     )
