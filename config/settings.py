@@ -302,6 +302,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # runserver's access lines (bin/run) go through the same filter, which cuts link tokens out of paths.
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 # Error reporting when a DSN is given; no personal data is sent (no request bodies, no user details).

@@ -6,6 +6,8 @@ The walk reads the URL list itself (config.urls), so a page added later is walke
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,3 +152,23 @@ def test_no_page_template_carries_inline_style_or_script() -> None:
         if re.search(r"<style|\sstyle=|<script>|<script(?![^>]*\bsrc=)(?![^>]*application/json)|\son\w+=", text):
             offenders.append(str(template.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_development_servers_access_lines_have_the_tokens_cut_out() -> None:
+    """runserver (bin/run) logs every path through django.server: a status link must not reach the log."""
+    token = make_token("status", "DSR-ABCDEFGH")
+    handlers = [
+        handler
+        for handler in logging.getLogger("django.server").handlers
+        if isinstance(handler, logging.StreamHandler) and type(handler).__module__ == "logging"
+    ]
+    assert handlers  # runserver's own handler, or the project's console
+    for handler in handlers:
+        written = io.StringIO()
+        previous = handler.setStream(written)
+        try:
+            logging.getLogger("django.server").info('"%s" %s %s', f"GET /status/{token}/ HTTP/1.1", 200, 512)
+        finally:
+            handler.setStream(previous)
+        assert "/status/[token]/" in written.getvalue()
+        assert token not in written.getvalue()
