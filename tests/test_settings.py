@@ -119,3 +119,10 @@ def test_debug_is_refused_for_hosts_beyond_this_machine(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS must stay on loopback" in result.stderr
     assert run({**env, "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}, "check").returncode == 0
+
+
+def test_the_trusted_proxy_hops_come_from_the_environment(tmp_path: Path) -> None:
+    code = "from django.conf import settings; print(settings.DSR_TRUSTED_PROXY_HOPS)"
+    for given, expected in (({}, "0"), ({"DSR_TRUSTED_PROXY_HOPS": "2"}, "2")):
+        result = run({"DSR_VAR_DIR": str(tmp_path), **given}, "shell", "-c", code)
+        assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
