@@ -8,6 +8,7 @@ DEBUG is off unless DJANGO_DEBUG asks for it; the key is never a published one.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -45,13 +46,16 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("DSR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.StaffAdminConfig",  # Django's admin with the staff login (second factor)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "policies",
     "dsr",
 ]
@@ -69,8 +73,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): logged in with the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: refuses a locked-out staff login before the view.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +116,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Staff logins ---------------------------------------------------------------------------------
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+# After this many failed logins (a wrong password or a wrong code), an account is locked, and so is the
+# network they came from, each on its own, for an hour; a successful login clears the account's count.
+AXES_FAILURE_LIMIT = env.int("DSR_STAFF_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(seconds=env.int("DSR_STAFF_LOCKOUT_SECONDS", default=3600))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "dsr.security.clients.client_network"  # behind the trusted proxies, by /64
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# A second factor (TOTP, django-otp) for every staff member when on (the default with DEBUG off); staff
+# who have set one up always need it. dsr.security.staff.
+DSR_STAFF_REQUIRE_2FA = env.bool("DSR_STAFF_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "DSR back office"
+# Staff sessions last a working day, not Django's two weeks, and logging out ends every session of
+# that user (dsr.security.staff). The public pages keep no session.
+SESSION_COOKIE_AGE = env.int("DSR_STAFF_SESSION_SECONDS", default=8 * 3600)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -24,6 +24,11 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.LANGUAGE_COOKIE_SECURE = False
+    # Staff in tests log in with a password alone unless the test gives them a second factor or turns
+    # the requirement on (tests/dsr/test_staff_login.py).
+    settings.DSR_STAFF_REQUIRE_2FA = False
+    # Staff passwords are hashed with a fast hasher in tests (a login test makes dozens of attempts).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,8 @@ def canonical_email(address: str) -> str:
 
 
 def network(address: str) -> str:
-    """The network one client controls: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 as its /64."""
+    """The network one client controls: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 as its /64
+    (written as the /64's first address, so it still reads as an address)."""
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
@@ -68,5 +69,5 @@ def network(address: str) -> str:
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+        return str(ipaddress.IPv6Address(int(ip) >> 64 << 64))  # the /64, named by its first address
     return str(ip)
