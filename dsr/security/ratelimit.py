@@ -6,8 +6,8 @@ limit across a window boundary) is still small.
 
 One hit is one statement (an upsert returning the new count, on PostgreSQL and SQLite alike), taken
 inside the caller's transaction: a submission counts its hits in the same transaction as the request
-it writes, so a submission that fails leaves no count behind, and a refused one (rolled back) never
-pushes the counter past the limit.
+it writes, so a submission that fails leaves no count behind, and one refused with a 429 (rolled back)
+never pushes the counter past the limit; one dropped for its address keeps its counts.
 
 Who is counted: a client by its network (dsr.security.identities.network: an IPv6 /64, an IPv4-mapped
 address as IPv4), an email address by the mailbox it reaches (canonical_email). What is counted:
