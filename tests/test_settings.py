@@ -36,7 +36,7 @@ def test_with_no_environment_the_project_runs_on_sqlite_a_file_broker_and_file_e
     engine, broker, backend, mail_dir, debug = json.loads(result.stdout.strip().splitlines()[-1])
     assert engine == "django.db.backends.sqlite3"
     assert broker == "filesystem://"
-    assert backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert backend == "dsr.outbox.filemail.EmailBackend"  # files under var/mail/<reference>/
     assert mail_dir == str(tmp_path / "mail")
     # Fail closed: a deploy that forgets DJANGO_DEBUG does not serve Django's debug pages to the public.
     assert debug is False
