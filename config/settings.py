@@ -3,16 +3,21 @@
 With no environment at all the project runs on an embedded default (a SQLite file, a Celery broker
 on the file system and emails written as files, all under var/), so a newcomer can try it at once.
 Production sets DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL and DJANGO_SECRET_KEY (see .env.example).
+DEBUG is off unless DJANGO_DEBUG asks for it; the key is never a published one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 
 import django_stubs_ext
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from config import secret_key
 
 django_stubs_ext.monkeypatch()  # lets ModelAdmin[Model] and other generics be written at run time
 
@@ -21,27 +26,36 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)  # optional; the real environment wins
 
 VAR_DIR = Path(env("DSR_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Everything this process writes under var/ (the SQLite file, the broker's messages, emails written as
+# files, the generated key, uploads) is readable by its owner only: files 0600, folders 0700.
+os.umask(0o077)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
-# The embedded default is for trying the product on a laptop; production turns DEBUG off and must
-# then give every secret explicitly (no default secret key can reach production).
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-_DEV_SECRET = "insecure-dev-only-key-do-not-use-in-production-0123456789abcdefghij"
-SECRET_KEY = env("DJANGO_SECRET_KEY", default=_DEV_SECRET if DEBUG else None)
-if not SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+# Fail closed: DEBUG is off unless asked for (bin/run asks, and then only loopback may connect), and
+# links are signed with DJANGO_SECRET_KEY or, with none given, a random key generated once under var/.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or secret_key.load_or_create(VAR_DIR / "secret_key")
+if not DEBUG and (_weakness := secret_key.weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(f"DJANGO_SECRET_KEY is refused: {_weakness}. Set a long random one (.env.example).")
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[*LOOPBACK_HOSTS, "testserver"])
+if DEBUG and set(ALLOWED_HOSTS) - {*LOOPBACK_HOSTS, "testserver"}:
+    raise ImproperlyConfigured("DJANGO_DEBUG is for this machine only: DJANGO_ALLOWED_HOSTS must stay on loopback.")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Used to build absolute links in emails (verification, status, responder links).
 SITE_URL = env("DSR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.StaffAdminConfig",  # Django's admin with the staff login (second factor)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "policies",
     "dsr",
 ]
@@ -51,6 +65,9 @@ MIDDLEWARE = [
     # Before anything reads the body (the CSRF check does): oversized bodies are refused unread.
     "dsr.public.limits.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A Content-Security-Policy on every response; no-store on every page reached by a signed link.
+    "csp.middleware.CSPMiddleware",
+    "dsr.security.middleware.SecurityHeadersMiddleware",
     # Static files straight from the web process, compressed and cached (no separate file server).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,8 +75,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): logged in with the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: refuses a locked-out staff login before the view.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -99,6 +119,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Staff logins ---------------------------------------------------------------------------------
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+# After this many failed logins (a wrong password or a wrong code), an account is locked, and so is the
+# network they came from, each on its own, for an hour; a successful login clears the account's count.
+AXES_FAILURE_LIMIT = env.int("DSR_STAFF_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(seconds=env.int("DSR_STAFF_LOCKOUT_SECONDS", default=3600))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "dsr.security.clients.client_network"  # behind the trusted proxies, by /64
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# A second factor (TOTP, django-otp) for every staff member when on (the default with DEBUG off); staff
+# who have set one up always need it. dsr.security.staff.
+DSR_STAFF_REQUIRE_2FA = env.bool("DSR_STAFF_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "DSR back office"
+# Staff sessions last a working day, not Django's two weeks, and logging out ends every session of
+# that user (dsr.security.staff). The public pages keep no session.
+SESSION_COOKIE_AGE = env.int("DSR_STAFF_SESSION_SECONDS", default=8 * 3600)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -117,11 +157,13 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # filled by collectstatic (bin/serve); WhiteNoise serves it
+STATIC_ROOT.mkdir(mode=0o700, exist_ok=True)  # filled by collectstatic (bin/serve); WhiteNoise serves it
 # https://whitenoise.readthedocs.io/en/stable/django.html
 # Files people send with their replies (dsr.models.Attachment): served to staff only, through the admin.
 MEDIA_ROOT = Path(env("DSR_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never served publicly: staff download through the admin, which checks the vendor
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -134,12 +176,13 @@ DSR_PACKAGE_DAYS = env.int("DSR_PACKAGE_DAYS", default=14)
 
 # --- Email ----------------------------------------------------------------------------------------
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
-# Default: every email is written as a file under var/mail/ where a person can read it.
+# Default: every email is written as a file under var/mail/<reference>/ where a person can read it
+# (dsr.outbox.filemail), deleted with the request's personal data.
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     # django-environ turns filemail:///abs/path into a relative path, so the default is spelled out.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "dsr.outbox.filemail.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="DSR back office <privacy-requests@localhost>")
@@ -246,14 +289,40 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# The language a person chose (the only cookie the public pages set): never sent over plain HTTP in
+# production, never to another site's forms, never read by scripts.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# Content-Security-Policy on every page (django-csp): scripts, styles, images and fonts from this site
+# only, no inline script or style (the stylesheets are static files), no plugins, no framing, forms
+# post back here only. https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# How many proxies in front of the site append to X-Forwarded-For (dsr.security.clients.client_ip): 0
+# reads the connection's own address (the header is ignored, anyone can write it); 1 behind one proxy.
+# Wrong in either direction, the rate limits count the proxy or a forged address instead of the person.
+DSR_TRUSTED_PROXY_HOPS = env.int("DSR_TRUSTED_PROXY_HOPS", default=0)
 
 # One JSON object per line in production (DSR_LOG_FORMAT=json, the default with DEBUG off), each with
 # the request id (X-Request-ID) or the Celery task id, so a click can be followed into the worker.
@@ -274,6 +343,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # runserver's access lines (bin/run) go through the same filter, which cuts link tokens out of paths.
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 # Error reporting when a DSN is given; no personal data is sent (no request bodies, no user details).

@@ -142,9 +142,7 @@ class LawAdmin(ReadOnly, admin.ModelAdmin[Law]):
 
     @admin.display(description="rules, with sources and V/S/U marks")
     def rules(self, obj: Law) -> str:
-        return format_html(
-            "<pre style='white-space:pre-wrap'>{}</pre>", json.dumps(obj.data, indent=2, ensure_ascii=False)
-        )
+        return format_html("<pre class='dsr-pre'>{}</pre>", json.dumps(obj.data, indent=2, ensure_ascii=False))
 
 
 @admin.register(SupervisoryAuthority)

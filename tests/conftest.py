@@ -15,6 +15,20 @@ def pytest_configure(config: pytest.Config) -> None:
     # In CI no database test may pass on SQLite alone: the suite must run on PostgreSQL.
     if os.environ.get("CI") == "true" and not os.environ.get("DATABASE_URL", "").startswith(("postgres", "psql")):
         raise pytest.UsageError("CI must run the suite on PostgreSQL: set DATABASE_URL=postgres://...")
+    # The suite runs the production settings (DEBUG off) over plain HTTP on loopback: the test client,
+    # the live server the browser tests drive. So no redirect to HTTPS and no HTTPS-only cookies; the
+    # tests of those settings turn them back on (tests/dsr/test_headers.py, tests/test_settings.py).
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.LANGUAGE_COOKIE_SECURE = False
+    # Staff in tests log in with a password alone unless the test gives them a second factor or turns
+    # the requirement on (tests/dsr/test_staff_login.py).
+    settings.DSR_STAFF_REQUIRE_2FA = False
+    # Staff passwords are hashed with a fast hasher in tests (a login test makes dozens of attempts).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 
 from .. import jobs
 from ..models import OutgoingEmail, Request
+from .filemail import REFERENCE_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +227,7 @@ def deliver_email(email_id: int, *, now: dt.datetime, connection: BaseEmailBacke
     due, or None when there is nothing to retry."""
     if not claim(email_id, now=now):
         return None
-    email = render_stored(OutgoingEmail.objects.get(pk=email_id))
+    email = render_stored(OutgoingEmail.objects.select_related("request").get(pk=email_id))
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
     message = EmailMultiAlternatives(
         subject=email.subject,
@@ -238,6 +239,8 @@ def deliver_email(email_id: int, *, now: dt.datetime, connection: BaseEmailBacke
             "Message-ID": make_msgid(idstring=email.key.replace(":", "."), domain=domain),
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "OOF, AutoReply",
+            # Which request it is about: emails written as files are filed (and deleted) with it.
+            **({REFERENCE_HEADER: email.request.reference} if email.request else {}),
         },
     )
     if email.body_html:

@@ -29,6 +29,7 @@ from ..models import (
     StaffMembership,
     Throttle,
 )
+from ..outbox import filemail
 from ..requests.timeline import SYSTEM, record
 
 REDACTED = "(redacted: personal data deleted)"
@@ -142,6 +143,8 @@ def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
         Package.objects.filter(pk=package.pk).update(**PERSONAL_DATA[Package])
         for storage, name in stored:
             transaction.on_commit(partial(storage.delete, name))
+    # The emails written as files for it (the embedded default), once the rows no longer hold them.
+    transaction.on_commit(partial(filemail.delete_files_of, request.reference))
     record(
         request, "purged", "Personal data deleted; the record of what was done and when is kept.", actor=SYSTEM, now=now
     )

@@ -29,7 +29,7 @@ from ..packages import services as packages
 from ..packages.services import PACKAGE_TYPES
 from ..requests import schedule, transitions, workflow
 from ..requests.errors import DomainError
-from ..requests.intake import RateLimited, submit_request, verify_email
+from ..requests.intake import Dropped, RateLimited, submit_request, verify_email
 from ..requests.notices import identity_words
 from ..requests.timeline import Actor
 from ..security import ratelimit
@@ -99,8 +99,11 @@ def message_page(request: HttpRequest, *, title: Any, message: Any, status: int)
     return render(request, "dsr/message.html", {"title": title, "message": message}, status=status)
 
 
-def too_many(request: HttpRequest) -> HttpResponse:
-    return message_page(request, title=_("Please try again later"), message=TOO_MANY, status=429)
+def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """The plain 429 page, with when to come back."""
+    response = message_page(request, title=_("Please try again later"), message=TOO_MANY, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
@@ -122,16 +125,19 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
         form = RequestForm(version, request.POST)
         if form.honeypot_filled or not form.is_valid():
             # Nothing is stored, but the attempt counts against the connection's limit.
-            if not ratelimit.allow("submit-ip", client_ip(request), now=now):
-                return too_many(request)
+            if not ratelimit.allow_client("submit-ip", client_ip(request), now=now):
+                return too_many(request, ratelimit.retry_after("submit-ip", now))
             if form.honeypot_filled:
                 return redirect("dsr:sent", reference=new_reference())  # looks sent; nothing is stored
         else:
             submission = form.submission(request.LANGUAGE_CODE)
             try:
                 filed = submit_request(submission, now=now, client_ip=client_ip(request), version=version)
-            except RateLimited:
-                return too_many(request)
+            except RateLimited as exc:
+                return too_many(request, exc.retry_after)
+            except Dropped:
+                # Past the address's limit: the same page as a filed request, nothing stored or sent.
+                return redirect("dsr:sent", reference=new_reference())
             if filed.status == Request.Status.VERIFIED:  # needs no confirmation (a CCPA opt-out): already in work
                 return redirect("dsr:accepted", reference=filed.reference)
             return redirect("dsr:sent", reference=filed.reference)
@@ -151,12 +157,17 @@ def sent(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _token(request: HttpRequest, purpose: str, token: str) -> TokenData | HttpResponse:
-    """The token's data, or the page to answer with (rate limited, not valid, expired)."""
-    if not ratelimit.allow("link-ip", client_ip(request), now=timezone.now()):
-        return too_many(request)
+    """The token's data, or the page to answer with (not valid, expired, or too many wrong links).
+
+    Only wrong links count against the connection: a valid link always opens, so guessing from one
+    address (or from behind the same proxy) never locks anyone out of the link they were sent.
+    """
     try:
         return read_token(purpose, token)
     except BadToken as exc:
+        now = timezone.now()
+        if not ratelimit.allow_client("bad-link-ip", client_ip(request), now=now):
+            return too_many(request, ratelimit.retry_after("bad-link-ip", now))
         if exc.expired:
             return message_page(request, title=_("This link has expired"), message=EXPIRED_LINK, status=410)
         return _invalid(request)

@@ -38,6 +38,7 @@ from .workflow import identity_requirement, lock, same_person
 
 __all__ = [
     "DomainError",
+    "Dropped",
     "RateLimited",
     "Submission",
     "accept_unconfirmed",
@@ -48,7 +49,16 @@ __all__ = [
 
 
 class RateLimited(DomainError):
-    """Too many submissions from this connection or for this email address in the current window."""
+    """Too many submissions from this connection in the current window (the page says so)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Dropped(DomainError):
+    """Too many submissions for this email address: nothing stored, nothing sent, and the page must look
+    exactly as if it had been (a stranger learns nothing about the address and sends it no more mail)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,7 @@ class Submission:
 
 
 def email_digest(email: str) -> str:
-    return ratelimit.digest("email", email)
+    return ratelimit.email_digest(email)
 
 
 def submit_request(
@@ -83,33 +93,37 @@ def submit_request(
     """Record the request and email a verification link. The legal clock starts now (receipt).
 
     One transaction: with `client_ip` (a submission from the public form) the rate limits per
-    connection and per email address are counted in it too, so a refused or failed submission leaves
-    nothing, not even a count. Raises RateLimited over a limit. `version` is the policy in force the
-    form was built from (looked up here when not given).
+    connection and per email address are counted in it too, so a failed submission leaves nothing, not
+    even a count. Raises RateLimited over the connection's limit (nothing counted), and Dropped over an
+    address's limit (counted, nothing stored or sent). `version` is the policy in force the form was
+    built from (looked up here when not given).
     """
     if version is None:
         version = policy_in_force(submission.vendor_slug, now.date())
     laws = laws_in_force()
     with transaction.atomic(durable=True):
-        if client_ip is not None and not (
-            ratelimit.allow("submit-ip", client_ip, now=now)
-            and ratelimit.allow("submit-email", submission.email, now=now)
-        ):
-            raise RateLimited("Too many submissions: try again later.")
-        request = _store(
-            submission,
-            version=version,
-            received_at=now,
-            now=now,
-            actor=AGENT if submission.agent_name else SUBJECT,
-            laws=laws,
-            message="Request received: {type}. Laws applied: {laws}.",
-        )
-        if needs_confirmation(request):
-            _queue_verification(request, version)
-        else:
-            _accept(request, now=now, actor=SYSTEM)
-    return request
+        dropped = False
+        if client_ip is not None:
+            if not ratelimit.allow_client("submit-ip", client_ip, now=now):
+                retry_after = ratelimit.retry_after("submit-ip", now)
+                raise RateLimited("Too many submissions: try again later.", retry_after=retry_after)
+            dropped = not ratelimit.allow_email(submission.email, client_ip, now=now)
+        if not dropped:
+            request = _store(
+                submission,
+                version=version,
+                received_at=now,
+                now=now,
+                actor=AGENT if submission.agent_name else SUBJECT,
+                laws=laws,
+                message="Request received: {type}. Laws applied: {laws}.",
+            )
+            if needs_confirmation(request):
+                _queue_verification(request, version)
+            else:
+                _accept(request, now=now, actor=SYSTEM)
+            return request
+    raise Dropped("Too many submissions for this address: nothing stored, nothing sent.")
 
 
 def accept_unconfirmed(reference: str, *, now: dt.datetime, actor: Actor = SYSTEM) -> Request:

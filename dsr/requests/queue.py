@@ -207,7 +207,7 @@ def search(queryset: QuerySet[Request], term: str) -> QuerySet[Request]:
     if not term:
         return queryset
     if "@" in term:
-        return queryset.filter(Q(email_digest=ratelimit.digest("email", term)) | Q(customer_email__iexact=term))
+        return queryset.filter(Q(email_digest=ratelimit.email_digest(term)) | Q(customer_email__iexact=term))
     found = Q(reference=term.upper())
     if len(term) >= 2:
         found |= Q(subject_name__icontains=term) | Q(agent_name__icontains=term) | Q(customer_name__icontains=term)

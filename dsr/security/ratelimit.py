@@ -6,8 +6,15 @@ limit across a window boundary) is still small.
 
 One hit is one statement (an upsert returning the new count, on PostgreSQL and SQLite alike), taken
 inside the caller's transaction: a submission counts its hits in the same transaction as the request
-it writes, so a submission that fails leaves no count behind, and a refused one (rolled back) never
-pushes the counter past the limit.
+it writes, so a submission that fails leaves no count behind, and one refused with a 429 (rolled back)
+never pushes the counter past the limit; one dropped for its address keeps its counts.
+
+Who is counted: a client by its network (dsr.security.identities.network: an IPv6 /64, an IPv4-mapped
+address as IPv4), an email address by the mailbox it reaches (canonical_email). What is counted:
+submissions per network; submissions for an address per network (a stranger's burst from elsewhere
+never uses up the person's own); submissions for an address from anywhere (a bound on the mail anyone
+can send to it); and wrong or expired links per network. A valid link is never counted, so guesses
+cannot lock out the links people received.
 """
 
 from __future__ import annotations
@@ -15,17 +22,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 
 from ..models import Throttle
+from .identities import canonical_email, network
 
 # (maximum count, window) per kind of key.
 LIMITS: dict[str, tuple[int, dt.timedelta]] = {
+    # Submissions from one network (the form's 429 page).
     "submit-ip": (20, dt.timedelta(hours=1)),
+    # Submissions for one address from one network, and from anywhere: past either, the submission is
+    # dropped without a word (the page is the same), so the limit tells no one that an address filed.
     "submit-email": (5, dt.timedelta(hours=1)),
-    "link-ip": (60, dt.timedelta(hours=1)),
+    "submit-email-any": (20, dt.timedelta(hours=1)),
+    # Wrong or expired links from one network (valid links are not counted).
+    "bad-link-ip": (60, dt.timedelta(hours=1)),
     # One-time codes for an answer package, per request: each goes to the person's mailbox.
     "package-code": (5, dt.timedelta(hours=1)),
 }
@@ -36,30 +50,64 @@ def digest(kind: str, value: str) -> str:
     return hmac.new(secret, f"{kind}:{value.strip().lower()}".encode(), hashlib.sha256).hexdigest()
 
 
+def email_digest(email: str) -> str:
+    """The keyed hash of the mailbox an address reaches: repeated requests and staff search match on it."""
+    return digest("email", canonical_email(email))
+
+
+def window_start(kind: str, now: dt.datetime) -> dt.datetime:
+    seconds = int(LIMITS[kind][1].total_seconds())
+    return dt.datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=dt.UTC)
+
+
+def retry_after(kind: str, now: dt.datetime) -> int:
+    """Seconds until the current window of `kind` ends (the 429 page's Retry-After)."""
+    return max(1, int((window_start(kind, now) + LIMITS[kind][1] - now).total_seconds()))
+
+
 def allow(kind: str, value: str, *, now: dt.datetime) -> bool:
-    """Count one hit; False once the limit for this window is used up."""
-    limit, window = LIMITS[kind]
-    seconds = int(window.total_seconds())
-    start = dt.datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=dt.UTC)
-    return hit(digest(kind, value), start) <= limit
+    """Count one hit on the key (kind, value); False once the limit for this window is used up."""
+    return hit(digest(kind, value), window_start(kind, now)) <= LIMITS[kind][0]
+
+
+def allow_client(kind: str, address: str, *, now: dt.datetime) -> bool:
+    """Count one hit for the network of a client address (kinds ending in -ip)."""
+    return allow(kind, network(address), now=now)
+
+
+def allow_email(email: str, address: str, *, now: dt.datetime) -> bool:
+    """Count one submission for `email` from the client at `address`; False past either address limit."""
+    mailbox = canonical_email(email)
+    keys = {"submit-email": f"{mailbox} from {network(address)}", "submit-email-any": mailbox}
+    counts = hit_many([(digest(kind, value), window_start(kind, now)) for kind, value in keys.items()])
+    return all(count <= LIMITS[kind][0] for kind, count in zip(keys, counts, strict=True))
 
 
 def hit(key: str, window_start: dt.datetime) -> int:
     """Add one to the counter of (key, window) and return its new value, in one statement."""
+    return hit_many([(key, window_start)])[0]
+
+
+def hit_many(counters: list[tuple[str, dt.datetime]]) -> list[int]:
+    """Add one to each counter of distinct (key, window) pairs; their new values in order, in one statement."""
     quote = connection.ops.quote_name
     table, key_col, start_col, count_col = (
         quote(name) for name in (Throttle._meta.db_table, "key", "window_start", "count")
     )
-    start = Throttle._meta.get_field("window_start").get_db_prep_value(window_start, connection)
+    field = Throttle._meta.get_field("window_start")
+    values = ", ".join(["(%s, %s, 1)"] * len(counters))
+    params: list[Any] = []
+    for key, start in counters:
+        params += [key, field.get_db_prep_value(start, connection)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({key_col}, {start_col}, {count_col}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"INSERT INTO {table} ({key_col}, {start_col}, {count_col}) VALUES {values} "  # noqa: S608
             f"ON CONFLICT ({key_col}, {start_col}) DO UPDATE SET {count_col} = {table}.{count_col} + 1 "
-            f"RETURNING {count_col}",
-            [key, start],
+            f"RETURNING {key_col}, {count_col}",
+            params,
         )
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+        counts = dict(cursor.fetchall())
+    return [int(counts.get(key, 0)) for key, _ in counters]
 
 
 def purge_old(*, now: dt.datetime) -> int:

@@ -22,9 +22,16 @@ LIFETIMES: dict[str, dt.timedelta] = {
     "responder": dt.timedelta(days=180),
     # The agent's link to send the person's signed permission (dsr.public.views.authority).
     "authority": dt.timedelta(days=60),
-    # The person's link to their answer package: it works as long as the package is kept (dsr.packages).
-    "download": dt.timedelta(days=settings.DSR_PACKAGE_DAYS),
 }
+
+
+def lifetime(purpose: str) -> dt.timedelta:
+    """How long a link of this purpose works. The person's link to their answer package works as long as
+    the package is kept (DSR_PACKAGE_DAYS, read when asked: this module is imported before the settings
+    are, by the Celery command line through config.celery)."""
+    if purpose == "download":
+        return dt.timedelta(days=settings.DSR_PACKAGE_DAYS)
+    return LIFETIMES[purpose]
 
 
 # The paths of signed links, wherever they appear in a text: the token is a bearer secret.
@@ -63,7 +70,7 @@ def make_token(purpose: str, reference: str, *, assignment_id: int | None = None
 
 def read_token(purpose: str, token: str) -> TokenData:
     try:
-        payload = signing.loads(token, salt=f"dsr.{purpose}", max_age=LIFETIMES[purpose])
+        payload = signing.loads(token, salt=f"dsr.{purpose}", max_age=lifetime(purpose))
     except signing.SignatureExpired:
         raise BadToken(expired=True) from None
     except signing.BadSignature:

@@ -46,14 +46,26 @@ def test_two_routers_make_one_plan() -> None:
     assert planned == len(workflow.make_plan(Request.objects.get(pk=request.pk)).assignments)
 
 
-def test_two_sweeps_send_each_reminder_once() -> None:
-    for i in range(10):
+def route_some(n: int) -> dt.datetime:
+    """n routed requests; returns when their first (7-days-before) reminders are due."""
+    for i in range(n):
         workflow.route_request(
-            verified(vendor_slug="sera-leads", country="EE", request_type="access", email=f"p{i}@example.com").pk,
+            verified(
+                vendor_slug="sera-leads",
+                relationship="website_visitor",  # one assignment each: one due date
+                country="EE",
+                request_type="access",
+                email=f"p{i}@example.com",
+            ).pk,
             now=NOW,
         )
-    due = Assignment.objects.order_by("due_at").first().due_at
-    assert at_once(lambda: sweeps.sweep_deadlines(now=due - dt.timedelta(days=7)), n=3) == []
+    due = Assignment.objects.order_by("due_at").values_list("due_at", flat=True)[0]
+    return due - dt.timedelta(days=7)
+
+
+def test_two_sweeps_send_each_reminder_once() -> None:
+    first_reminder = route_some(10)
+    assert at_once(lambda: sweeps.sweep_deadlines(now=first_reminder), n=3) == []
     reminders = OutgoingEmail.objects.filter(kind="reminder")
     assert reminders.count() == Assignment.objects.count()
     assert all(sent == [7] for sent in Assignment.objects.values_list("reminders_sent", flat=True))

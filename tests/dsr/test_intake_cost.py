@@ -53,7 +53,7 @@ def test_a_form_post_stays_within_its_query_budget(client: Client, policies: Non
     2. the laws' sha256 and load times, for the form's offered request types (the laws are cached);
     3. the same, for choosing the request's laws at submission;
     4. the rate-limit hit for the connection (an upsert returning the count);
-    5. the rate-limit hit for the email address (the same);
+    5. the rate-limit hits for the email address, from this network and from anywhere (one upsert of two rows);
     6. the shared law-rules version (written once, an insert that ignores a conflict);
     7. the request row;
     8. the head of its timeline's hash chain (dsr.models.Event), moved to the first event's hash;
@@ -90,13 +90,13 @@ def test_the_submission_is_one_transaction(client: Client, policies: None, monke
 def test_a_refused_submission_leaves_the_counter_at_the_limit(
     client: Client, policies: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Over the email limit the person gets 429 and nothing is stored; the count stops at the limit."""
-    monkeypatch.setitem(intake.ratelimit.LIMITS, "submit-email", (2, dt.timedelta(hours=1)))
-    codes = [client.post(FORM_URL, form()).status_code for _ in range(4)]
+    """Over the connection's limit the person gets 429, nothing is stored, and the count stops at the limit."""
+    monkeypatch.setitem(intake.ratelimit.LIMITS, "submit-ip", (2, dt.timedelta(hours=1)))
+    codes = [client.post(FORM_URL, form(email=f"p{n}@example.com")).status_code for n in range(4)]
     assert codes == [302, 302, 429, 429]
     assert Request.objects.count() == 2
-    email_key = intake.ratelimit.digest("submit-email", "alice@example.com")
-    assert Throttle.objects.get(key=email_key).count == 2
+    ip_key = intake.ratelimit.digest("submit-ip", "127.0.0.1")
+    assert Throttle.objects.get(key=ip_key).count == 2
 
 
 def test_requests_received_under_the_same_laws_share_one_stored_copy(client: Client, policies: None) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import stat
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
 from django.db import models
 
 from dsr.models import Answer, AnswerPart, Assignment, Event, OutgoingEmail, Pause, Request
+from dsr.outbox.emails import deliver_email
 from dsr.privacy import retention, shredder
 from dsr.requests import workflow
 from tests.factories import LATER, STAFF, identified, noon, routed
@@ -126,3 +130,26 @@ def test_every_text_field_of_every_model_is_either_personal_data_or_declared_not
                 undecided.append(label)
     assert undecided == [], "put each on shredder.PERSONAL_DATA or shredder.NOT_PERSONAL"
     assert both == []
+
+
+def test_emails_written_as_files_are_filed_by_request_and_deleted_with_its_personal_data(
+    settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.EMAIL_BACKEND = "dsr.outbox.filemail.EmailBackend"  # the embedded default
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    other = routed(subject_name="Bob Berg", email="bob@example.com")
+    request = closed_with_the_name_everywhere()
+    OutgoingEmail.objects.update(status=OutgoingEmail.Status.QUEUED, next_attempt_at=LATER)
+    for email in OutgoingEmail.objects.all():
+        deliver_email(email.pk, now=LATER)
+    mine, theirs = tmp_path / request.reference, tmp_path / other.reference
+    assert any(NAME in path.read_text() for path in mine.iterdir())
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in mine.iterdir())
+    assert any(theirs.iterdir())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retention.purge_closed(now=request.closed_at + retention.CLOSED_RETENTION + dt.timedelta(days=1))
+
+    assert not mine.exists()
+    assert any(theirs.iterdir())  # another person's emails stay until their own time comes
+    assert not any(NAME in path.read_text() for path in tmp_path.rglob("*.eml"))

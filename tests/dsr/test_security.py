@@ -76,8 +76,8 @@ def test_rate_limit_counters_and_duplicate_keys_hold_keyed_hashes_never_the_addr
         },
         REMOTE_ADDR=CLIENT,
     )
-    ratelimit.allow("link-ip", CLIENT, now=NOW)
-    assert Throttle.objects.count() == 3  # submit-ip, submit-email, link-ip
+    ratelimit.allow_client("bad-link-ip", CLIENT, now=NOW)
+    assert Throttle.objects.count() == 4  # submit-ip, submit-email (from here, from anywhere), bad-link-ip
     stored = list(Throttle.objects.values_list("key", flat=True)) + [Request.objects.get().email_digest]
     for plain in (CLIENT, email, email.lower(), "alice.person", "198.51.100"):
         assert not [key for key in stored if plain in key]
@@ -86,4 +86,4 @@ def test_rate_limit_counters_and_duplicate_keys_hold_keyed_hashes_never_the_addr
     before = ratelimit.digest("submit-ip", CLIENT)
     settings.SECRET_KEY = "another-secret-key-" + "x" * 40
     assert ratelimit.digest("submit-ip", CLIENT) != before  # keyed: not a plain hash anyone can recompute
-    assert ratelimit.digest("submit-email", email) != ratelimit.digest("link-ip", email)
+    assert ratelimit.digest("submit-email", email) != ratelimit.digest("bad-link-ip", email)

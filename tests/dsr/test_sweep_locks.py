@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from dsr import tasks
 from dsr.models import Assignment, Event, OutgoingEmail, Request
 from dsr.requests import sweeps, workflow
-from tests.dsr.test_concurrency import at_once
+from tests.dsr.test_concurrency import at_once, route_some
 from tests.factories import RECEIVED, verified
 
 SWEEPS = 3
@@ -28,23 +28,6 @@ def no_broker(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, 
     queued: list[tuple[str, tuple[object, ...]]] = []
     monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args, queue=None: queued.append((task, args)))
     return queued
-
-
-def route_some(n: int) -> dt.datetime:
-    """n routed requests; returns when their first (7-days-before) reminders are due."""
-    for i in range(n):
-        workflow.route_request(
-            verified(
-                vendor_slug="sera-leads",
-                relationship="website_visitor",  # one assignment each: one due date
-                country="EE",
-                request_type="access",
-                email=f"p{i}@example.com",
-            ).pk,
-            now=RECEIVED,
-        )
-    due = Assignment.objects.order_by("due_at").values_list("due_at", flat=True)[0]
-    return due - dt.timedelta(days=7)
 
 
 def reminder_events() -> int:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
@@ -131,6 +132,8 @@ class WorkerProcess:
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "EMAIL_"))},
             "DATABASE_URL": database_url(),
+            # The test's own key: the links and address hashes the worker makes must match the test's.
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
             "CELERY_BROKER_URL": broker_url,
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
             "DSR_VAR_DIR": str(var_dir),

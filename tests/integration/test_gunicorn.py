@@ -4,6 +4,7 @@ the pages, the static files (WhiteNoise) and /health/, and its access log never 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def test_gunicorn_serves_pages_static_files_and_health_and_scrubs_tokens(
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "k" * 60,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DSR_VAR_DIR": str(tmp_path),
@@ -77,8 +78,11 @@ def test_gunicorn_serves_pages_static_files_and_health_and_scrubs_tokens(
                 time.sleep(0.1)
         status, body, _ = get(f"{base}/health/")
         assert status == 200, body
-        status, body, _ = get(f"{base}/request/leadsment/")
+        status, body, headers = get(f"{base}/request/leadsment/")
         assert status == 200 and b"Leadsment" in body
+        assert "default-src 'self'" in headers.get("Content-Security-Policy", "")
+        status, _, _ = get(f"{base}/static/dsr/site.css")  # the page's styles, a static file the policy allows
+        assert status == 200
         status, _, headers = get(f"{base}/static/admin/css/base.css")
         assert status == 200 and "max-age" in headers.get("Cache-Control", "")
         token = make_token("status", "DSR-ABCDEFGH")

@@ -26,3 +26,11 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.save()
         self.stdout.write(f"Demo staff login: username {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r}")
+        if settings.DSR_STAFF_REQUIRE_2FA:
+            self.stdout.write(
+                f"  It needs a second factor: run `manage.py staff_totp {DEMO_USERNAME}` and add it to an app."
+            )
+        else:
+            self.stdout.write(
+                "  No second factor in the demo (DSR_STAFF_REQUIRE_2FA is off); production requires one for staff."
+            )
