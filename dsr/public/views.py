@@ -27,6 +27,7 @@ from policies.services import UnknownVendor, policy_in_force
 from ..models import Assignment, Package, PackageItem, Request, new_reference
 from ..packages import services as packages
 from ..packages.services import PACKAGE_TYPES
+from ..privacy.notice import intake_notice
 from ..requests import schedule, transitions, workflow
 from ..requests.errors import DomainError
 from ..requests.intake import Dropped, RateLimited, submit_request, verify_email
@@ -143,7 +144,8 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("dsr:sent", reference=filed.reference)
     else:
         form = RequestForm(version)
-    return render(request, "dsr/request_form.html", {"form": form, "vendor": version.vendor, "version": version})
+    context = {"form": form, "vendor": version.vendor, "version": version, "notice": intake_notice(version)}
+    return render(request, "dsr/request_form.html", context)
 
 
 def accepted(request: HttpRequest, reference: str) -> HttpResponse:
