@@ -84,6 +84,16 @@ AREAS = (
             "tests/dsr/test_agent_permission.py",
             "tests/dsr/test_workflow_commits.py",  # each change owns its transaction
             "tests/dsr/test_duplicates_spam.py",
+            # The state changes added with answers with proof and the hardening: the draft answer and its
+            # approval, the answer package, revocable links, real dates, people never merged.
+            "tests/dsr/test_answer_approval.py",
+            "tests/dsr/test_packages.py",
+            "tests/dsr/test_responder_package.py",
+            "tests/dsr/test_link_lifetimes.py",
+            "tests/dsr/test_real_dates.py",
+            "tests/dsr/test_not_merged.py",
+            "tests/dsr/test_opt_out_friction.py",
+            "tests/dsr/test_processor_forwarding.py",
         ),
         0.75,
         pure=False,

@@ -32,6 +32,7 @@ from dsr.engine.deadlines import (
     compute_deadlines,
     end_of_day,
     format_date,
+    forward_target,
     select_laws,
 )
 from policies import vocabulary
@@ -1079,3 +1080,32 @@ def test_command_invalid_input_is_a_one_line_command_error(args: list[str], mess
         call(*args)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+# --- A processor's forwarding target (processor_duty.forward_within) ----------------------------------
+
+
+def test_a_processors_forwarding_target_is_three_business_days_in_its_own_calendar() -> None:
+    """GDPR Art 28(3)(e); EDPB 07/2020 paras 127-129: forward promptly. Received Thu 2 Apr 2026 in Germany:
+    Good Friday and Easter Monday are holidays, so Tue 7, Wed 8, Thu 9 April."""
+    target = forward_target(
+        [LAWS["EU_GDPR"]], received_at=at_noon(D(2026, 4, 2)), timezone="Europe/Berlin", country="DE"
+    )
+    assert target is not None and target.due_date == D(2026, 4, 9)
+    assert target.law_code == "EU_GDPR" and "house decision" in target.explanation
+    assert target.due_at.date() == D(2026, 4, 9)
+
+
+def test_the_forwarding_target_never_falls_after_the_response_and_uses_no_foreign_holidays() -> None:
+    capped = forward_target(
+        [LAWS["EU_GDPR"]],
+        received_at=at_noon(D(2026, 4, 2)),
+        timezone="Europe/Berlin",
+        country="DE",
+        response_due=D(2026, 4, 7),
+    )
+    assert capped is not None and capped.due_date == D(2026, 4, 7) and "comes first" in capped.explanation
+    # A responder outside the EEA: its own holidays (Hong Kong's Easter) do not count for the GDPR.
+    hk = forward_target([LAWS["EU_GDPR"]], received_at=at_noon(D(2026, 4, 2)), timezone="Asia/Hong_Kong", country="HK")
+    assert hk is not None and hk.due_date == D(2026, 4, 7)
+    assert forward_target([], received_at=at_noon(D(2026, 4, 2)), timezone="UTC") is None
