@@ -13,7 +13,6 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Literal
 
 from django.db import transaction
@@ -71,41 +70,16 @@ def record(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() appends inside the caller's transaction, with the chain's head.")
-    data = data or {}
-    salt = secrets.token_hex(16)
-    digest = content_digest(salt, message, data)
-    link = partial(
-        link_hash,
-        request_id=request.pk,
-        at=now,
-        kind=kind,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
-        content_digest=digest,
-        policy_version_id=policy_version.pk if policy_version else None,
-    )
-    prev = request.last_event_hash
-    head = link(prev)
+    step = Step(request, kind, message, data, policy_version)
+    event = _chained(step, request.last_event_hash, actor=actor, now=now)
     heads = Request.objects.filter(pk=request.pk)
-    if not heads.filter(last_event_hash=prev).update(last_event_hash=head):
+    if not heads.filter(last_event_hash=event.prev_hash).update(last_event_hash=event.hash):
         prev = heads.select_for_update(of=("self",)).values_list("last_event_hash", flat=True).get()
-        head = link(prev)
-        heads.update(last_event_hash=head)
-    request.last_event_hash = head
-    return Event.objects.create(
-        request=request,
-        at=now,
-        kind=kind,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
-        message=message,
-        data=data,
-        policy_version=policy_version,
-        salt=salt,
-        content_digest=digest,
-        prev_hash=prev,
-        hash=head,
-    )
+        event = _chained(step, prev, actor=actor, now=now)
+        heads.update(last_event_hash=event.hash)
+    request.last_event_hash = event.hash
+    event.save(force_insert=True)
+    return event
 
 
 @dataclass(frozen=True)
@@ -133,42 +107,44 @@ def record_many(steps: Sequence[Step], *, actor: Actor, now: dt.datetime) -> lis
     )
     events = []
     for step in steps:
-        data = step.data or {}
-        salt = secrets.token_hex(16)
-        digest = content_digest(salt, step.message, data)
-        prev = heads[step.request.pk]
-        head = link_hash(
-            prev,
-            request_id=step.request.pk,
-            at=now,
-            kind=step.kind,
-            actor=actor.label,
-            actor_user_id=actor.user_id,
-            content_digest=digest,
-            policy_version_id=step.policy_version.pk if step.policy_version else None,
-        )
-        heads[step.request.pk] = head
-        step.request.last_event_hash = head
-        events.append(
-            Event(
-                request=step.request,
-                at=now,
-                kind=step.kind,
-                actor=actor.label,
-                actor_user_id=actor.user_id,
-                message=step.message,
-                data=data,
-                policy_version=step.policy_version,
-                salt=salt,
-                content_digest=digest,
-                prev_hash=prev,
-                hash=head,
-            )
-        )
+        event = _chained(step, heads[step.request.pk], actor=actor, now=now)
+        heads[step.request.pk] = step.request.last_event_hash = event.hash
+        events.append(event)
     Request.objects.bulk_update(
         [Request(pk=pk, last_event_hash=head) for pk, head in heads.items()], ["last_event_hash"]
     )
     return Event.objects.bulk_create(events)
+
+
+def _chained(step: Step, prev: str, *, actor: Actor, now: dt.datetime) -> Event:
+    """The step as an unsaved event chained after `prev`: a fresh salt, its content digest and its link."""
+    data = step.data or {}
+    salt = secrets.token_hex(16)
+    digest = content_digest(salt, step.message, data)
+    head = link_hash(
+        prev,
+        request_id=step.request.pk,
+        at=now,
+        kind=step.kind,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        content_digest=digest,
+        policy_version_id=step.policy_version.pk if step.policy_version else None,
+    )
+    return Event(
+        request=step.request,
+        at=now,
+        kind=step.kind,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        message=step.message,
+        data=data,
+        policy_version=step.policy_version,
+        salt=salt,
+        content_digest=digest,
+        prev_hash=prev,
+        hash=head,
+    )
 
 
 def _canonical(value: Any) -> bytes:
