@@ -46,8 +46,9 @@ def test_two_routers_make_one_plan() -> None:
     assert planned == len(workflow.make_plan(Request.objects.get(pk=request.pk)).assignments)
 
 
-def route_some(n: int) -> dt.datetime:
-    """n routed requests; returns when their first (7-days-before) reminders are due."""
+def route_some(n: int, prefix: str = "p") -> dt.datetime:
+    """n routed requests of different people (emails prefix0@..), one assignment each; returns when their
+    first (7-days-before) reminders are due."""
     for i in range(n):
         workflow.route_request(
             verified(
@@ -55,7 +56,7 @@ def route_some(n: int) -> dt.datetime:
                 relationship="website_visitor",  # one assignment each: one due date
                 country="EE",
                 request_type="access",
-                email=f"p{i}@example.com",
+                email=f"{prefix}{i}@example.com",
             ).pk,
             now=NOW,
         )

@@ -15,9 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from dsr import tasks
 from dsr.models import Assignment, Event, OutgoingEmail, Request
-from dsr.requests import sweeps, workflow
+from dsr.requests import sweeps
 from tests.dsr.test_concurrency import at_once, route_some
-from tests.factories import RECEIVED, verified
 
 SWEEPS = 3
 
@@ -202,17 +201,7 @@ def test_a_batch_costs_the_same_statements_and_one_task_message_however_many_row
     assert [task for task, _ in queued] == ["send_emails_task"]
     assert sorted(queued[0][1][0]) == sorted(OutgoingEmail.objects.filter(kind="reminder").values_list("pk", flat=True))
 
-    for i in range(8):
-        workflow.route_request(
-            verified(
-                vendor_slug="sera-leads",
-                relationship="website_visitor",
-                country="EE",
-                request_type="access",
-                email=f"q{i}@example.com",
-            ).pk,
-            now=RECEIVED,
-        )
+    route_some(8, prefix="q")
     queued.clear()
     with django_capture_on_commit_callbacks(execute=True):
         large = sweep_statements(when)  # the 8 new rows (the first 4 are not due again)

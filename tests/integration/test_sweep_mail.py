@@ -3,15 +3,15 @@ email once; one the server refuses for a while is tried again on its own and arr
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 
 import pytest
 
 from dsr.models import Assignment, OutgoingEmail
-from dsr.requests import sweeps, workflow
+from dsr.requests import sweeps
 from dsr.requests.intake import verify_email
-from tests.factories import RECEIVED, filed, verified
+from tests.dsr.test_concurrency import route_some
+from tests.factories import RECEIVED, filed
 from tests.integration.conftest import Mailbox, body
 from tests.integration.test_request_life import wait_until
 
@@ -21,22 +21,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 def test_a_batch_of_reminders_goes_out_over_one_connection_each_once(
     postgres: None, policies: None, smtp_server: Mailbox, celery_worker: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for i in range(8):  # one assignment each
-        workflow.route_request(
-            verified(
-                vendor_slug="sera-leads",
-                relationship="website_visitor",
-                country="EE",
-                request_type="access",
-                email=f"p{i}@example.com",
-            ).pk,
-            now=RECEIVED,
-        )
+    first_reminder = route_some(8)
     # the routing's own emails, sent one task each
     wait_until(lambda: not OutgoingEmail.objects.exclude(status="sent").exists(), timeout=30)
     before = len(smtp_server.messages)
-    first_due = Assignment.objects.order_by("due_at").values_list("due_at", flat=True)[0]
-    assert sweeps.sweep_deadlines(now=first_due - dt.timedelta(days=7)) == Assignment.objects.count()
+    assert sweeps.sweep_deadlines(now=first_reminder) == Assignment.objects.count()
     reminders = OutgoingEmail.objects.filter(kind="reminder")
     assert reminders.count() == Assignment.objects.count() == 8
 
@@ -52,22 +41,11 @@ def test_a_reminder_the_server_refuses_is_retried_alone_and_arrives_once(
     postgres: None, policies: None, smtp_server: Mailbox, celery_worker: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("dsr.outbox.emails.RETRY_SCHEDULE", (1, 1, 1, 1, 1))
-    for i in range(2):  # one assignment each
-        workflow.route_request(
-            verified(
-                vendor_slug="sera-leads",
-                relationship="website_visitor",
-                country="EE",
-                request_type="access",
-                email=f"p{i}@example.com",
-            ).pk,
-            now=RECEIVED,
-        )
+    first_reminder = route_some(2)
     wait_until(lambda: not OutgoingEmail.objects.exclude(status="sent").exists(), timeout=30)
     before = len(smtp_server.messages)
     smtp_server.fail_next = 1
-    first_due = Assignment.objects.order_by("due_at").values_list("due_at", flat=True)[0]
-    assert sweeps.sweep_deadlines(now=first_due - dt.timedelta(days=7)) == 2
+    assert sweeps.sweep_deadlines(now=first_reminder) == 2
     reminders = OutgoingEmail.objects.filter(kind="reminder")
     wait_until(lambda: set(reminders.values_list("status", flat=True)) == {"sent"}, timeout=30)
     assert sorted(reminders.values_list("attempts", flat=True)) == [1, 2]
