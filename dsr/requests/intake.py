@@ -164,9 +164,7 @@ def _accept(request: Request, *, now: dt.datetime, actor: Actor) -> None:
         now=now,
         policy_version=request.policy_version,
     )
-    apply_deadlines(request, now=now, reason="request accepted")
-    notify_subject(request, "acknowledged", "acknowledged")
-    jobs.enqueue_after_commit("route_request_task", request.pk)
+    _start_work(request, now=now, reason="request accepted")
 
 
 def _store(
@@ -298,12 +296,17 @@ def _confirm(request: Request, *, now: dt.datetime, actor: Actor, message: str =
     request.verified_at = now
     request.save(update_fields=["status", "verified_at"])
     record(request, "verified", message, actor=actor, now=now, policy_version=request.policy_version)
-    apply_deadlines(request, now=now, reason="email confirmed")
-    notify_subject(request, "acknowledged", "acknowledged")
+    _start_work(request, now=now, reason="email confirmed")
     if request.agent_name and request.request_type != "opt_out":
         ask_agent_for_permission(request)
-    jobs.enqueue_after_commit("route_request_task", request.pk)
     return request
+
+
+def _start_work(request: Request, *, now: dt.datetime, reason: str) -> None:
+    """A request now in work (confirmed or accepted): its clocks set, the person told, routing queued."""
+    apply_deadlines(request, now=now, reason=reason)
+    notify_subject(request, "acknowledged", "acknowledged")
+    jobs.enqueue_after_commit("route_request_task", request.pk)
 
 
 # How a request reached staff when they file it on the person's behalf.
