@@ -116,7 +116,7 @@ def plan_for(
         assignments.append(_review([RouteStep("relationship_unknown", {"vendor": vendor})], due_at))
     if uncovered:
         assignments.append(_review_uncovered(policy, vendor, uncovered, due_at))
-    if not relationships or not categories:
+    if not relationships or uncovered:
         notes.append(
             _("The privacy team of %(vendor)s will check what data it holds about you and answer you.")
             % {"vendor": vendor},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -260,3 +261,24 @@ def test_the_form_for_a_new_york_resident_applies_no_named_law(client: Client, p
     assert "No law in the register reaches where the person lives (US-NY)" in (
         Event.objects.get(request=request, kind="submitted").message
     )
+
+
+def test_each_reason_is_its_own_step() -> None:
+    """CCPA 1798.140(c): Leadoro names the CCPA, so a Californian is reached as named; GDPR Art 3(1): Sera's
+    establishment; a law named by the policy but absent from the register is skipped, not invented."""
+    assert rules(laws("leadoro", "US", "CA")) == [("law_named_and_reaches", "US_CA_CCPA")]
+    assert rules(laws("sera-leads", "EE")) == [("law_named_and_reaches", "EU_GDPR")]
+    policies, territories = dataset()
+    without_gdpr = {code: t for code, t in territories.items() if code != "EU_GDPR"}
+    assert choose_laws(policies["sera-leads"], without_gdpr, country="EE").codes == ()
+
+
+def test_establishment_binds_only_a_law_that_says_so() -> None:
+    """GDPR Art 3(1) binds an establishment whoever the person is; a US state law protects its residents only."""
+    policies, territories = dataset()
+    gdpr = territories["EU_GDPR"]
+    residents_only = Territory(places=gdpr.places, reach=replace(gdpr.reach, establishment=False))
+    assert choose_laws(policies["sera-leads"], {"EU_GDPR": gdpr}, country="JP").codes == ("EU_GDPR",)
+    assert choose_laws(policies["sera-leads"], {"EU_GDPR": residents_only}, country="JP").codes == ()
+    named_only = Territory(places=("CH",), reach=replace(territories["CH_FADP"].reach, residents="named"))
+    assert choose_laws(policies["sera-leads"], {"CH_FADP": named_only}, country="CH").codes == ()

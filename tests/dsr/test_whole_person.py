@@ -157,6 +157,9 @@ def test_not_sure_covers_every_category_and_staff_review(slug: str) -> None:
 
 def test_a_relationship_ticked_twice_is_planned_once() -> None:
     assert plan("sera-leads", "account_user", "account_user") == plan("sera-leads", "account_user")
+    assert plan("leadsment", "customer_site_visitor", "customer_site_visitor") == plan(
+        "leadsment", "customer_site_visitor"
+    )
 
 
 # --- route_preview ------------------------------------------------------------------------------------------
@@ -312,3 +315,10 @@ def test_the_vendor_is_processor_only_where_every_category_about_the_person_is_p
     assert narrowed.processor_only(["customer_data_subject"])
     assert not narrowed.processor_only(["customer_data_subject", "account_user"])
     assert not narrowed.processor_only([])
+
+
+def test_the_person_is_told_staff_check_what_is_held_wherever_a_review_is_planned() -> None:
+    check = "The privacy team of Leadsment will check what data it holds about you and answer you."
+    assert check in plan("leadsment", "website_visitor", "customer_site_visitor").subject_notes
+    assert check not in plan("leadsment", "website_visitor").subject_notes
+    assert check in plan("leadsment").subject_notes
