@@ -38,7 +38,7 @@ def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
     requirement = workflow.identity_requirement(request) if request.status != Request.Status.SUBMITTED else None
     return {
         "state": queue.request_state(request, now),
-        "relationship": vocabulary.RELATIONSHIPS.get(request.relationship, request.relationship),
+        "relationships": vocabulary.relationship_labels(request.relationships),
         "identity_requirement": requirement,
         "identity_method": vocabulary.IDENTITY_METHODS.get(request.identity_method, ""),
         "authority_method": vocabulary.AUTHORITY_METHODS.get(request.authority_method, ""),
