@@ -21,7 +21,7 @@ from policies.models import Vendor
 def session_cookie(user: Any) -> str:
     """A logged-in session for `user`, as the login page would make it, with its second factor verified
     (staff need one with DEBUG off, as the bench runs)."""
-    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
     session = SessionStore()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[SESSION_KEY] = str(user.pk)
@@ -32,11 +32,16 @@ def session_cookie(user: Any) -> str:
 
 
 def users(team_vendor: str) -> dict[str, str]:
+    """A superuser and a member of `team_vendor`'s team, logged in. A reused database keeps them (their page
+    views are on the timelines, which keep who viewed)."""
     model = get_user_model()
-    model.objects.filter(username__in=["bench-admin", "bench-team"]).delete()  # a reused database has them
-    admin = model.objects.create_superuser("bench-admin", "admin@example.org", "x-bench-password-1")
-    member = model.objects.create_user("bench-team", "team@example.org", "x-bench-password-1", is_staff=True)
-    StaffMembership.objects.create(user=member, vendor=Vendor.objects.get(slug=team_vendor))
+    admin, _ = model.objects.get_or_create(
+        username="bench-admin", defaults={"email": "admin@example.org", "is_staff": True, "is_superuser": True}
+    )
+    member, _ = model.objects.get_or_create(
+        username="bench-team", defaults={"email": "team@example.org", "is_staff": True}
+    )
+    StaffMembership.objects.get_or_create(user=member, vendor=Vendor.objects.get(slug=team_vendor))
     return {"superuser": session_cookie(admin), f"{team_vendor} team": session_cookie(member)}
 
 

@@ -59,7 +59,7 @@ def sweep_deadlines(
 
     A batch is done in bulk, in one transaction: the claimed rows' requests, staff teams and contacts read
     in one query each, every event in one INSERT, every email in one INSERT (once per key) and one task
-    message that sends them all, the assignments in one UPDATE per kind of change. A row whose handling
+    message that sends them all, the assignments in one UPDATE. A row whose handling
     fails is fenced (looked at again after POISON_BACKOFF) without stopping the others: one that cannot
     be computed is left out; if the bulk write fails, the batch is written row by row, each in a
     savepoint. `claim` selects and locks the rows (inside the sweep's transaction); only tests pass another."""
