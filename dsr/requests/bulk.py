@@ -3,16 +3,18 @@
 Django's `bulk_update` writes one `CASE WHEN id = ... THEN ...` per field and row, which costs the
 process a compiled expression per row and the database a scan of the CASE per row; a batch of 200
 (the deadline sweep's) spent most of its Python time there. This joins the table to a list of rows
-instead, on PostgreSQL and on SQLite (3.33+, `UPDATE ... FROM`); the values are prepared by each
-field as Django saves them.
+instead, on PostgreSQL and on SQLite 3.33+ (`UPDATE ... FROM`; an older SQLite, which Django 5.2 still
+supports from 3.31, gets `bulk_update`); the values are prepared by each field as Django saves them.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 
@@ -22,6 +24,9 @@ def update_each(model: type[Model], fields: Sequence[str], rows: Mapping[int, Se
     if not rows:
         return 0
     connection = connections[router.db_for_write(model)]
+    if not joins_values(connection):
+        changed = [model(pk=pk, **dict(zip(fields, values, strict=True))) for pk, values in rows.items()]
+        return int(model._default_manager.bulk_update(changed, list(fields)))
     meta = model._meta
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
     if not all(isinstance(column, Field) and column.column for column in columns):
@@ -49,3 +54,8 @@ def update_each(model: type[Model], fields: Sequence[str], rows: Mapping[int, Se
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
+
+
+def joins_values(connection: BaseDatabaseWrapper) -> bool:
+    """Whether the database can `UPDATE ... FROM` a list of rows (SQLite from 3.33, PostgreSQL always)."""
+    return connection.vendor != "sqlite" or sqlite3.sqlite_version_info >= (3, 33)
