@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from policies import vocabulary
 from policies.admin import ReadOnly
@@ -33,7 +34,7 @@ from ..requests.timeline import Actor, Role
 from ..security.lookalike import email_for_staff
 from . import dashboard, intake, replies
 from . import queue as queue_admin
-from .paging import CappedCountPaginator
+from .paging import CappedCountPaginator, checkbox_html
 
 
 class ActionForm(forms.Form):
@@ -382,13 +383,26 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_vendor_staff(request.user)
 
+    def action_checkbox(self, obj: Request) -> SafeString:
+        """The row's checkbox for the bulk actions: Django's markup, written out (rendering a form widget per
+        row through the template engine was a fifth of the list's time at 100 rows)."""
+        return checkbox_html(obj)
+
+    @staticmethod
+    def _state(obj: Request) -> queue.WorkState:
+        """The row's work state, computed once for its two columns."""
+        state: queue.WorkState | None = getattr(obj, "_queue_state", None)
+        if state is None:
+            state = obj._queue_state = queue.request_state(obj, timezone.now())  # type: ignore[attr-defined]
+        return state
+
     @admin.display(description="state")
     def work_state(self, obj: Request) -> str:
-        return queue.request_state(obj, timezone.now()).label
+        return self._state(obj).label
 
     @admin.display(description="days left")
     def days_left(self, obj: Request) -> str:
-        return queue.request_state(obj, timezone.now()).days_words or "—"
+        return self._state(obj).days_words or "—"
 
     @admin.display(description="answer due", ordering="open_due_at")
     def due(self, obj: Request) -> str:
