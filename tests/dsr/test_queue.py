@@ -60,6 +60,9 @@ def work() -> dict[str, Request]:
         request_type="access",
     )
     closed = identified(routed(now=RECEIVED - dt.timedelta(days=1), email="done@example.com"))
+    for erasure in (late, soon):  # the recipients are told (else "Recipients to tell" is the state shown)
+        for task in erasure.assignments.filter(action__in=["propagate", "identify_recipients"]):
+            workflow.record_recipients_told(task, told="Stripe and the hosts told.", actor=STAFF, now=LATER)
     workflow.close_request(closed, status="completed", message="Erased.", actor=STAFF, now=LATER)
     identified(soon)
     return {"late": late, "soon": soon, "agent": agent, "closed": closed}
