@@ -21,14 +21,13 @@ from django.utils import translation
 from django.utils.text import get_valid_filename
 
 from policies import vocabulary
-from policies.services import supervisory_authorities
 
 from ..engine import deadlines as engine
 from ..engine import identity as engine_identity
-from ..engine.authority import ComplaintAuthority, complaint_authority
 from ..engine.identity import IdentityRequirement
 from ..engine.routing import Plan, RecipientDuty, RequestFacts, plan_for
 from ..models import Answer, Assignment, Attachment, Package, Pause, Request, StaffMembership
+from ..packages import letter
 from ..packages import services as packages
 from ..security import ratelimit
 from . import answers, transitions
@@ -150,13 +149,6 @@ def make_plan(request: Request) -> Plan:
             recipients=RecipientDuty(due_at=recipients_due_at(request), basis=recipients_basis(request)),
             fee_rules=fees,
         )
-
-
-def authority_for(request: Request) -> ComplaintAuthority | None:
-    """The supervisory authority the person is told they can complain to (dsr.engine.authority)."""
-    return complaint_authority(
-        request.policy_version.policy, law_codes=request.law_codes, authorities=supervisory_authorities()
-    )
 
 
 def pause_request(request: Request, *, kind: str, on: dt.date, reason: str, actor: Actor, now: dt.datetime) -> Request:
@@ -660,7 +652,7 @@ def _close(
     offer = _offer_package(request, now=now) if status != Request.Status.REJECTED else {}
     data = {**(data or {}), **_package_event_data(request)} if offer else data
     record(request, status, message or "Request answered.", actor=actor, now=now, data=data)
-    authority = authority_for(request)
+    authority = letter.authority_for(request)
     notify_subject(
         request,
         "rejected" if status == Request.Status.REJECTED else "completed",
