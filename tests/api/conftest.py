@@ -1,0 +1,68 @@
+"""API clients for the tests: one agent for Leadsment (vendor A), one for Seerene (vendor B)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from api import services
+from policies.models import Vendor
+
+
+class Caller:
+    """A client of the API, speaking HTTP through Django's test client with its secret."""
+
+    def __init__(self, new: services.NewClient) -> None:
+        self.client = new.client
+        self.token = new.token
+        self.callback_secret = new.callback_secret
+        self.http = Client()
+
+    def call(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        extra = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
+        extra.update({f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()})
+        send = getattr(self.http, method.lower())
+        if body is None:
+            return send(path, **extra)
+        return send(path, body, content_type="application/json", **extra)
+
+
+def new_caller(slug: str, *, name: str, callback_url: str = "") -> Caller:
+    return Caller(
+        services.create_client(
+            name=name,
+            kind="agent",
+            vendors=[Vendor.objects.get(slug=slug)],
+            callback_url=callback_url,
+            created_by="lead",
+            now=timezone.now(),
+        )
+    )
+
+
+@pytest.fixture
+def agent_a(policies: None) -> Caller:
+    """An authorised agent's client for Leadsment only."""
+    return new_caller("leadsment", name="Rights Agent A")
+
+
+@pytest.fixture
+def agent_b(policies: None) -> Caller:
+    """An authorised agent's client for Seerene only."""
+    return new_caller("seerene", name="Rights Agent B")
+
+
+def payload(**overrides: Any) -> dict[str, Any]:
+    """A valid request to Leadsment: a Finnish account user's erasure."""
+    return {
+        "vendor": "leadsment",
+        "subject_request_type": "erasure",
+        "relationships": ["account_user"],
+        "country": "FI",
+        "subject_name": "Alice Virtanen",
+        "email": "agent@rights.example",
+        **overrides,
+    }
