@@ -5,6 +5,8 @@ loopback."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import http.server
 import json
 import threading
@@ -95,6 +97,10 @@ def test_a_callback_is_signed_retried_with_backoff_and_delivered_at_most_once(
     assert len(receiver.posts) == 2
     headers, body = receiver.posts[1]
     assert webhooks.verify(agent.callback_secret, body, headers[webhooks.SIGNATURE_HEADER], now=later)
+    # As documented for receivers: t=<unix time of this attempt>,v1=<HMAC-SHA256 of "<t>.<body>" in hex>.
+    stamp, mac = (part.split("=", 1)[1] for part in headers[webhooks.SIGNATURE_HEADER].split(","))
+    assert int(stamp) == int(later.timestamp())
+    assert mac == hmac.new(agent.callback_secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     assert headers[webhooks.KEY_HEADER] == receiver.posts[0][0][webhooks.KEY_HEADER] == hook.key
     hook.refresh_from_db()
     assert (hook.status, hook.attempts) == (OutgoingWebhook.Status.SENT, 2)
@@ -110,6 +116,9 @@ def test_a_signature_fails_with_another_secret_another_body_or_too_late(agent: C
     assert not webhooks.verify(agent.callback_secret + "x", body, signed, now=now)
     assert not webhooks.verify(agent.callback_secret, body.replace(b"in_progress", b"completed"), signed, now=now)
     assert not webhooks.verify(agent.callback_secret, body, signed, now=now + webhooks.SIGNATURE_TOLERANCE * 2)
+    stamp = int(now.timestamp())
+    moved = signed.replace(f"t={stamp}", f"t={stamp + 60}")  # a replay with a fresh time but the old MAC
+    assert not webhooks.verify(agent.callback_secret, body, moved, now=now + dt.timedelta(seconds=60))
 
 
 def test_a_callback_that_keeps_failing_ends_failed_after_the_schedule(agent: Caller, receiver: Receiver) -> None:
