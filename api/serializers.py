@@ -4,7 +4,7 @@ the same requests; this module only maps the API's names onto the form's fields 
 
 Names follow OpenDSR where it has them: `subject_request_id` (our reference), `subject_request_type`,
 `request_status`, `submitted_time`, `expected_completion_time`. What OpenDSR lacks is added, never bent:
-`status` (ours, finer), `relationships`, `partially_completed`, `next_actions`.
+`status` (ours, finer), `relationships`, `partially_completed`, `policy_gap`, `next_actions`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from policies import vocabulary
 from policies.services import policy_in_force
 
 from .models import ApiClient
-from .services import BATCH_MAX, OPENDSR_STATUS, client_vendors, next_actions
+from .services import BATCH_MAX, OPENDSR_STATUS, client_vendors, has_policy_gap, next_actions
 
 LANGUAGES = ("en", "de", "et", "fi")
 # Until requests store several relationships, one is accepted (a list, so clients need not change later).
@@ -121,6 +121,9 @@ class RequestOut(serializers.Serializer[Any]):
     partially_completed = serializers.SerializerMethodField(
         help_text="Completed in part: some records kept under a legal obligation (OpenDSR says only completed)."
     )
+    policy_gap = serializers.SerializerMethodField(
+        help_text="Part of the work waits on staff: the vendor's policy lacks a fact routing needs (not in OpenDSR)."
+    )
     laws = serializers.ListField(source="law_codes", child=serializers.CharField())
     next_actions = serializers.SerializerMethodField(help_text="What the client may do now (the transition table).")
 
@@ -135,6 +138,10 @@ class RequestOut(serializers.Serializer[Any]):
     @extend_schema_field(serializers.BooleanField())
     def get_partially_completed(self, request: Request) -> bool:
         return request.status == Request.Status.PARTIALLY_COMPLETED
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_policy_gap(self, request: Request) -> bool:
+        return has_policy_gap(request)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_next_actions(self, request: Request) -> list[str]:

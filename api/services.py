@@ -234,6 +234,11 @@ def withdraw(client: ApiClient, request: Request, *, now: dt.datetime) -> Reques
     return workflow.withdraw_request(request, now=now, actor=Actor("subject", filing(client).label))
 
 
+def has_policy_gap(request: Request) -> bool:
+    """Whether part of the work waits on staff because the vendor's policy lacks a fact (e.g. a contact)."""
+    return request.assignments.filter(policy_gap=True).exists()
+
+
 def next_actions(request: Request) -> list[str]:
     """What the client may do now, from the transition table (the person's own actions)."""
     return [t.action for t in transitions.allowed_actions(request.status, "subject")]

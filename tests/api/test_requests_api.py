@@ -4,12 +4,16 @@ scope of each client, authentication, the rate limit and the call log."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from api.models import ApiCall, ClientRequest
 from dsr.models import Event, Request
+from dsr.public.forms import offered_relationships, offered_request_types
 from dsr.requests import workflow
+from dsr.requests.timeline import SYSTEM
 from dsr.security import ratelimit
-from tests.api.conftest import Caller, payload
+from policies.services import policy_in_force
+from tests.api.conftest import Caller, new_caller, payload
 
 pytestmark = pytest.mark.usefixtures("policies")
 
@@ -134,3 +138,18 @@ def test_every_call_is_logged_without_the_bodys_personal_data(agent_a: Caller) -
         {"client": agent_a.client.pk, "method": "GET", "path": "/api/v1/requests/", "status_code": 200},
     ]
     assert "Secretname" not in str(list(ApiCall.objects.values()))
+
+
+def test_a_request_whose_routing_meets_a_policy_gap_says_so() -> None:
+    """Leadoro's policy names no privacy contact (a template placeholder): its work waits on staff."""
+    leadoro = new_caller("leadoro", name="Rights Agent L")
+    version = policy_in_force("leadoro", timezone.now().date())
+    body = payload(
+        vendor="leadoro",
+        subject_request_type=offered_request_types(version)[0],
+        relationships=[offered_relationships(version)[0]],
+    )
+    reference = leadoro.call("POST", "/api/v1/requests/", body).json()["subject_request_id"]
+    assert leadoro.call("GET", f"/api/v1/requests/{reference}/").json()["policy_gap"] is False  # not routed yet
+    workflow.route_request(Request.objects.get(reference=reference).pk, now=timezone.now(), actor=SYSTEM)
+    assert leadoro.call("GET", f"/api/v1/requests/{reference}/").json()["policy_gap"] is True
