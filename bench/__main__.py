@@ -17,6 +17,7 @@ bench; the name must contain "bench") and its own Redis db number. Sizes are env
     BENCH_PAGE_RUNS=7           timed runs per page (median), after a warm-up of 2 per web worker
     BENCH_API_REQUESTS=10000    requests filed through the API's batch call (1,000 per call)
     BENCH_API_CONCURRENCY=2     batch calls at once
+    BENCH_API_ROUTE_WAIT=300    at most this many seconds after the calls for the workers to route them
     BENCH_ONLY=cores,intake,api,flow,sweep,pages   a subset of the figures
     BENCH_REUSE=1               keep the database if it exists (migrated, policies loaded again) and the
                                 sweep's rows already made: build the 1M rows once, measure them many times
@@ -72,6 +73,7 @@ REUSE = os.environ.get("BENCH_REUSE") == "1"
 ONLY = set(os.environ.get("BENCH_ONLY", "cores,intake,api,flow,sweep,pages").split(","))
 API_REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", "10000"))
 API_CONCURRENCY = int(os.environ.get("BENCH_API_CONCURRENCY", "2"))
+API_ROUTE_WAIT = float(os.environ.get("BENCH_API_ROUTE_WAIT", "300"))
 WEB_WORKERS = int(os.environ.get("WEB_CONCURRENCY", "4"))
 CONCURRENCY = {
     "person": int(os.environ.get("DSR_WORKER_CONCURRENCY_PERSON", "2")),
@@ -96,6 +98,8 @@ ENV = {
     "DSR_SITE_URL": f"http://127.0.0.1:{WEB_PORT}",
     "EMAIL_URL": f"smtp://127.0.0.1:{SMTP_PORT}",
     "WEB_CONCURRENCY": str(WEB_WORKERS),
+    # A batch call of 1,000 requests outlasts gunicorn's default 30 s on this machine (docs/benchmarks.md).
+    "GUNICORN_TIMEOUT": os.environ.get("GUNICORN_TIMEOUT", "600"),
     "GUNICORN_ACCESS_LOG": str(VAR / "access.log"),
     **{f"DSR_WORKER_CONCURRENCY_{q.upper()}": str(n) for q, n in CONCURRENCY.items()},
 }
@@ -210,17 +214,14 @@ def run_api(forms: list[dict[str, Any]]) -> None:
             flush=True,
         )
         verdict("API batch: requests stored and accepted per second", f"{rate:.0f}/s", ">= 500/s", rate >= 500)
-        routed_in = api.wait_routed(result, settle=FLOW_SETTLE)
-        if routed_in is None:
-            verdict("API batch: requests routed", "not all (workers made no progress)", "all", False)
-        else:
-            routed_rate = result["created"] / routed_in
-            verdict(
-                "API batch: stored, accepted and routed, per second (first call to last routed)",
-                f"{routed_rate:.0f}/s ({routed_in:.1f} s)",
-                ">= 500/s",
-                routed_rate >= 500,
-            )
+        routed, seconds = api.wait_routed(result, most=API_ROUTE_WAIT)
+        routed_rate = routed / seconds
+        verdict(
+            "API batch: stored, accepted and routed, per second (first call to last routed)",
+            f"{routed_rate:.0f}/s ({routed} of {result['created']} routed in {seconds:.1f} s)",
+            ">= 500/s",
+            routed_rate >= 500 and routed == result["created"],
+        )
 
 
 def run_flow(forms: list[dict[str, Any]]) -> None:

@@ -79,12 +79,12 @@ def run(port: int, forms: list[dict[str, Any]], *, count: int, concurrency: int)
     }
 
 
-def wait_routed(result: dict[str, Any], *, settle: float) -> float | None:
-    """Seconds from the first call until every filed request is routed (None: not within `settle` of no progress)."""
+def wait_routed(result: dict[str, Any], *, most: float) -> tuple[int, float]:
+    """Wait until every filed request is routed, or `most` seconds after the calls ended; returns how many were
+    routed and the seconds from the first call."""
     unrouted = result["mine"].filter(status="verified")
-    last, last_change = -1, time.monotonic()
-    while (left := unrouted.count()) and time.monotonic() - last_change < settle:
-        if left != last:
-            last, last_change = left, time.monotonic()
+    ends = time.monotonic() + most
+    while unrouted.exists() and time.monotonic() < ends:
         time.sleep(1)
-    return None if left else time.monotonic() - result["started"]
+    routed = result["mine"].exclude(status="verified").count()
+    return routed, time.monotonic() - result["started"]

@@ -7,11 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import http.server
 import json
-import threading
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -20,40 +16,9 @@ from dsr.models import OutgoingWebhook, Request
 from dsr.outbox import webhooks
 from dsr.requests import workflow
 from dsr.requests.timeline import SYSTEM
-from tests.api.conftest import Caller, new_caller, payload
+from tests.api.conftest import Caller, Receiver, new_caller, payload
 
 pytestmark = pytest.mark.usefixtures("policies")
-
-
-class Receiver:
-    """An HTTP server on loopback that records every POST and answers with the next planned status."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[Any, bytes]] = []  # (headers, read case-insensitively; body)
-        self.answers: list[int] = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.posts.append((self.headers, body))
-                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/dsr-callback"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    yield running
-    running.server.shutdown()
-    running.server.server_close()
 
 
 @pytest.fixture
