@@ -41,6 +41,11 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
     def get_readonly_fields(self, request: HttpRequest, obj: ApiClient | None = None) -> tuple[str, ...]:
         return ("name", "kind", "vendors") if obj is not None else ()
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "callback_url":
+            kwargs["assume_scheme"] = "https"  # an address typed without a scheme is taken as https
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "vendors":
             kwargs["queryset"] = _vendors_led(request.user)

@@ -93,10 +93,15 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/dsr-callback"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def __enter__(self) -> Receiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    yield running
-    running.server.shutdown()
-    running.server.server_close()
+    with Receiver() as running:
+        yield running

@@ -18,10 +18,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    yield running
-    running.server.shutdown()
-    running.server.server_close()
+    with Receiver() as running:
+        yield running
 
 
 def test_the_worker_routes_a_filed_request_and_posts_its_status_change_once(
