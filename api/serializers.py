@@ -25,8 +25,6 @@ from .models import ApiClient
 from .services import BATCH_MAX, OPENDSR_STATUS, client_vendors, has_policy_gap, next_actions
 
 LANGUAGES = ("en", "de", "et", "fi")
-# Until requests store several relationships, one is accepted (a list, so clients need not change later).
-RELATIONSHIPS_MAX = 1
 
 
 class RequestCreate(serializers.Serializer[Any]):
@@ -37,13 +35,21 @@ class RequestCreate(serializers.Serializer[Any]):
         "types (rectification, restriction, objection, opt_out, ...) as the vendor's policy and its laws offer them.",
     )
     relationships = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(vocabulary.RELATIONSHIPS)),
+        child=serializers.ChoiceField(choices=[*vocabulary.RELATIONSHIPS, vocabulary.NOT_SURE]),
         min_length=1,
-        max_length=RELATIONSHIPS_MAX,
-        help_text="How the vendor has the person's data (not in OpenDSR). One for now.",
+        max_length=len(vocabulary.RELATIONSHIPS) + 1,
+        help_text="Every way the vendor has the person's data (not in OpenDSR), as the form's boxes: the request "
+        f"covers them all. `{vocabulary.NOT_SURE}` alone where the person does not know (every category is "
+        "searched, and staff review).",
     )
     country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code of where the person lives.")
     state = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="US state, if in the US.")
+    province = serializers.CharField(
+        max_length=2,
+        required=False,
+        allow_blank=True,
+        help_text="Canadian province or territory (ISO 3166-2:CA without 'CA-'), required for people in Canada.",
+    )
     subject_name = serializers.CharField(max_length=200)
     email = serializers.CharField(
         max_length=254, help_text="The address answered: the person's, or, for an agent client, the agent's."
@@ -61,9 +67,10 @@ class RequestCreate(serializers.Serializer[Any]):
         agent = client.kind == ApiClient.Kind.AGENT
         data = {
             "request_type": attrs["subject_request_type"],
-            "relationship": attrs["relationships"][0],
+            "relationship": list(attrs["relationships"]),
             "country": attrs["country"],
             "state": attrs.get("state", ""),
+            "province": attrs.get("province", ""),
             "subject_name": attrs["subject_name"],
             "email": attrs["email"],
             "details": attrs.get("details", ""),
@@ -133,7 +140,7 @@ class RequestOut(serializers.Serializer[Any]):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_relationships(self, request: Request) -> list[str]:
-        return [request.relationship]
+        return list(request.relationships)
 
     @extend_schema_field(serializers.BooleanField())
     def get_partially_completed(self, request: Request) -> bool:

@@ -26,6 +26,11 @@ Status = Literal["V", "S", "U"]
 HolidayCalendar = Literal["responder", "law"]
 PauseEffect = Literal["none", "stop", "restart"]
 PauseKind = Literal["identity", "clarification", "fee"]
+# When a law reaches a person who lives in its territory: wherever the vendor offers them its service
+# (GDPR Art 3(2)), only where the vendor meets the law's thresholds (US state laws), or only where the
+# vendor's policy names the law.
+ResidentsReach = Literal["offers", "thresholds", "named"]
+RESIDENTS_REACH: tuple[ResidentsReach, ...] = ("offers", "thresholds", "named")
 
 UNITS: tuple[Unit, ...] = get_args(Unit)
 STATUSES: tuple[Status, ...] = get_args(Status)
@@ -161,6 +166,9 @@ class Appeal:
     extension: Extension | None = None
     note: str = ""
     status_note: str = ""
+    # Whom a person may complain to when the appeal is denied, as the law names it (the US state laws: the
+    # Attorney General). Told to the person in the denial; empty where the law names no one.
+    denial_complaint: str = ""
 
 
 @dataclass(frozen=True)
@@ -260,6 +268,40 @@ class OtherRight:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """A law's territorial reach (laws.yaml `reach`): whom it protects, and which vendors it binds.
+
+    `residents`: when it reaches a person living in its jurisdictions (see ResidentsReach).
+    `establishment`: whether it binds a vendor established in its territory whoever the person is (GDPR
+    Art 3(1)); the US state laws protect their residents only.
+    """
+
+    residents: ResidentsReach
+    establishment: bool
+    status: Status
+    source: Source
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Territory:
+    """Where a law applies (`jurisdictions`) and how far it reaches there (`reach`)."""
+
+    places: tuple[str, ...]
+    reach: Reach
+
+
+# Where a stored entry has no `reach` (rules kept with requests received before it was encoded): the reading
+# then in use, the law applied where the policy names it, and to a vendor established in its territory.
+NAMED_ONLY = Reach(
+    residents="named",
+    establishment=True,
+    status="U",
+    source=Source("No territorial rule encoded: the law applies where the policy names it."),
+)
+
+
+@dataclass(frozen=True)
 class LawRules:
     code: str
     name: str
@@ -283,9 +325,17 @@ class LawRules:
     sources: tuple[Source, ...]
     notes: tuple[str, ...] = ()
     identity_check: IdentityCheck | None = None
+    # The period to answer a grievance (India DPDP s.13, Rule 14(3)); None where the law sets none.
+    grievance: TimedRule | None = None
     # A processor's internal target to forward a request to its controller (processor_duty.forward_within):
     # the law says 'promptly'; the number is the office's own decision, kept with the duty it serves.
     processor_forward: Duration | None = None
+    reach: Reach = NAMED_ONLY
+    # The duty to pass a request on to the recipients of the data (GDPR Art 19; CCPA 1798.105(c), 11 CCR
+    # 7026(f)), the request types it covers, and the office's target to do it (recipient_duty.notify_within).
+    recipient_duty: TextRule | None = None
+    recipient_types: tuple[str, ...] = ()
+    recipient_notify: Duration | None = None
 
     def identity(self) -> IdentityCheck:
         """The law's identity rule; where the data has none, the stricter 'reasonable' reading, said so."""
@@ -314,7 +364,7 @@ class LawRules:
 
 @dataclass(frozen=True)
 class SupervisoryAuthority:
-    country: str
+    country: str  # ISO 3166-1 alpha-2, or a subdivision ("DE-BB") where the country's authorities are regional
     authority: str
     address: str
     web: str
@@ -322,6 +372,7 @@ class SupervisoryAuthority:
     national_law: str
     sources: tuple[str, ...]
     status: Status
+    laws: tuple[str, ...] = ()  # the laws whose complaints it hears (law codes)
 
 
 @dataclass(frozen=True)
@@ -600,7 +651,7 @@ def _appeal(value: Any, ctx: _Ctx) -> Appeal:
         ctx,
         "appeal",
         required=("available", "status", "source"),
-        optional=(*_PERIOD_KEYS, *_TIMED_TEXT_KEYS, "extension"),
+        optional=(*_PERIOD_KEYS, *_TIMED_TEXT_KEYS, "extension", "denial_complaint"),
     )
     sub = ctx.at("appeal")
     available = _bool(data, "available", sub, default=None)
@@ -611,7 +662,7 @@ def _appeal(value: Any, ctx: _Ctx) -> Appeal:
     note = _text(data, "note", sub, required=False)
     status_note = _text(data, "status_note", sub, required=False)
     if not available:
-        for key in (*_PERIOD_KEYS, "extension"):
+        for key in (*_PERIOD_KEYS, "extension", "denial_complaint"):
             if data.get(key) not in (None, False):
                 sub.fail(key, "given although the appeal is not available")
         return Appeal(available=False, status=status, source=source, note=note, status_note=status_note)
@@ -632,6 +683,7 @@ def _appeal(value: Any, ctx: _Ctx) -> Appeal:
         extension=_extension(data.get("extension"), sub, "extension", rule.period),
         note=note,
         status_note=status_note,
+        denial_complaint=_text(data, "denial_complaint", sub, required=False),
     )
 
 
@@ -729,6 +781,28 @@ def _identity_check(value: Any, ctx: _Ctx) -> IdentityCheck | None:
         source=_source(data["source"], sub),
         note=_text(data, "note", sub, required=False),
     )
+
+
+def _recipient_duty(value: Any, ctx: _Ctx) -> tuple[TextRule | None, tuple[str, ...], Duration | None]:
+    """`recipient_duty`: {applies_to: [request types], notify_within: {amount, unit: business_days}, text, ...}."""
+    if value is None:
+        return None, (), None
+    data = _mapping(
+        value,
+        ctx,
+        "recipient_duty",
+        required=("applies_to", "notify_within", "text", "status", "source"),
+        optional=("note", "status_note"),
+    )
+    sub = ctx.at("recipient_duty")
+    types = data["applies_to"]
+    if not isinstance(types, list) or not types or not all(t in vocabulary.REQUEST_TYPES for t in types):
+        sub.fail("applies_to", f"must be a non-empty list of request types ({', '.join(vocabulary.REQUEST_TYPES)})")
+    notify = _duration(data["notify_within"], sub, "notify_within")
+    if notify is None or notify.unit != "business_days":
+        sub.fail("notify_within", "must be a number of business_days")
+    rule = {key: item for key, item in data.items() if key not in ("applies_to", "notify_within")}
+    return _text_rule(rule, ctx, "recipient_duty"), tuple(types), notify
 
 
 def _text_rule(value: Any, ctx: _Ctx, field: str) -> TextRule:
@@ -851,7 +925,45 @@ _LAW_REQUIRED = (
     "processor_duty",
     "sources",
 )
-_LAW_OPTIONAL = ("other_rights", "consent_withdrawal", "other_rules", "notes", "identity_check")
+_LAW_OPTIONAL = (
+    "other_rights",
+    "consent_withdrawal",
+    "grievance",
+    "other_rules",
+    "notes",
+    "identity_check",
+    "reach",
+    "recipient_duty",
+)
+
+
+def parse_reach(value: Any, ctx: _Ctx) -> Reach:
+    """A law's `reach` (NAMED_ONLY where the entry has none)."""
+    if value is None:
+        return NAMED_ONLY
+    data = _mapping(
+        value, ctx, "reach", required=("residents", "establishment", "status", "source"), optional=("note",)
+    )
+    sub = ctx.at("reach")
+    residents = data["residents"]
+    if residents not in RESIDENTS_REACH:
+        sub.fail("residents", f"{_show(residents)} is not one of {', '.join(RESIDENTS_REACH)}")
+    establishment = _bool(data, "establishment", sub, default=None)
+    if establishment is None:
+        sub.fail("establishment", "must be true or false")
+    return Reach(
+        residents=cast(ResidentsReach, residents),
+        establishment=establishment,
+        status=_status(data, sub),
+        source=_source(data["source"], sub),
+        note=_text(data, "note", sub, required=False),
+    )
+
+
+def law_territory(entry: Mapping[str, Any], *, where: str) -> Territory:
+    """Only the territory of one stored law entry (what choosing a request's laws needs), without the rest."""
+    ctx = _Ctx(where, str(entry.get("code") or "entry"))
+    return Territory(places=_jurisdictions(entry.get("jurisdictions"), ctx), reach=parse_reach(entry.get("reach"), ctx))
 
 
 def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
@@ -871,7 +983,7 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
     response = _timed_rule(data["response"], ctx, "response", default_applies_to=(ALL,))
     jurisdictions = _jurisdictions(data["jurisdictions"], ctx)
     timed: dict[str, TimedRule | None] = {}
-    for key in ("acknowledgement", "opt_out", "consent_withdrawal"):
+    for key in ("acknowledgement", "opt_out", "consent_withdrawal", "grievance"):
         timed[key] = None if data.get(key) is None else _timed_rule(data[key], ctx, key, default_applies_to=None)
     appeal = _appeal(data["appeal"], ctx)
     # A 'law' holiday calendar needs one place to take the holidays from ("US-CA" -> California).
@@ -891,6 +1003,7 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
         if forward is None or forward.unit != "business_days":
             ctx.at("processor_duty").fail("forward_within", "must be a number of business_days")
         duty = {key: value for key, value in duty.items() if key != "forward_within"}
+    recipient_duty, recipient_types, recipient_notify = _recipient_duty(data.get("recipient_duty"), ctx)
     return LawRules(
         code=code,
         name=_text(data, "name", ctx),
@@ -902,6 +1015,7 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
         acknowledgement=timed["acknowledgement"],
         opt_out=timed["opt_out"],
         consent_withdrawal=timed["consent_withdrawal"],
+        grievance=timed["grievance"],
         appeal=appeal,
         pause=_pause(data["pause"], ctx),
         refusal=_refusal(data["refusal"], ctx),
@@ -911,10 +1025,14 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
         free_requests=_text_rule(data["free_requests"], ctx, "free_requests"),
         processor_duty=_text_rule(duty, ctx, "processor_duty"),
         processor_forward=forward,
+        recipient_duty=recipient_duty,
+        recipient_types=recipient_types,
+        recipient_notify=recipient_notify,
         other_rules=_other_rules(data.get("other_rules"), ctx),
         sources=tuple(_source(s, ctx, f"sources[{i}]", with_status=True) for i, s in enumerate(sources)),
         notes=tuple(notes),
         identity_check=_identity_check(data.get("identity_check"), ctx),
+        reach=parse_reach(data.get("reach"), ctx),
     )
 
 
@@ -926,10 +1044,13 @@ def _authority(value: Any, where: str, index: int) -> SupervisoryAuthority:
         ctx,
         "",
         required=("country", "authority", "status", "sources"),
-        optional=("address", "web", "notes", "national_law"),
+        optional=("address", "web", "notes", "national_law", "laws"),
     )
-    if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country):
-        ctx.fail("country", f"{_show(country)} is not an ISO 3166-1 alpha-2 code")
+    if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", country):
+        ctx.fail("country", f"{_show(country)} is not an ISO 3166-1 alpha-2 code (or ISO 3166-2, e.g. DE-BB)")
+    codes = data.get("laws") or []
+    if not isinstance(codes, list) or not all(isinstance(code, str) and _CODE_RE.match(code) for code in codes):
+        ctx.fail("laws", "must be a list of law codes")
     sources = data["sources"]
     if not isinstance(sources, list) or not all(
         isinstance(s, str) and s.startswith(("http://", "https://")) for s in sources
@@ -944,6 +1065,7 @@ def _authority(value: Any, where: str, index: int) -> SupervisoryAuthority:
         national_law=_text(data, "national_law", ctx, required=False),
         sources=tuple(sources),
         status=_status(data, ctx),
+        laws=tuple(codes),
     )
 
 

@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import Law, PolicyVersion, Vendor
+from . import laws as law_data
+from .laws import Territory, law_territory
+from .models import Law, PolicyVersion, SupervisoryAuthority, Vendor
 
 # Per-process caches. A policy version is never changed once loaded (a changed file makes a new version
 # with a new id and sha256), so a version and its parsed document are read from the database once per
@@ -85,6 +87,15 @@ class LawSet:
     entries: dict[str, dict[str, Any]]
     jurisdictions: dict[str, list[str]]
     _subsets: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = field(default_factory=dict, compare=False)
+    _territories: dict[str, Territory] = field(default_factory=dict, compare=False)
+
+    def territories(self) -> dict[str, Territory]:
+        """Each law's places and territorial reach, parsed once per set of loaded laws."""
+        if not self._territories and self.entries:
+            self._territories.update(
+                {code: law_territory(entry, where="database Law") for code, entry in self.entries.items()}
+            )
+        return self._territories
 
     def subset(self, codes: Sequence[str]) -> tuple[str, dict[str, Any]]:
         """(digest, {code: entry}) of these laws (KeyError for a law not loaded)."""
@@ -114,9 +125,22 @@ def laws_in_force() -> LawSet:
     return laws
 
 
-def law_jurisdictions() -> dict[str, list[str]]:
-    """Each loaded law's territories ({code: ["EE", "US-CA", ...]}), for choosing the laws of a request."""
-    return dict(laws_in_force().jurisdictions)
+def supervisory_authorities() -> list[law_data.SupervisoryAuthority]:
+    """The authorities of the laws file, as loaded (where complaints go), for dsr.engine.authority."""
+    return [
+        law_data.SupervisoryAuthority(
+            country=a.country,
+            authority=a.name,
+            address=a.address,
+            web=a.website,
+            notes=a.notes,
+            national_law="",
+            sources=tuple(a.sources),
+            status=a.status,  # type: ignore[arg-type]
+            laws=tuple(a.laws),
+        )
+        for a in SupervisoryAuthority.objects.all()
+    ]
 
 
 def policy_as_dict(version: PolicyVersion) -> dict[str, Any]:
@@ -141,6 +165,8 @@ def policy_as_dict(version: PolicyVersion) -> dict[str, Any]:
         "timezone": version.timezone,
         "address": fact(version.address, version.address_cite),
         "website": fact(version.website, version.website_cite),
+        "region": fact(version.policy.vendor.region.value, version.policy.vendor.region.cite),
+        "registry_code": fact(version.policy.vendor.registry_code.value, version.policy.vendor.registry_code.cite),
         "authority": {
             "name": version.authority_name or None,
             "country": version.authority_country or None,
@@ -193,8 +219,15 @@ def policy_as_dict(version: PolicyVersion) -> dict[str, Any]:
                 "region": r.region or None,
                 "categories": r.categories,
                 "cite": r.cite,
+                "acts_on": [
+                    {"request_type": d.request_type, "cite": d.cite}
+                    for doc in version.policy.recipients
+                    if doc.name == r.name
+                    for d in doc.acts_on
+                ],
             }
             for r in version.recipients.all()
         ],
+        "clauses": [{"kind": c.kind, "text": c.text, "cite": c.cite} for c in version.policy.clauses],
         "gaps": [{"field": g.field, "note": g.note, "cite": g.cite or None} for g in version.gaps.all()],
     }

@@ -6,6 +6,8 @@ wording a data subject or a staff member reads.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # How a person relates to a vendor (../shared/design.md, "Relationships").
 RELATIONSHIPS: dict[str, str] = {
     "website_visitor": "I visited the vendor's own website",
@@ -18,6 +20,17 @@ RELATIONSHIPS: dict[str, str] = {
     "job_applicant": "I applied for a job with the vendor",
 }
 
+# The form's answer for a person who does not know which relationships fit (stored as none: the request
+# then covers every category the vendor's policy describes, dsr.engine.routing).
+NOT_SURE = "not_sure"
+NOT_SURE_LABEL = "I'm not sure how the vendor has my data"
+
+
+def relationship_labels(keys: Iterable[str]) -> list[str]:
+    """The plain words for each relationship a person ticked, or "not sure" where they ticked none."""
+    return [RELATIONSHIPS.get(key, key) for key in keys] or [NOT_SURE_LABEL]
+
+
 # What a person can ask for. These are the request types of the intake form, the router and the laws file.
 REQUEST_TYPES: dict[str, str] = {
     "access": "See a copy of my personal data",
@@ -26,10 +39,17 @@ REQUEST_TYPES: dict[str, str] = {
     "restriction": "Restrict how my personal data is used",
     "portability": "Receive my data in a portable format, or have it sent to another company",
     "objection": "Object to how my personal data is used",
+    # Leadoro's "Opt Out of data use for model training" (policy s.7); an objection where the training
+    # rests on legitimate interests (GDPR Art 21(1)), so it is answered on the general response clock.
+    "training_opt_out": "Stop the use of my data to train models (AI and machine learning)",
     "opt_out": "Opt out of the sale or sharing of my personal data, or of targeted advertising",
     "withdraw_consent": "Withdraw consent I gave earlier",
     "automated_decision": "Ask for a person to review an automated decision about me",
     "appeal": "Appeal an earlier answer to one of my requests",
+    # India DPDP Act 2023 s.14 (a nominee acts on the person's death or incapacity) and s.13 (grievance
+    # redressal by the fiduciary, answered within the period of DPDP Rules 2025 Rule 14(3)).
+    "nomination": "Nominate someone to exercise my rights if I die or cannot act myself",
+    "grievance": "Raise a grievance about how my personal data is handled",
 }
 
 # Rights a policy may mention that are not requests this product files (kept so the data is complete).
@@ -37,8 +57,6 @@ OTHER_RIGHTS: dict[str, str] = {
     "information": "Be told how personal data is used",
     "complaint": "Complain to a supervisory authority",
     "non_discrimination": "Not be treated differently for using privacy rights",
-    "nomination": "Nominate someone to act on my behalf",
-    "grievance": "Raise a grievance with the company",
 }
 
 RIGHTS: dict[str, str] = {**REQUEST_TYPES, **OTHER_RIGHTS}
@@ -78,6 +96,15 @@ RECIPIENT_KINDS: dict[str, str] = {
     "sub_processor": "sub-processor (processes data on the vendor's behalf)",
     "recipient": "recipient (receives data from the vendor)",
     "recipient_category": "a category of recipients the policy does not name",
+}
+
+# A clause of the policy that answers or staff must heed, beyond categories and recipients (each with its passage).
+CLAUSE_KINDS: dict[str, str] = {
+    "fee": "the vendor reserves a fee for requests",
+    "no_sale": "the vendor says it does not sell personal data",
+    "no_transfers_outside_eea": "the vendor says it transfers no personal data outside the EU/EEA",
+    "transfers_outside_eea": "the vendor transfers personal data outside the EU/EEA",
+    "invalid_transfer_basis": "a transfer relies on a basis that is no longer valid",
 }
 
 PROMISE_KINDS: dict[str, str] = {

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('dsr', '0020_outgoing_webhooks'),
+        ('dsr', '0024_outgoing_webhooks'),
         ('policies', '0003_policy_corrections_share_a_date'),
     ]
 

@@ -9,12 +9,15 @@ explanation staff paste into letters (`Deadline.explanation`). Dates are written
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, npgettext
 
+from dsr.engine.explain_routing import RouteStep
 from dsr.engine.steps import Step
 from policies.laws import STATUS_MEANING, Status
 
@@ -69,19 +72,27 @@ def render_forward_english(steps: Sequence[Step]) -> str:
 
 
 def render_forward(step: Step) -> str:
-    """A processor's target to forward the request to its controller, and why it is that day."""
+    """A processor's target to forward the request to its controller (or to tell the recipients), and why."""
     p = step.params
     cite = step.source.cite if step.source else ""
-    text = _(
-        "Forward to the controller by {due}: as processor the vendor assists the controller and forwards the "
-        "request promptly ({cite}); the office's own target is {amount} after receipt on {received} (house "
-        "decision, status U: the law sets no number)."
-    ).format(
-        due=_day(p["due"]),
-        cite=cite,
-        amount=_amount_words(p["amount"], p["unit"]),
-        received=format_date(p["received"]),
-    )
+    facts = {
+        "due": _day(p["due"]),
+        "cite": cite,
+        "amount": _amount_words(p["amount"], p["unit"]),
+        "received": format_date(p["received"]),
+    }
+    if step.code == "recipient_target":
+        text = _(
+            "Tell the recipients of the data by {due}: the vendor passes the request on to those it disclosed the "
+            "data to ({cite}); the office's own target is {amount} after receipt on {received} (house decision, "
+            "status U: the law sets no shorter number)."
+        ).format(**facts)
+    else:
+        text = _(
+            "Forward to the controller by {due}: as processor the vendor assists the controller and forwards the "
+            "request promptly ({cite}); the office's own target is {amount} after receipt on {received} (house "
+            "decision, status U: the law sets no number)."
+        ).format(**facts)
     if p["capped"]:
         text += " " + _(
             "The request's own deadline, {date}, comes first: the controller's time is not extended."
@@ -158,6 +169,12 @@ def render(steps: Sequence[Step]) -> str:
             period=_amount_words(p["amount"], p["unit"], plain=True) if p["amount"] else _("no fixed period"),
             covered=", ".join(p["applies_to"]),
         )
+        text += f" {p['note']}" if p["note"] else ""
+    elif head.code == "no_statutory_appeal":
+        text = _(
+            "No statutory deadline: {law} gives no appeal to the organisation, so a review of an earlier answer is "
+            "the vendor's own, not a period of the law ({cite})."
+        ).format(law=p["law"], cite=cite)
         text += f" {p['note']}" if p["note"] else ""
     elif head.code == "promise":
         quote = p["quote"]
@@ -399,3 +416,162 @@ def _status_text(status: Status | None, status_note: str = "", *, lower: bool = 
         mark=status, meaning=_(STATUS_MEANING[status])
     )
     return f"{text}; {status_note}" if status_note else text
+
+
+# --- Which laws govern the request (routing.choose_laws), in the active language -------------------------
+
+_LAW_WORDS: dict[str, str] = {
+    "law_named_and_reaches": gettext_noop(
+        "%(law)s applies: the person lives where it applies (%(place)s) and the vendor's policy names it."
+    ),
+    "law_reaches_residents": gettext_noop(
+        "%(law)s applies by its own reach: the person lives where it applies (%(place)s) and the vendor offers "
+        "them its service, whether or not its policy names the law."
+    ),
+    "law_thresholds_unknown": gettext_noop(
+        "%(law)s is applied to a resident of %(place)s although the vendor's policy does not name it: the law "
+        "binds businesses above its thresholds, which the vendor's file does not record, so it is applied as "
+        "the safer reading. Staff confirm the thresholds."
+    ),
+    "law_of_establishment": gettext_noop(
+        "%(law)s applies because the vendor is established in %(country)s, wherever the person lives."
+    ),
+    "no_law_where_person_lives": gettext_noop(
+        "No law in the register reaches where the person lives (%(place)s), so a law is not applied only "
+        "because the vendor's policy names it%(named)s; the law of the country where the vendor is established, "
+        "if any, and the vendor's own promise apply."
+    ),
+    "internal_target_only": gettext_noop(
+        "No law applies to this request: %(vendor)s answers under its own promise, and where it sets no date, "
+        "by the office's internal target."
+    ),
+}
+LAW_RULES = tuple(_LAW_WORDS)
+
+
+def explain_laws(steps: Iterable[RouteStep]) -> str:
+    """Why these laws govern the request, one sentence per step, in the active language; each law's step
+    ends with the source of its territorial rule and its verification mark (V/S/U), for staff."""
+    sentences = []
+    for step in steps:
+        words = {key: value if isinstance(value, str) else ", ".join(value) for key, value in step.facts.items()}
+        if step.rule == "no_law_where_person_lives":
+            words["named"] = f" ({words['named']})" if words.get("named") else ""
+        sentence = _(_LAW_WORDS[step.rule]) % words
+        if step.citation:
+            sentence += f" ({step.citation.passage}; {words.get('mark', '')})"
+        sentences.append(sentence)
+    return " ".join(sentences)
+
+
+# --- For the person: plain words in their language, no citations, marks or sources ----------------------
+
+
+def render_for_person(stored: Mapping[str, Any], *, due: dt.date | None) -> list[str]:
+    """The request's deadline told to the person, in the active language, from the stored result.
+
+    `stored` is the engine's result as stored with the request (`DeadlineResult.as_dict()`: steps as data,
+    dates as ISO strings); `due` the date the office works to (the strictest deadline, or the internal
+    target where no law fixes one). Where the law's date and the office's date differ (a vendor's earlier
+    promise, or no fixed period at all), both are said, with the reason. Citations, verification marks and
+    the blogs a rule was read from stay in the staff explanation (`render`).
+    """
+    strictest = stored.get("strictest")
+    binding = [d for d in stored.get("deadlines") or () if d.get("binding")]
+    statutory = _earliest_stored([d for d in binding if d.get("kind") != "promise"])
+    if strictest is None or not strictest.get("due_date"):
+        if due is None:
+            return []
+        return [
+            _(
+                "No law sets a fixed date for answering this request. We aim to answer by {target}, so that it "
+                "is not left waiting."
+            ).format(target=_person_day(due))
+        ]
+    lines: list[str] = []
+    target = _as_date(strictest["due_date"])
+    if strictest.get("kind") == "promise":
+        head = (strictest.get("steps") or [{}])[0].get("params", {})
+        promise = _("{vendor} promises to answer within {amount}, so we aim to answer by {target}.").format(
+            vendor=head.get("vendor", ""),
+            amount=_person_amount(head["amount"], head["unit"]),
+            target=_person_day(target),
+        )
+        if statutory is not None:
+            legal = _as_date(statutory["due_date"])
+            lines.append(_("The legal deadline is {legal}.").format(legal=_person_day(legal)))
+            lines.append(promise)
+            lines += _person_period(statutory.get("steps") or ())
+        else:
+            lines.append(promise)
+        return lines
+    lines.append(_("The legal deadline is {legal}.").format(legal=_person_day(target)))
+    lines += _person_period(strictest.get("steps") or ())
+    return lines
+
+
+def _earliest_stored(deadlines: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    dated = [d for d in deadlines if d.get("due_date")]
+    return min(dated, key=lambda d: str(d["due_date"])) if dated else None
+
+
+def _person_period(steps: Sequence[Mapping[str, Any]]) -> list[str]:
+    """How the legal deadline was counted, in a sentence or two a person follows."""
+    out: list[str] = []
+    rolled = False
+    for step in steps:
+        code, p = step.get("code"), step.get("params") or {}
+        if code == "extended":
+            out.append(
+                _("The deadline was extended by {amount}, as the law allows.").format(
+                    amount=_person_amount(p["amount"], p["unit"])
+                )
+            )
+        elif code in COUNT_CODES and not p.get("restart"):
+            amount = _person_amount(p["amount"], p["unit"])
+            start = _person_day(_as_date(p["start"]))
+            if p.get("first_day_counts"):
+                text = _("It is {amount} counted from the day we received your request, {start}, as the first day.")
+            else:
+                text = _("It is {amount} counted from the day after we received your request on {start}.")
+            out.append(text.format(amount=amount, start=start))
+        elif code in COUNT_CODES:
+            out.append(
+                _("The count started again on {start}, when we received what we had asked you for.").format(
+                    start=_person_day(_as_date(p["start"]))
+                )
+            )
+        elif code == "clock_stopped":
+            out.append(
+                _("The {days} we waited for your answer do not count.").format(
+                    days=_person_amount(p["days"], p["unit"])
+                )
+            )
+        elif code == "clamp_month_end":
+            out.append(_("That month has no such day, so the period ends on the last day of the month."))
+        elif code in ("roll_weekend", "roll_holiday") and not rolled:
+            # The first day that was not a working day says it all: the next working day follows.
+            rolled = True
+            out.append(
+                _("{date} is not a working day, so the deadline moves to the next working day.").format(
+                    date=_person_day(_as_date(p["date"]))
+                )
+            )
+    return out
+
+
+def _person_amount(amount: int, unit: str) -> str:
+    if unit == "months":
+        return npgettext("person", "{n} month", "{n} months", amount).format(n=amount)
+    if unit == "business_days":
+        return npgettext("person", "{n} working day", "{n} working days", amount).format(n=amount)
+    return npgettext("person", "{n} day", "{n} days", amount).format(n=amount)
+
+
+def _person_day(day: dt.date) -> str:
+    """The date as the person's language writes it ('2. März 2026', '2. maaliskuuta 2026')."""
+    return str(date_format(day, "DATE_FORMAT"))
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

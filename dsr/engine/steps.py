@@ -16,6 +16,8 @@ Headlines (the first step of a deadline):
 - acknowledge {due, rule}: the last day to confirm receipt.
 - no_fixed_period {rule, note}: the law sets no period.
 - right_not_covered {request_type, law, amount, unit, applies_to, note}: the law's period is for other rights.
+- no_statutory_appeal {law, note}: the law has no appeal to the organisation (CCPA, UCPA, GDPR): a review is
+  the vendor's own, with no statutory date (the office's internal target applies).
 - promise {due, vendor, amount, unit, quote}: the vendor's own promise.
 
 Counting (in order):
@@ -47,6 +49,10 @@ Closing:
 Where the vendor is only a processor (`forward_target`, rendered by explain.render_forward):
 - forward_target {law, amount, unit, received, target, response_due, capped, due}: the office's target to
   forward the request to the controller (processor_duty.forward_within, mark U), capped at the response.
+
+Where a request must reach the recipients of the data (`recipient_target`, rendered by explain.render_forward):
+- recipient_target {law, amount, unit, received, target, response_due, capped, due, request_type}: the office's
+  target to tell the recipients (recipient_duty.notify_within, mark U), capped at the response.
 
 For a whole result (`DeadlineResult.strictest_step`):
 - strictest {rule, kind, due, compared}: the earliest binding deadline, and every one it was compared with.

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from dsr.engine.authority import ComplaintAuthority, complaint_authority
 from policies import vocabulary
 from policies.document import Category, PolicyDocument, RetentionRule
+from policies.services import supervisory_authorities
 
 from ..models import Request
 
@@ -24,8 +26,6 @@ VOCABULARY_MSGIDS = (
     gettext_noop("Be told how personal data is used"),
     gettext_noop("Complain to a supervisory authority"),
     gettext_noop("Not be treated differently for using privacy rights"),
-    gettext_noop("Nominate someone to act on my behalf"),
-    gettext_noop("Raise a grievance with the company"),
     gettext_noop("from when the data is collected"),
     gettext_noop("from the person's last activity or interaction"),
     gettext_noop("from the end of the customer relationship"),
@@ -60,7 +60,7 @@ class Fact:
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # purposes, categories, recipients, retention, source, rights, complaint
+    key: str  # purposes, categories, recipients, retention, transfers, source, rights, complaint
     article: str  # the point of Art. 15(1) GDPR it answers
     title: str
     facts: tuple[Fact, ...]
@@ -87,8 +87,20 @@ def _period(rule: RetentionRule) -> str:
     return unit % {"n": rule.amount}
 
 
-def sections(policy: PolicyDocument, categories: tuple[Category, ...]) -> tuple[Section, ...]:
-    """The Art. 15(1) information for these categories, in the active language (passages as the policy has them)."""
+def authority_for(request: Request) -> ComplaintAuthority | None:
+    """The supervisory authority the person is told they can complain to, in the answer's letter and in every
+    refusal and answer email alike (dsr.engine.authority: the one at the vendor's seat for the request's law,
+    else the one the policy names)."""
+    return complaint_authority(
+        request.policy_version.policy, law_codes=request.law_codes, authorities=supervisory_authorities()
+    )
+
+
+def sections(
+    policy: PolicyDocument, categories: tuple[Category, ...], authority: ComplaintAuthority | None = None
+) -> tuple[Section, ...]:
+    """The Art. 15(1) information for these categories, in the active language (passages as the policy has them).
+    `authority` is the one chosen for the request (`authority_for`); without it, the one the policy names."""
     purposes = []
     for c in categories:
         if not c.lawful_bases:
@@ -118,11 +130,29 @@ def sections(policy: PolicyDocument, categories: tuple[Category, ...]) -> tuple[
     ]
     if not retention:
         retention = [Fact(_("The policy states no retention period for these data."), "")]
-    authority = policy.authority
-    if authority.name:
+    transfers = [
+        Fact(_("No personal data are transferred to countries outside the EU/EEA."), c.cite)
+        for c in policy.clauses_of("no_transfers_outside_eea")
+    ] + [
+        Fact(
+            _(
+                "Some of the data are transferred to countries outside the EU/EEA. "
+                "Ask us which safeguard protects them."
+            ),
+            c.cite,
+        )
+        for c in policy.clauses_of("transfers_outside_eea")
+    ]
+    if not transfers:
+        transfers = [Fact(_("The policy says nothing about transfers to countries outside the EU/EEA."), "")]
+    if authority is not None and authority.name:
         complaint = Fact(
-            f"{authority.name}" + (f", {authority.website}" if authority.website else ""),
-            authority.cite,
+            f"{authority.name}" + (f", {authority.website}" if authority.website else ""), authority.source
+        )
+    elif policy.authority.name:
+        complaint = Fact(
+            f"{policy.authority.name}" + (f", {policy.authority.website}" if policy.authority.website else ""),
+            policy.authority.cite,
         )
     else:
         complaint = Fact(
@@ -130,7 +160,7 @@ def sections(policy: PolicyDocument, categories: tuple[Category, ...]) -> tuple[
                 "The policy names no authority. You can complain to the data protection authority of the country "
                 "where you live or work, or where you think the law was broken."
             ),
-            authority.cite,
+            policy.authority.cite,
         )
     return (
         Section(
@@ -142,6 +172,9 @@ def sections(policy: PolicyDocument, categories: tuple[Category, ...]) -> tuple[
         Section("purposes", "Art. 15(1)(a) GDPR", _("Why the data are used, and on what legal basis"), tuple(purposes)),
         Section("recipients", "Art. 15(1)(c) GDPR", _("Who receives the data"), tuple(recipients)),
         Section("retention", "Art. 15(1)(d) GDPR", _("How long the data are kept"), tuple(retention)),
+        Section(
+            "transfers", "Art. 15(2) GDPR", _("Transfers outside the EU/EEA, and their safeguards"), tuple(transfers)
+        ),
         Section(
             "source",
             "Art. 15(1)(g) GDPR",

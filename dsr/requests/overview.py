@@ -9,7 +9,8 @@ from typing import Any
 from policies import vocabulary
 
 from ..models import Package, Request
-from . import answers, queue, workflow
+from ..packages import letter
+from . import answers, notices, person_view, queue, workflow
 
 
 def deadline_rows(request: Request) -> list[dict[str, Any]]:
@@ -38,15 +39,21 @@ def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
     requirement = workflow.identity_requirement(request) if request.status != Request.Status.SUBMITTED else None
     return {
         "state": queue.request_state(request, now),
-        "relationship": vocabulary.RELATIONSHIPS.get(request.relationship, request.relationship),
+        "relationships": vocabulary.relationship_labels(request.relationships),
         "identity_requirement": requirement,
         "identity_method": vocabulary.IDENTITY_METHODS.get(request.identity_method, ""),
         "authority_method": vocabulary.AUTHORITY_METHODS.get(request.authority_method, ""),
         "missing": workflow.disclosure_missing(request) if request.is_open else [],
         "laws": [(law.code, law.name) for law in workflow.request_law_rules(request)],
+        # Named to the person in a refusal and in every answer (dsr.engine.authority).
+        "complaints_to": letter.authority_for(request) if request.law_codes else None,
         "statutory_due": strictest.get("due_date"),
         "statutory_title": strictest.get("title", ""),
         "summary": stored.get("summary", ""),
+        # The deadline as the person reads it on their status page (both dates and the reason where the
+        # office's target comes before the law's date), so staff answer questions with the same words.
+        "person_due": (person_due := person_view.open_due(request)),
+        "person_deadline": notices.person_deadline_data(request) if person_due else {},
         "deadlines": deadline_rows(request),
         "assignments": list(request.assignments.order_by("id")),
         "answer": answers.page(request),

@@ -49,6 +49,22 @@ def test_the_forms_validation_refuses_what_the_form_refuses(agent_a: Caller) -> 
     assert not Request.objects.exists()
 
 
+def test_a_request_covers_every_relationship_given_and_a_quebec_resident_gets_quebecs_law(agent_a: Caller) -> None:
+    """GDPR Art 15/17, CCPA 1798.105/110: the request covers the whole person, every relationship the client
+    gives (as the form's boxes); Quebec's Law 25 reaches a resident of Quebec, named by the province field."""
+    relationships = offered_relationships(policy_in_force("leadsment", timezone.now().date()))[:2]
+    answer = agent_a.call(
+        "POST", "/api/v1/requests/", payload(relationships=relationships, country="CA", province="QC")
+    )
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    request = Request.objects.get(reference=body["subject_request_id"])
+    assert sorted(body["relationships"]) == sorted(request.relationships) == sorted(relationships)
+    assert "CA_QC_LAW25" in body["laws"]
+    missing = agent_a.call("POST", "/api/v1/requests/", payload(country="CA", email="b@rights.example"))
+    assert missing.status_code == 400 and "province" in missing.json()
+
+
 def test_a_client_of_one_vendor_can_neither_file_nor_read_for_another(agent_a: Caller, agent_b: Caller) -> None:
     refused = agent_b.call("POST", "/api/v1/requests/", payload())
     assert refused.status_code == 400 and "vendor" in refused.json()

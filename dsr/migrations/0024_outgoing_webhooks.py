@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dsr', '0019_canonical_email_digests'),
+        ('dsr', '0023_assignment_identify_recipients'),
     ]
 
     operations = [
