@@ -8,5 +8,6 @@ admin.site.index_title = "Requests, vendors and policies"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("api.urls")),
     path("", include("dsr.public.urls")),
 ]

@@ -37,7 +37,7 @@ from .notices import ask_agent_for_permission, notify_subject
 from .schedule import apply_deadlines, store_law_rules
 from .selectors import staff_role
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
-from .workflow import identity_requirement, lock, same_person
+from .workflow import attest_in, identity_requirement, lock, same_person
 
 __all__ = [
     "DomainError",
@@ -46,6 +46,7 @@ __all__ = [
     "Submission",
     "accept_unconfirmed",
     "email_digest",
+    "file_by_client",
     "submit_request",
     "verify_email",
 ]
@@ -324,7 +325,7 @@ def _confirm(request: Request, *, now: dt.datetime, actor: Actor, message: str =
     request.save(update_fields=["status", "verified_at"])
     record(request, "verified", message, actor=actor, now=now, policy_version=request.policy_version)
     _start_work(request, now=now, reason="email confirmed")
-    if request.agent_name and request.request_type != "opt_out":
+    if request.agent_name and request.request_type != "opt_out" and request.authority_recorded_at is None:
         ask_agent_for_permission(request)
     return request
 
@@ -398,3 +399,51 @@ def file_on_behalf(
             actor=actor,
             message=f"Email address recorded as verified by {actor.label} by other means: {note}",
         )
+
+
+@dataclass(frozen=True)
+class ClientFiling:
+    """Who files a request through the API (api/) and what it attests.
+
+    `label` names the client on the timeline. An authorised agent's client (`agent`) attests that it holds
+    the person's signed permission: recorded as the agent's authority. Every client attests that the
+    address it gives is the person's (or, for an agent, its own) and that it proved it (`attestation`):
+    recorded as the email's verification in the client's name, instead of the link. The identity check
+    the laws ask for stays with staff, so nothing is disclosed on the client's word alone.
+    """
+
+    label: str
+    agent: bool
+    attestation: str
+
+
+def file_by_client(submission: Submission, *, client: ClientFiling, now: dt.datetime) -> Request:
+    """A registered API client files a request: stored, its authority and address recorded as the client
+    attests them, and put into work (deadlines, acknowledgement, routing queued). One transaction.
+
+    Returns the request filed (which may be closed at once as a duplicate of the same person's open
+    request: the client is given its own request, never the other one).
+    """
+    version = policy_in_force(submission.vendor_slug, now.date())
+    laws = laws_in_force()
+    actor = Actor("subject", client.label)
+    with transaction.atomic(durable=True):
+        request = _store(
+            submission,
+            version=version,
+            received_at=now,
+            now=now,
+            actor=actor,
+            laws=laws,
+            message=f"Request received through the API from {client.label}: {{type}}. Laws applied: {{laws}}.",
+            data={"channel": "api", "client": client.label},
+        )
+        if client.agent:
+            attest_in(request, attestation=client.attestation, actor=actor, now=now)
+        if needs_confirmation(request):
+            _confirm(
+                request, now=now, actor=actor, message=f"Email address attested by {client.label}: {client.attestation}"
+            )
+        else:
+            _accept(request, now=now, actor=SYSTEM)
+    return request

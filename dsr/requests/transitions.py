@@ -139,6 +139,17 @@ TABLE: dict[str, Transition] = {
             refusal="A request that is {status} needs no record of authority.",
         ),
         _t(
+            "attest_authority",
+            "An agent's API client attests its authority as it files",
+            {S.SUBMITTED},
+            {S.SUBMITTED},
+            # A registered API client (api/) files as the person's agent: its attestation is recorded as the
+            # authority at filing, before anything could be disclosed (the identity check stays staff's).
+            {"subject"},
+            events=("authority_recorded",),
+            refusal="A request that is {status} was filed already; staff record the authority now.",
+        ),
+        _t(
             "send_permission",
             "Send the person's signed permission (the agent, through its link)",
             OPEN,

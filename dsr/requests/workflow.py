@@ -470,6 +470,42 @@ def record_authority(request: Request, *, method: str, note: str, actor: Actor, 
     return _record_check(request, check=AUTHORITY_CHECK, method=method, note=note, actor=actor, now=now)
 
 
+def attest_authority(request: Request, *, attestation: str, actor: Actor, now: dt.datetime) -> Request:
+    """An agent's API client attests its authority for a request it files (see `attest_in`)."""
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        attest_in(request, attestation=attestation, actor=actor, now=now)
+    return request
+
+
+def attest_in(request: Request, *, attestation: str, actor: Actor, now: dt.datetime) -> None:
+    """Record the agent's authority as its API client attests it (inside the caller's transaction).
+
+    Only at filing (the request is still submitted), only for a request filed by an agent, once. The
+    attestation is the authority event the identity/authority gate (`disclosure_missing`) reads: nothing
+    that discloses data goes out before it, nor before staff record the identity check the laws ask for.
+    """
+    transitions.check("attest_authority", request.status, actor)
+    if not request.agent_name:
+        raise DomainError("This request was filed by the person, not by an agent.")
+    if request.authority_recorded_at is not None:
+        raise DomainError(AUTHORITY_CHECK.already)
+    if not attestation.strip():
+        raise DomainError("Say what the agent attests (for example: it holds the person's signed permission).")
+    request.authority_recorded_at = now
+    request.authority_method = "client_attestation"
+    request.authority_note = attestation.strip()
+    request.save(update_fields=["authority_recorded_at", "authority_method", "authority_note"])
+    method = vocabulary.AUTHORITY_METHODS["client_attestation"]
+    record(
+        request,
+        "authority_recorded",
+        f"{AUTHORITY_CHECK.headline}: {method}. {attestation.strip()}",
+        actor=actor,
+        now=now,
+    )
+
+
 @dataclass(frozen=True)
 class _Check:
     action: str  # in the transition table

@@ -42,6 +42,8 @@ LIMITS: dict[str, tuple[int, dt.timedelta]] = {
     "bad-link-ip": (60, dt.timedelta(hours=1)),
     # One-time codes for an answer package, per request: each goes to the person's mailbox.
     "package-code": (5, dt.timedelta(hours=1)),
+    # Calls of one API client (api/): a batch of up to 1,000 requests is one call.
+    "api-client": (600, dt.timedelta(minutes=1)),
 }
 
 

@@ -20,6 +20,7 @@ ENTRY_POINTS = [
     *sorted((ROOT / "dsr" / "admin").glob("*.py")),
     ROOT / "dsr" / "tasks.py",
     *sorted((ROOT / "dsr" / "management" / "commands").glob("*.py")),
+    *(ROOT / "api" / name for name in ("views.py", "admin.py", "auth.py", "receivers.py", "serializers.py")),
 ]
 WRITES = {"save", "delete", "update", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
 # Deliberate exceptions, each with its reason.

@@ -100,6 +100,12 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
         return lambda actor: workflow.record_authority(
             request, method="signed_permission", note="Signed permission seen.", actor=actor, now=ACT
         )
+    if action == "attest_authority":
+        Request.objects.filter(pk=request.pk).update(agent_name="Consumer Rights Agent")
+        request.refresh_from_db()
+        return lambda actor: workflow.attest_authority(
+            request, attestation="The agent holds the person's signed permission.", actor=actor, now=ACT
+        )
     if action == "send_permission":
         Request.objects.filter(pk=request.pk).update(agent_name="Consumer Rights Agent")
         request.refresh_from_db()
