@@ -27,7 +27,8 @@ def forms_for_all_vendors() -> list[dict[str, Any]]:
             "details": "Please delete my account and everything about me.",
             "website": "",
         }
-        bound = RequestForm(version, form)
+        # Posted as one ticked box ("relationship=..."); the form, given a dict, takes the boxes as a list.
+        bound = RequestForm(version, {**form, "relationship": [form["relationship"]]})
         assert bound.is_valid(), (slug, bound.errors)
         found.append({"slug": slug, "path": f"/request/{slug}/", "form": form})
     return found
