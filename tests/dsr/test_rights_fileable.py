@@ -179,6 +179,36 @@ def test_a_training_opt_out_is_filed_confirmed_routed_and_dated(client: Client, 
     assert request.assignments.exists()
 
 
+@pytest.mark.parametrize("request_type", ["grievance", "nomination"])
+def test_an_indian_resident_files_a_grievance_or_a_nomination_on_leadoros_form(
+    client: Client, policies: None, request_type: str
+) -> None:
+    """DPDP Act 2023 s.13 (grievance) and s.14 (nomination), granted by Leadoro's policy: offered on its form,
+    filed, confirmed and routed to staff (its grievance officer's details are a placeholder), under the DPDP."""
+    form = client.get("/request/leadoro/").content.decode()
+    assert f'value="{request_type}"' in form
+    response = client.post(
+        "/request/leadoro/",
+        {
+            "request_type": request_type,
+            "relationship": "account_user",
+            "country": "IN",
+            "subject_name": "Asha Rao",
+            "email": "asha@example.com",
+            "website": "",
+        },
+    )
+    assert response.status_code == 302
+    request = Request.objects.get(request_type=request_type)
+    request = workflow.route_request(verified_from(request).pk, now=timezone.now())
+    assert request.law_codes == ["IN_DPDP"]
+    assert [a.responder_kind for a in request.assignments.all()] == ["staff_queue"]
+    if request_type == "grievance":
+        assert request.deadlines["strictest"]["kind"] == "grievance"
+    else:  # no statutory period: the office's own target, never an invented legal date
+        assert request.deadlines["strictest"] is None and request.due_at is not None
+
+
 def verified_from(request: Request) -> Request:
     from dsr.requests.intake import verify_email
 
