@@ -36,7 +36,7 @@ test: install
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy dsr policies config
+	.venv/bin/mypy dsr policies config api
 	.venv/bin/lint-imports
 
 migrations-check: install

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "policies",
     "dsr",
+    "api.drp",
 ]
 
 MIDDLEWARE = [
@@ -365,4 +366,8 @@ if SENTRY_DSN:
 # Where the versioned policy and law files live (policies/data/README.md).
 # Where staff notifications go until per-vendor teams are set up in the admin.
 DSR_STAFF_EMAIL = env("DSR_STAFF_EMAIL", default="privacy-staff@localhost")
+# Data Rights Protocol (api.drp): the technical contact the service directory gives agents, and whether a
+# status callback may go to a plain-http URL (only for a machine's own tests: agents' callbacks are https).
+DRP_TECHNICAL_CONTACT = env("DRP_TECHNICAL_CONTACT", default=DSR_STAFF_EMAIL)
+DRP_ALLOW_HTTP_CALLBACKS = env.bool("DRP_ALLOW_HTTP_CALLBACKS", default=DEBUG)
 POLICY_DATA_DIR = Path(env("DSR_POLICY_DATA_DIR", default=str(BASE_DIR / "policies" / "data")))

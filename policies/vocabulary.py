@@ -122,3 +122,10 @@ AUTHORITY_METHODS: dict[str, str] = {
     "person_confirmed": "The person confirmed the agent's authority from their own address",
     "power_of_attorney": "A power of attorney",
 }
+
+# Authority the product records itself, never a choice on the staff form: an authorised agent's request signed
+# with the key staff registered for it (Data Rights Protocol), in which the agent attests the person's permission.
+ATTESTED_AUTHORITY_METHODS: dict[str, str] = {
+    "agent_attestation": "The agent's signed Data Rights Protocol request, attesting the person's permission",
+}
+ALL_AUTHORITY_METHODS: dict[str, str] = {**AUTHORITY_METHODS, **ATTESTED_AUTHORITY_METHODS}

@@ -34,15 +34,17 @@ from .notices import ask_agent_for_permission, notify_subject
 from .schedule import apply_deadlines, store_law_rules
 from .selectors import staff_role
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
-from .workflow import identity_requirement, lock, same_person
+from .workflow import attest_authority, identity_requirement, lock, same_person
 
 __all__ = [
+    "AgentFiling",
     "DomainError",
     "Dropped",
     "RateLimited",
     "Submission",
     "accept_unconfirmed",
     "email_digest",
+    "file_by_agent",
     "submit_request",
     "verify_email",
 ]
@@ -297,7 +299,7 @@ def _confirm(request: Request, *, now: dt.datetime, actor: Actor, message: str =
     request.save(update_fields=["status", "verified_at"])
     record(request, "verified", message, actor=actor, now=now, policy_version=request.policy_version)
     _start_work(request, now=now, reason="email confirmed")
-    if request.agent_name and request.request_type != "opt_out":
+    if request.agent_name and request.request_type != "opt_out" and request.authority_recorded_at is None:
         ask_agent_for_permission(request)
     return request
 
@@ -371,3 +373,52 @@ def file_on_behalf(
             actor=actor,
             message=f"Email address recorded as verified by {actor.label} by other means: {note}",
         )
+
+
+@dataclass(frozen=True)
+class AgentFiling:
+    """What an authorised agent's signed protocol request (api.drp) says beyond the form's fields."""
+
+    agent_label: str  # who acts, on the timeline: the agent and its protocol id
+    attestation: str  # what the agent attests (the person's permission) and what it verified of the person
+    protocol: str  # the protocol's name, for the timeline
+
+
+def file_by_agent(submission: Submission, *, filing: AgentFiling, now: dt.datetime) -> Request:
+    """An authorised agent files a request through its own protocol, inside the caller's transaction.
+
+    The agent proved who it is by signing the request with the key staff registered for it, and its email
+    (`submission.email`) is the one staff registered: the request is confirmed at once in the agent's name,
+    as the agent's confirmation of its own address would (an opt-out that no law asks to verify is accepted).
+    Its attestation of the person's permission is recorded as the authority; the identity check stays staff's,
+    at the level the laws ask for, before anything is disclosed. The clock starts now (receipt).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("file_by_agent() files inside the caller's transaction.")
+    if not submission.agent_name:
+        raise DomainError("An agent's request names the agent.")
+    version = policy_in_force(submission.vendor_slug, now.date())
+    actor = Actor("subject", filing.agent_label)
+    request = _store(
+        submission,
+        version=version,
+        received_at=now,
+        now=now,
+        actor=actor,
+        laws=laws_in_force(),
+        message=f"Request received from the authorised agent {filing.agent_label} through the {filing.protocol}: "
+        "{type}. Laws applied: {laws}.",
+        data={"channel": "agent_protocol", "agent": filing.agent_label},
+    )
+    attest_authority(request, method="agent_attestation", note=filing.attestation, actor=actor, now=now)
+    if needs_confirmation(request):
+        _confirm(
+            request,
+            now=now,
+            actor=actor,
+            message=f"Filed by {filing.agent_label}, whose signature was checked against the key staff registered "
+            "for it, from the address staff registered for it: confirmed.",
+        )
+    else:
+        _accept(request, now=now, actor=SYSTEM)
+    return request

@@ -41,7 +41,7 @@ def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
         "relationship": vocabulary.RELATIONSHIPS.get(request.relationship, request.relationship),
         "identity_requirement": requirement,
         "identity_method": vocabulary.IDENTITY_METHODS.get(request.identity_method, ""),
-        "authority_method": vocabulary.AUTHORITY_METHODS.get(request.authority_method, ""),
+        "authority_method": vocabulary.ALL_AUTHORITY_METHODS.get(request.authority_method, ""),
         "missing": workflow.disclosure_missing(request) if request.is_open else [],
         "laws": [(law.code, law.name) for law in workflow.request_law_rules(request)],
         "statutory_due": strictest.get("due_date"),

@@ -139,6 +139,18 @@ TABLE: dict[str, Transition] = {
             refusal="A request that is {status} needs no record of authority.",
         ),
         _t(
+            # An authorised agent's request signed with the key staff registered for it (the Data Rights
+            # Protocol, api.drp): the agent attests the person's permission as it files. The identity check
+            # stays staff's (record_identity), at the level the laws ask for.
+            "attest_authority",
+            "Record the agent's signed attestation of its authority",
+            NOT_CLOSED,
+            set(NOT_CLOSED),
+            {"subject"},
+            events=("authority_recorded",),
+            refusal="A request that is {status} takes no attestation of authority.",
+        ),
+        _t(
             "send_permission",
             "Send the person's signed permission (the agent, through its link)",
             OPEN,

@@ -20,6 +20,9 @@ ENTRY_POINTS = [
     *sorted((ROOT / "dsr" / "admin").glob("*.py")),
     ROOT / "dsr" / "tasks.py",
     *sorted((ROOT / "dsr" / "management" / "commands").glob("*.py")),
+    ROOT / "api" / "drp" / "views.py",
+    ROOT / "api" / "drp" / "admin.py",
+    *sorted((ROOT / "api" / "drp" / "management" / "commands").glob("*.py")),
 ]
 WRITES = {"save", "delete", "update", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
 # Deliberate exceptions, each with its reason.

@@ -100,6 +100,21 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
         return lambda actor: workflow.record_authority(
             request, method="signed_permission", note="Signed permission seen.", actor=actor, now=ACT
         )
+    if action == "attest_authority":
+        # An agent's signed protocol request (api.drp) attests its authority as it files.
+        Request.objects.filter(pk=request.pk).update(agent_name="Consumer Rights Agent")
+
+        def attest(actor: Actor) -> None:
+            with transaction.atomic():
+                workflow.attest_authority(
+                    workflow.lock(pk=request.pk),
+                    method="agent_attestation",
+                    note="Signed with the registered key.",
+                    actor=actor,
+                    now=ACT,
+                )
+
+        return attest
     if action == "send_permission":
         Request.objects.filter(pk=request.pk).update(agent_name="Consumer Rights Agent")
         request.refresh_from_db()

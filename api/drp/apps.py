@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DrpConfig(AppConfig):
+    name = "api.drp"
+    label = "drp"
+    verbose_name = "Data Rights Protocol (authorised agents)"
+    default_auto_field = "django.db.models.BigAutoField"
