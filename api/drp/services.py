@@ -26,7 +26,7 @@ from policies.models import Vendor
 from policies.services import policy_in_force
 from policies.vocabulary import RELATIONSHIPS
 
-from . import protocol, states, vocabulary
+from . import callbacks, protocol, states, vocabulary
 from .models import Agent, AgentRequest, Registration, SeenMessage
 from .protocol import ProtocolError, forbidden
 
@@ -34,6 +34,7 @@ __all__ = [
     "ProtocolError",
     "agent_info",
     "authenticate",
+    "callback_for",
     "exercise",
     "purge_seen",
     "revoke",
@@ -259,14 +260,33 @@ def _snapshot(request: Request, filed: AgentRequest) -> states.Snapshot:
     )
 
 
+def _followed(request: Request, filed: AgentRequest) -> states.Snapshot | None:
+    """For a duplicate, the request it was joined to (whose state is its state)."""
+    if request.status != Request.Status.DUPLICATE:
+        return None
+    joined = Request.objects.get(pk=request.events.filter(kind="duplicate").values("data")[0]["data"]["of"])
+    return _snapshot(joined, filed)
+
+
 def status_of(filed: AgentRequest) -> dict[str, Any]:
     """The Exercise Status object (3.03) of a request filed through the protocol."""
     request = filed.request
-    followed = None
-    if request.status == Request.Status.DUPLICATE:
-        joined = Request.objects.get(pk=request.events.filter(kind="duplicate").values("data")[0]["data"]["of"])
-        followed = _snapshot(joined, filed)
-    return states.status_object(_snapshot(request, filed), followed=followed)
+    return states.status_object(_snapshot(request, filed), followed=_followed(request, filed))
+
+
+def callback_for(request: Request, *, old_status: str, change: str) -> callbacks.Callback | None:
+    """The status callback (2.03) due for a change of `request` from `old_status`, if an agent filed it through
+    the protocol with a `status_callback` and the change is one it can see."""
+    filed = AgentRequest.objects.filter(request=request).first()
+    if filed is None:
+        return None
+    return callbacks.callback(
+        filed.status_callback,
+        _snapshot(request, filed),
+        change=change,
+        old_status=old_status,
+        followed=_followed(request, filed),
+    )
 
 
 def purge_seen(*, now: dt.datetime) -> int:

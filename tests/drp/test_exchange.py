@@ -15,6 +15,7 @@ from api.drp.models import AgentRequest, SeenMessage
 from dsr.models import OutgoingEmail, Request
 from dsr.requests import workflow
 from dsr.requests.errors import DomainError
+from dsr.requests.timeline import Actor
 from tests.drp.agent import DrpAgent, sign
 from tests.factories import STAFF
 
@@ -252,3 +253,19 @@ def test_refused_calls_from_one_network_are_limited(agent: DrpAgent, settings: A
         assert agent.status(str(uuid.uuid4())).status_code == 429  # same network: held back too
     finally:
         ratelimit.LIMITS["drp-refused-ip"] = settings_limit
+
+
+def test_a_change_of_an_agents_request_makes_the_callback_it_asked_for(agent: DrpAgent) -> None:
+    from api.drp.services import callback_for
+
+    url = "https://agent.example/drp/status"
+    response = agent.exercise(LEADORO, now=now(), status_callback=url)
+    request = filed(response)
+    workflow.withdraw_request(request, now=timezone.now(), actor=Actor("subject", "agent"))
+    request.refresh_from_db()
+    sent = callback_for(request, old_status="verified", change="9")
+    assert sent is not None and sent.url == url and sent.key == f"drp:{response.json()['request_id']}:9"
+    expected = {k: v for k, v in response.json().items() if k != "expected_by"}
+    assert sent.payload == {**expected, "status": "revoked"}
+    quiet = filed(agent.exercise(LEADORO, now=now(), name="Dana Reyes"))  # no status_callback
+    assert callback_for(quiet, old_status="verified", change="10") is None
