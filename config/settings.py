@@ -220,6 +220,7 @@ CELERY_TASK_ROUTES = {
     "dsr.tasks.reconcile_task": {"queue": "periodic"},
     "dsr.tasks.expire_and_purge_task": {"queue": "periodic"},
     "dsr.tasks.expire_packages_task": {"queue": "periodic"},
+    "api.drp.tasks.purge_seen_messages_task": {"queue": "periodic"},
 }
 # How many processes serve each queue in bin/serve (the person queue is kept free for what people wait for).
 DSR_WORKER_CONCURRENCY = {
@@ -265,6 +266,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-packages": {
         "task": "dsr.tasks.expire_packages_task",
         "schedule": crontab(minute="41"),
+        "options": {"expires": 50 * 60},
+    },
+    # Data Rights Protocol: signed messages seen, forgotten once expired (an expired message is refused anyway).
+    "drp-purge-seen": {
+        "task": "api.drp.tasks.purge_seen_messages_task",
+        "schedule": crontab(minute="23"),
         "options": {"expires": 50 * 60},
     },
 }

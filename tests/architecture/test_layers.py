@@ -22,6 +22,7 @@ ENTRY_POINTS = [
     *sorted((ROOT / "dsr" / "management" / "commands").glob("*.py")),
     ROOT / "api" / "drp" / "views.py",
     ROOT / "api" / "drp" / "admin.py",
+    ROOT / "api" / "drp" / "tasks.py",
     *sorted((ROOT / "api" / "drp" / "management" / "commands").glob("*.py")),
 ]
 WRITES = {"save", "delete", "update", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}

@@ -269,3 +269,15 @@ def test_a_change_of_an_agents_request_makes_the_callback_it_asked_for(agent: Dr
     assert sent.payload == {**expected, "status": "revoked"}
     quiet = filed(agent.exercise(LEADORO, now=now(), name="Dana Reyes"))  # no status_callback
     assert callback_for(quiet, old_status="verified", change="10") is None
+
+
+def test_the_replay_store_forgets_only_expired_messages(agent: DrpAgent) -> None:
+    from api.drp.tasks import purge_seen_messages_task
+
+    agent.exercise(LEADORO, now=now())
+    assert SeenMessage.objects.count() == 2  # the key set-up and the exercise, both still valid
+    purge_seen_messages_task()
+    assert SeenMessage.objects.count() == 2
+    SeenMessage.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    purge_seen_messages_task()
+    assert not SeenMessage.objects.exists()
