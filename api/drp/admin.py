@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from .models import Agent, Registration
@@ -38,3 +39,4 @@ class AgentAdmin(SuperuserOnly, admin.ModelAdmin[Agent]):
     list_filter = ("active",)
     search_fields = ("agent_id", "name")
     inlines = [RegistrationInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
