@@ -236,13 +236,13 @@ def revoke(registration: Registration, request_id: str, body: bytes, *, now: dt.
     agent = registration.agent
     filed = _owned(registration, request_id)
     claims = protocol.claims_of(protocol.open_signed(body, agent.verify_key))
-    protocol.revoke_reason(claims)
+    reason = protocol.revoke_reason(claims)
     if "expires-at" in claims:  # the protocol's revoke message has only `reason`; where an agent signs more, it holds
         business = protocol.business_id(filed.request.vendor.slug)
         protocol.check_envelope(claims, agent_id=agent.agent_id, business=business, now=now)
     actor = Actor("subject", f"{agent.name} ({agent.agent_id})")
     try:
-        workflow.withdraw_request(filed.request, now=now, actor=actor)
+        workflow.withdraw_request(filed.request, now=now, actor=actor, reason=reason)
     except DomainError as error:
         raise ProtocolError(400, str(error)) from None
     filed.request.refresh_from_db()

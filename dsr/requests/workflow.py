@@ -800,8 +800,9 @@ def _store_files(
     return request
 
 
-def withdraw_request(request: Request, *, now: dt.datetime, actor: Actor = SUBJECT) -> Request:
-    """The person withdraws the request (any time before it is answered)."""
+def withdraw_request(request: Request, *, now: dt.datetime, actor: Actor = SUBJECT, reason: str = "") -> Request:
+    """The person (or their agent) withdraws the request (any time before it is answered), with their reason
+    where they gave one."""
     with transaction.atomic(durable=True):
         request = lock(pk=request.pk)
         transitions.check("withdraw", request.status, actor)
@@ -812,7 +813,9 @@ def withdraw_request(request: Request, *, now: dt.datetime, actor: Actor = SUBJE
         request.assignments.filter(status=Assignment.Status.OPEN).update(
             status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
         )
-        record(request, "withdrawn", "The person withdrew the request.", actor=actor, now=now)
+        said = " ".join(reason.split())
+        message = "The person withdrew the request." + (f" Their reason: {said}" if said else "")
+        record(request, "withdrawn", message, actor=actor, now=now)
         notify_withdrawn(request)
     return request
 

@@ -205,7 +205,8 @@ def test_revoke_withdraws_the_request_through_the_workflow(agent: DrpAgent) -> N
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
     request.refresh_from_db()
     assert request.status == "withdrawn"
-    assert "CR_AA_TEST" in request.events.get(kind="withdrawn").actor
+    withdrawn = request.events.get(kind="withdrawn")
+    assert "CR_AA_TEST" in withdrawn.actor and withdrawn.message.endswith("Their reason: I changed my mind")
     again = agent.revoke(request_id)
     assert again.status_code == 400
 
@@ -281,3 +282,13 @@ def test_the_replay_store_forgets_only_expired_messages(agent: DrpAgent) -> None
     SeenMessage.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     purge_seen_messages_task()
     assert not SeenMessage.objects.exists()
+
+
+def test_the_same_request_again_is_joined_to_the_open_one_and_reports_its_state(agent: DrpAgent) -> None:
+    first = agent.exercise(LEADORO, now=now())
+    again = agent.exercise(LEADORO, now=now(), **{"agent-request-id": "again"})
+    assert filed(again).status == "duplicate"
+    body = again.json()
+    assert body["status"] == first.json()["status"] == "in_progress"
+    assert body["expected_by"] == first.json()["expected_by"] and "already open" in body["processing_details"]
+    assert body["request_id"] != first.json()["request_id"]
