@@ -161,6 +161,9 @@ class Appeal:
     extension: Extension | None = None
     note: str = ""
     status_note: str = ""
+    # Whom a person may complain to when the appeal is denied, as the law names it (the US state laws: the
+    # Attorney General). Told to the person in the denial; empty where the law names no one.
+    denial_complaint: str = ""
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,8 @@ class LawRules:
     sources: tuple[Source, ...]
     notes: tuple[str, ...] = ()
     identity_check: IdentityCheck | None = None
+    # The period to answer a grievance (India DPDP s.13, Rule 14(3)); None where the law sets none.
+    grievance: TimedRule | None = None
     # A processor's internal target to forward a request to its controller (processor_duty.forward_within):
     # the law says 'promptly'; the number is the office's own decision, kept with the duty it serves.
     processor_forward: Duration | None = None
@@ -600,7 +605,7 @@ def _appeal(value: Any, ctx: _Ctx) -> Appeal:
         ctx,
         "appeal",
         required=("available", "status", "source"),
-        optional=(*_PERIOD_KEYS, *_TIMED_TEXT_KEYS, "extension"),
+        optional=(*_PERIOD_KEYS, *_TIMED_TEXT_KEYS, "extension", "denial_complaint"),
     )
     sub = ctx.at("appeal")
     available = _bool(data, "available", sub, default=None)
@@ -611,7 +616,7 @@ def _appeal(value: Any, ctx: _Ctx) -> Appeal:
     note = _text(data, "note", sub, required=False)
     status_note = _text(data, "status_note", sub, required=False)
     if not available:
-        for key in (*_PERIOD_KEYS, "extension"):
+        for key in (*_PERIOD_KEYS, "extension", "denial_complaint"):
             if data.get(key) not in (None, False):
                 sub.fail(key, "given although the appeal is not available")
         return Appeal(available=False, status=status, source=source, note=note, status_note=status_note)
@@ -632,6 +637,7 @@ def _appeal(value: Any, ctx: _Ctx) -> Appeal:
         extension=_extension(data.get("extension"), sub, "extension", rule.period),
         note=note,
         status_note=status_note,
+        denial_complaint=_text(data, "denial_complaint", sub, required=False),
     )
 
 
@@ -851,7 +857,7 @@ _LAW_REQUIRED = (
     "processor_duty",
     "sources",
 )
-_LAW_OPTIONAL = ("other_rights", "consent_withdrawal", "other_rules", "notes", "identity_check")
+_LAW_OPTIONAL = ("other_rights", "consent_withdrawal", "grievance", "other_rules", "notes", "identity_check")
 
 
 def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
@@ -871,7 +877,7 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
     response = _timed_rule(data["response"], ctx, "response", default_applies_to=(ALL,))
     jurisdictions = _jurisdictions(data["jurisdictions"], ctx)
     timed: dict[str, TimedRule | None] = {}
-    for key in ("acknowledgement", "opt_out", "consent_withdrawal"):
+    for key in ("acknowledgement", "opt_out", "consent_withdrawal", "grievance"):
         timed[key] = None if data.get(key) is None else _timed_rule(data[key], ctx, key, default_applies_to=None)
     appeal = _appeal(data["appeal"], ctx)
     # A 'law' holiday calendar needs one place to take the holidays from ("US-CA" -> California).
@@ -902,6 +908,7 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
         acknowledgement=timed["acknowledgement"],
         opt_out=timed["opt_out"],
         consent_withdrawal=timed["consent_withdrawal"],
+        grievance=timed["grievance"],
         appeal=appeal,
         pause=_pause(data["pause"], ctx),
         refusal=_refusal(data["refusal"], ctx),

@@ -26,10 +26,17 @@ REQUEST_TYPES: dict[str, str] = {
     "restriction": "Restrict how my personal data is used",
     "portability": "Receive my data in a portable format, or have it sent to another company",
     "objection": "Object to how my personal data is used",
+    # Leadoro's "Opt Out of data use for model training" (policy s.7); an objection where the training
+    # rests on legitimate interests (GDPR Art 21(1)), so it is answered on the general response clock.
+    "training_opt_out": "Stop the use of my data to train models (AI and machine learning)",
     "opt_out": "Opt out of the sale or sharing of my personal data, or of targeted advertising",
     "withdraw_consent": "Withdraw consent I gave earlier",
     "automated_decision": "Ask for a person to review an automated decision about me",
     "appeal": "Appeal an earlier answer to one of my requests",
+    # India DPDP Act 2023 s.14 (a nominee acts on the person's death or incapacity) and s.13 (grievance
+    # redressal by the fiduciary, answered within the period of DPDP Rules 2025 Rule 14(3)).
+    "nomination": "Nominate someone to exercise my rights if I die or cannot act myself",
+    "grievance": "Raise a grievance about how my personal data is handled",
 }
 
 # Rights a policy may mention that are not requests this product files (kept so the data is complete).
@@ -37,8 +44,6 @@ OTHER_RIGHTS: dict[str, str] = {
     "information": "Be told how personal data is used",
     "complaint": "Complain to a supervisory authority",
     "non_discrimination": "Not be treated differently for using privacy rights",
-    "nomination": "Nominate someone to act on my behalf",
-    "grievance": "Raise a grievance with the company",
 }
 
 RIGHTS: dict[str, str] = {**REQUEST_TYPES, **OTHER_RIGHTS}

@@ -75,18 +75,27 @@ DeadlineKind = Literal[
     "opt_out",  # a law's own opt-out clock (CCPA 15 business days)
     "consent_withdrawal",  # stop processing after consent is withdrawn (CT 15 days, MT 45 days)
     "appeal",  # answer to an appeal (US states)
+    "grievance",  # answer to a grievance (India DPDP Rule 14(3): at most 90 days)
     "promise",  # the vendor's own promise
     "acknowledgement",  # confirm receipt (CCPA 10 business days)
     "extension_notice",  # the last day to announce an extension (or a delay, where it is open-ended)
     "extended_response",  # what the deadline would become if extended (not binding until announced)
 ]
-BINDING_KINDS: tuple[DeadlineKind, ...] = ("response", "opt_out", "consent_withdrawal", "appeal", "promise")
+BINDING_KINDS: tuple[DeadlineKind, ...] = (
+    "response",
+    "opt_out",
+    "consent_withdrawal",
+    "appeal",
+    "grievance",
+    "promise",
+)
 
 TITLES: dict[str, str] = {
     "response": "Response due",
     "opt_out": "Opt-out to be carried out",
     "consent_withdrawal": "Processing to stop after consent withdrawal",
     "appeal": "Appeal answer due",
+    "grievance": "Grievance answer due",
     "promise": "Vendor promise",
     "acknowledgement": "Acknowledgement due",
     "extension_notice": "Extension to be announced by",
@@ -933,7 +942,7 @@ def _law_deadlines(law: LawRules, case: _Case) -> tuple[list[Deadline], list[str
     request_type = case.request_type
     notes: list[str] = []
     label = vocabulary.REQUEST_TYPES[request_type].lower()
-    if not law.lists(request_type):
+    if not law.lists(request_type) and request_type != "appeal":
         notes.append(
             f"The right '{request_type}' ({label}) is not listed for {law.code}; its general response deadline "
             "is shown as a guide."
@@ -949,14 +958,36 @@ def _law_deadlines(law: LawRules, case: _Case) -> tuple[list[Deadline], list[str
         out += _timed_deadlines(
             "appeal", law, law.appeal.rule, law.appeal.extension, case, pauses_apply=True, notes=notes
         )
+    elif request_type == "appeal":
+        # No statutory appeal (CCPA, UCPA, the GDPR family): a review is the vendor's own, so no law's period
+        # is put on it (not CCPA 7021(b), which is the period for the request itself).
+        notes.append(f"{law.code} has no appeal to the organisation: {law.appeal.note}".strip())
+        head = Step(
+            "no_statutory_appeal", {"law": law.code, "note": law.appeal.note}, law.appeal.source, law.appeal.status
+        )
+        out.append(
+            _deadline(
+                "appeal",
+                law,
+                None,
+                case,
+                status=law.appeal.status,
+                source=law.appeal.source,
+                steps=[head, _verification(law.appeal.status, law.appeal.status_note)],
+                binding=True,
+                notes=notes,
+            )
+        )
     else:
-        if request_type == "appeal":
-            notes.append(f"{law.code} has no appeal to the organisation: {law.appeal.note}".strip())
         typed: list[tuple[DeadlineKind, TimedRule]] = [
             (kind, rule)
             for kind, rule in cast(
                 "tuple[tuple[DeadlineKind, TimedRule | None], ...]",
-                (("opt_out", law.opt_out), ("consent_withdrawal", law.consent_withdrawal)),
+                (
+                    ("opt_out", law.opt_out),
+                    ("consent_withdrawal", law.consent_withdrawal),
+                    ("grievance", law.grievance),
+                ),
             )
             if rule is not None and rule.covers(request_type)
         ]
@@ -1289,8 +1320,9 @@ def _extendable(law: LawRules, request_type: str) -> bool:
     stretch a law's own opt-out or consent-withdrawal clock (CCPA opt-outs: 15 business days, 11 CCR
     7026(f), with no extension), just as `_law_deadlines` applies the extension to the response only.
     """
-    if request_type == "appeal" and law.appeal.available:
-        ext = law.appeal.extension
+    if request_type == "appeal":
+        # Where the law has no appeal, a review is the vendor's own: there is no statutory period to extend.
+        ext = law.appeal.extension if law.appeal.available else None
     elif not law.lists(request_type) or law.response.covers(request_type):
         ext = law.extension
     else:

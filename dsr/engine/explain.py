@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import npgettext
 
 from dsr.engine.steps import Step
 from policies.laws import STATUS_MEANING, Status
@@ -158,6 +160,12 @@ def render(steps: Sequence[Step]) -> str:
             period=_amount_words(p["amount"], p["unit"], plain=True) if p["amount"] else _("no fixed period"),
             covered=", ".join(p["applies_to"]),
         )
+        text += f" {p['note']}" if p["note"] else ""
+    elif head.code == "no_statutory_appeal":
+        text = _(
+            "No statutory deadline: {law} gives no appeal to the organisation, so a review of an earlier answer is "
+            "the vendor's own, not a period of the law ({cite})."
+        ).format(law=p["law"], cite=cite)
         text += f" {p['note']}" if p["note"] else ""
     elif head.code == "promise":
         quote = p["quote"]
@@ -399,3 +407,116 @@ def _status_text(status: Status | None, status_note: str = "", *, lower: bool = 
         mark=status, meaning=_(STATUS_MEANING[status])
     )
     return f"{text}; {status_note}" if status_note else text
+
+
+# --- For the person: plain words in their language, no citations, marks or sources ----------------------
+
+
+def render_for_person(stored: Mapping[str, Any], *, due: dt.date | None) -> list[str]:
+    """The request's deadline told to the person, in the active language, from the stored result.
+
+    `stored` is the engine's result as stored with the request (`DeadlineResult.as_dict()`: steps as data,
+    dates as ISO strings); `due` the date the office works to (the strictest deadline, or the internal
+    target where no law fixes one). Where the law's date and the office's date differ (a vendor's earlier
+    promise, or no fixed period at all), both are said, with the reason. Citations, verification marks and
+    the blogs a rule was read from stay in the staff explanation (`render`).
+    """
+    strictest = stored.get("strictest")
+    binding = [d for d in stored.get("deadlines") or () if d.get("binding")]
+    statutory = _earliest_stored([d for d in binding if d.get("kind") != "promise"])
+    if strictest is None or not strictest.get("due_date"):
+        if due is None:
+            return []
+        return [
+            _(
+                "No law sets a fixed date for answering this request. We aim to answer by {target}, so that it "
+                "is not left waiting."
+            ).format(target=_person_day(due))
+        ]
+    lines: list[str] = []
+    target = _as_date(strictest["due_date"])
+    if strictest.get("kind") == "promise":
+        head = (strictest.get("steps") or [{}])[0].get("params", {})
+        promise = _("{vendor} promises to answer within {amount}, so we aim to answer by {target}.").format(
+            vendor=head.get("vendor", ""),
+            amount=_person_amount(head["amount"], head["unit"]),
+            target=_person_day(target),
+        )
+        if statutory is not None:
+            legal = _as_date(statutory["due_date"])
+            lines.append(_("The legal deadline is {legal}.").format(legal=_person_day(legal)))
+            lines.append(promise)
+            lines += _person_period(statutory.get("steps") or ())
+        else:
+            lines.append(promise)
+        return lines
+    lines.append(_("The legal deadline is {legal}.").format(legal=_person_day(target)))
+    lines += _person_period(strictest.get("steps") or ())
+    return lines
+
+
+def _earliest_stored(deadlines: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    dated = [d for d in deadlines if d.get("due_date")]
+    return min(dated, key=lambda d: str(d["due_date"])) if dated else None
+
+
+def _person_period(steps: Sequence[Mapping[str, Any]]) -> list[str]:
+    """How the legal deadline was counted, in a sentence or two a person follows."""
+    out: list[str] = []
+    rolled = False
+    for step in steps:
+        code, p = step.get("code"), step.get("params") or {}
+        if code == "extended":
+            out.append(
+                _("The deadline was extended by {amount}, as the law allows.").format(
+                    amount=_person_amount(p["amount"], p["unit"])
+                )
+            )
+        elif code in COUNT_CODES and not p.get("restart"):
+            amount = _person_amount(p["amount"], p["unit"])
+            start = _person_day(_as_date(p["start"]))
+            if p.get("first_day_counts"):
+                text = _("It is {amount} counted from the day we received your request, {start}, as the first day.")
+            else:
+                text = _("It is {amount} counted from the day after we received your request on {start}.")
+            out.append(text.format(amount=amount, start=start))
+        elif code in COUNT_CODES:
+            out.append(
+                _("The count started again on {start}, when we received what we had asked you for.").format(
+                    start=_person_day(_as_date(p["start"]))
+                )
+            )
+        elif code == "clock_stopped":
+            out.append(
+                _("The {days} we waited for your answer do not count.").format(
+                    days=_person_amount(p["days"], p["unit"])
+                )
+            )
+        elif code == "clamp_month_end":
+            out.append(_("That month has no such day, so the period ends on the last day of the month."))
+        elif code in ("roll_weekend", "roll_holiday") and not rolled:
+            # The first day that was not a working day says it all: the next working day follows.
+            rolled = True
+            out.append(
+                _("{date} is not a working day, so the deadline moves to the next working day.").format(
+                    date=_person_day(_as_date(p["date"]))
+                )
+            )
+    return out
+
+
+def _person_amount(amount: int, unit: str) -> str:
+    if unit == "months":
+        return npgettext("person", "{n} month", "{n} months", amount).format(n=amount)
+    if unit == "business_days":
+        return npgettext("person", "{n} working day", "{n} working days", amount).format(n=amount)
+    return npgettext("person", "{n} day", "{n} days", amount).format(n=amount)
+
+
+def _person_day(day: dt.date) -> str:
+    """The date as the person's language writes it ('2. März 2026', '2. maaliskuuta 2026')."""
+    return str(date_format(day, "DATE_FORMAT"))
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

@@ -16,6 +16,8 @@ Headlines (the first step of a deadline):
 - acknowledge {due, rule}: the last day to confirm receipt.
 - no_fixed_period {rule, note}: the law sets no period.
 - right_not_covered {request_type, law, amount, unit, applies_to, note}: the law's period is for other rights.
+- no_statutory_appeal {law, note}: the law has no appeal to the organisation (CCPA, UCPA, GDPR): a review is
+  the vendor's own, with no statutory date (the office's internal target applies).
 - promise {due, vendor, amount, unit, quote}: the vendor's own promise.
 
 Counting (in order):

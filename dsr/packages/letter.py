@@ -24,8 +24,6 @@ VOCABULARY_MSGIDS = (
     gettext_noop("Be told how personal data is used"),
     gettext_noop("Complain to a supervisory authority"),
     gettext_noop("Not be treated differently for using privacy rights"),
-    gettext_noop("Nominate someone to act on my behalf"),
-    gettext_noop("Raise a grievance with the company"),
     gettext_noop("from when the data is collected"),
     gettext_noop("from the person's last activity or interaction"),
     gettext_noop("from the end of the customer relationship"),

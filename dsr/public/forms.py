@@ -142,6 +142,9 @@ VOCABULARY_MSGIDS = (
     gettext_noop("Withdraw consent I gave earlier"),
     gettext_noop("Ask for a person to review an automated decision about me"),
     gettext_noop("Appeal an earlier answer to one of my requests"),
+    gettext_noop("Stop the use of my data to train models (AI and machine learning)"),
+    gettext_noop("Nominate someone to exercise my rights if I die or cannot act myself"),
+    gettext_noop("Raise a grievance about how my personal data is handled"),
     gettext_noop("I visited the vendor's own website"),
     gettext_noop("I have an account, or I use the service for my employer"),
     gettext_noop(

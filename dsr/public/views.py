@@ -28,7 +28,7 @@ from ..models import Assignment, Package, PackageItem, Request, new_reference
 from ..packages import services as packages
 from ..packages.services import PACKAGE_TYPES
 from ..privacy.notice import intake_notice
-from ..requests import schedule, transitions, workflow
+from ..requests import notices, person_view, schedule, transitions, workflow
 from ..requests.errors import DomainError
 from ..requests.intake import Dropped, RateLimited, submit_request, verify_email
 from ..requests.notices import identity_words
@@ -57,35 +57,6 @@ STATUS_MSGIDS = (
 
 # What each kind of timeline event is called on the status page. Kinds not listed are not shown:
 # "deadlines" and "reminder" rows are the office's own bookkeeping.
-EVENT_TITLES: dict[str, Any] = {
-    "submitted": _("Request received"),
-    "verified": _("Email address confirmed"),
-    "routed": _("Passed to whoever must answer"),
-    "paused": _("Waiting for information from you"),
-    "resumed": _("Your answer was received"),
-    "extended": _("Deadline extended"),
-    "assignment_done": _("Part of the request answered"),
-    "answer_ready": _("Every part answered: your answer is checked before it is sent"),
-    "completed": _("Completed"),
-    "partially_completed": _("Partially completed"),
-    "rejected": _("Rejected"),
-    "withdrawn": _("You withdrew the request"),
-    "expired": _("Expired"),
-    "duplicate": _("Joined to your earlier request"),
-    "repeated": _("You filed the same request again"),
-    "escalated": _("Overdue: passed to the privacy staff"),
-    "purged": _("Personal data deleted"),
-    "downloaded": _("You downloaded your data"),
-    "package_deleted": _("The download of your data expired and was deleted"),
-}
-
-# Events whose recorded message only repeats the title (in English), or is the office's working note
-# (a responder's outcome, the routing list, an escalation): the person sees the translated title only.
-TITLE_SAYS_ALL = frozenset(
-    {"verified", "withdrawn", "expired", "purged", "submitted", "routed", "assignment_done", "answer_ready"}
-    | {"escalated", "downloaded", "package_deleted"}
-)
-
 INVALID_LINK = _("This link is not valid. Copy the whole link from the email, or file the request again.")
 EXPIRED_LINK = _("This link has expired. If your request still needs an answer, please file the request again.")
 TOO_MANY = _("Too many attempts from your connection. Please try again later.")
@@ -245,26 +216,23 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             return message_page(request, title=_("This request cannot be withdrawn"), message=str(exc), status=409)
         return redirect(request.path)
     with translation.override(person_language(request, found.language)):
-        events = [
-            {
-                "at": event.at,
-                "title": EVENT_TITLES[event.kind],
-                "message": "" if event.kind in TITLE_SAYS_ALL else event.message,
-            }
-            for event in found.events.filter(kind__in=EVENT_TITLES).order_by("at", "id")
-        ]
         routed = found.events.filter(kind="routed").first()
+        is_open = found.status in Request.OPEN_STATUSES
+        due = person_view.open_due(found)
         context = {
             "req": found,
             "request_type": gettext(found.get_request_type_display()),
             "status_label": gettext(found.get_status_display()),
-            "due": schedule.due_date(found),
-            "controller_sets_deadline": found.due_at is not None and schedule.controller_sets_deadline(found),
-            "forward_by": schedule.forward_date(found),
-            "deadline_summary": schedule.deadline_summary(found) if found.due_at else "",
+            "is_open": is_open,
+            "due": due,
+            "controller_sets_deadline": is_open
+            and found.due_at is not None
+            and schedule.controller_sets_deadline(found),
+            "forward_by": schedule.forward_date(found) if is_open else None,
+            "deadline_data": notices.person_deadline_data(found) if due else {},
             # Written in the person's language when the request was routed (dsr.routing).
             "who_answers": (routed.data.get("notes") or []) if routed and not routed.redacted else [],
-            "events": events,
+            "events": person_view.timeline(found),
             "can_withdraw": can_withdraw,
             "form": form,
         }

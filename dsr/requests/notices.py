@@ -31,6 +31,7 @@ from .schedule import (
 def subject_context(request: Request) -> dict[str, object]:
     """What every email to the person may show (their own request only)."""
     controller_sets = controller_sets_deadline(request)
+    is_open = request.status not in Request.CLOSED_STATUSES
     return {
         "reference": request.reference,
         "vendor": request.vendor.name,
@@ -39,12 +40,39 @@ def subject_context(request: Request) -> dict[str, object]:
         "subject_name": request.subject_name,
         "is_agent": bool(request.agent_name),
         "received": local_date(request, request.received_at).isoformat(),  # the responder's calendar day
-        "due": due.isoformat() if (due := due_date(request)) and not controller_sets else "",
-        "deadline_summary": deadline_summary(request),
+        # A closed or withdrawn request has nothing due any more: no date is shown.
+        "due": due.isoformat() if is_open and (due := due_date(request)) and not controller_sets else "",
+        # The engine's steps, put into the person's words when the email is rendered in their language.
+        "deadline_data": person_deadline_data(request) if is_open and not controller_sets else {},
         # Only a processor here: the controller's deadline, not ours; we say by when we forward it.
         "controller_sets_deadline": controller_sets,
         "forward_by": day.isoformat() if controller_sets and (day := forward_date(request)) else "",
         "status_link": f"/status/{make_token('status', request.reference)}/",
+    }
+
+
+def appeal_denial_complaints(request: Request) -> list[str]:
+    """Whom the person may complain to when their appeal is denied, per the laws of the request.
+
+    The US state laws with an appeal require the denial to tell the person how to contact the Attorney
+    General (Va. Code 59.1-577(C), C.R.S. 6-1-1306(3), Conn. 42-518(d), ORS 646A.576(6), MCA 30-14-2808(5),
+    Tex. 541.053): laws.yaml `appeal.denial_complaint`. Empty for any other request type.
+    """
+    if request.request_type != "appeal":
+        return []
+    laws = request_law_rules(request)
+    return [law.appeal.denial_complaint for law in laws if law.appeal.available and law.appeal.denial_complaint]
+
+
+def person_deadline_data(request: Request) -> dict[str, Any]:
+    """What the person's explanation of the deadline is rendered from (explain.render_for_person): the
+    binding deadlines' kinds, dates and steps as stored, nothing of the staff wording."""
+    stored = request.deadlines or {}
+    keep = ("kind", "due_date", "binding", "steps")
+    strictest = stored.get("strictest")
+    return {
+        "strictest": {key: strictest.get(key) for key in keep} if strictest else None,
+        "deadlines": [{key: d.get(key) for key in keep} for d in stored.get("deadlines") or () if d.get("binding")],
     }
 
 

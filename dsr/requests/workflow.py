@@ -31,7 +31,7 @@ from ..packages import services as packages
 from ..security import ratelimit
 from . import answers, transitions
 from .errors import DomainError
-from .notices import notify_assignee, notify_subject, notify_withdrawn, subject_context
+from .notices import appeal_denial_complaints, notify_assignee, notify_subject, notify_withdrawn, subject_context
 from .schedule import (
     apply_deadlines,
     assist_due_at,
@@ -664,6 +664,8 @@ def _close(
         parts=parts or [],
         authority=version.authority_name,
         authority_website=version.authority_website,
+        is_appeal=request.request_type == "appeal",
+        appeal_complaints=appeal_denial_complaints(request) if status == Request.Status.REJECTED else [],
         **offer,
     )
 
