@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('dsr', '0020_alter_request_authority_method'),
+        ('dsr', '0019_canonical_email_digests'),
         ('policies', '0003_policy_corrections_share_a_date'),
     ]
 
