@@ -17,17 +17,27 @@ class Callback:
 
 
 def callback(
-    url: str, snapshot: states.Snapshot, *, change: str, old_status: str, followed: states.Snapshot | None = None
+    url: str,
+    snapshot: states.Snapshot,
+    *,
+    change: str,
+    old_status: str,
+    followed: states.Snapshot | None = None,
+    followed_old_status: str | None = None,
 ) -> Callback | None:
     """The callback for a change from `old_status` to the snapshot's status (`change` names it: the timeline
     event's id), or None where there is nothing to send: no callback URL, or nothing the agent would see change
-    (e.g. responders' answers awaiting approval: in_progress before and after, the same details)."""
+    (e.g. responders' answers awaiting approval: in_progress before and after, the same details).
+
+    For a duplicate, the change is the followed request's (from `followed_old_status`): its state is the
+    duplicate's."""
     if not url:
         return None
     payload = states.status_object(snapshot, followed=followed)
-    unchanged = old_status not in (snapshot.status, "duplicate") and (
-        states.status_object(replace(snapshot, status=old_status)) == payload
-    )
-    if unchanged:
+    if followed is not None and followed_old_status is not None:
+        before = states.status_object(snapshot, followed=replace(followed, status=followed_old_status))
+    else:
+        before = states.status_object(replace(snapshot, status=old_status), followed=followed)
+    if before == payload:
         return None
     return Callback(url=url, payload=payload, key=f"drp:{snapshot.request_id}:{change}")

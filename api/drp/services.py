@@ -16,8 +16,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
-from dsr.models import Request
+from dsr.models import Event, Request
 from dsr.requests import intake, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
@@ -34,7 +35,7 @@ __all__ = [
     "ProtocolError",
     "agent_info",
     "authenticate",
-    "callback_for",
+    "callbacks_for",
     "exercise",
     "purge_seen",
     "revoke",
@@ -274,19 +275,25 @@ def status_of(filed: AgentRequest) -> dict[str, Any]:
     return states.status_object(_snapshot(request, filed), followed=_followed(request, filed))
 
 
-def callback_for(request: Request, *, old_status: str, change: str) -> callbacks.Callback | None:
-    """The status callback (2.03) due for a change of `request` from `old_status`, if an agent filed it through
-    the protocol with a `status_callback` and the change is one it can see."""
-    filed = AgentRequest.objects.filter(request=request).first()
-    if filed is None:
-        return None
-    return callbacks.callback(
-        filed.status_callback,
-        _snapshot(request, filed),
-        change=change,
-        old_status=old_status,
-        followed=_followed(request, filed),
-    )
+def callbacks_for(request: Request, *, old_status: str, change: str) -> list[callbacks.Callback]:
+    """The status callbacks (2.03) due for a change of `request` from `old_status`: to the agent that filed it
+    through the protocol with a `status_callback`, and to the agents of the requests joined to it as duplicates
+    (their state is its state), where the change is one they can see."""
+    joined = Event.objects.filter(kind="duplicate", data__of=request.pk).values_list("request_id", flat=True)
+    due = []
+    for filed in AgentRequest.objects.filter(Q(request=request) | Q(request_id__in=joined)).select_related("request"):
+        own = filed.request_id == request.pk
+        sent = callbacks.callback(
+            filed.status_callback,
+            _snapshot(request, filed) if own else _snapshot(filed.request, filed),
+            change=change,
+            old_status=old_status,
+            followed=None if own else _snapshot(request, filed),
+            followed_old_status=None if own else old_status,
+        )
+        if sent is not None:
+            due.append(sent)
+    return due
 
 
 def purge_seen(*, now: dt.datetime) -> int:

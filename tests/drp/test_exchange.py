@@ -257,19 +257,19 @@ def test_refused_calls_from_one_network_are_limited(agent: DrpAgent, settings: A
 
 
 def test_a_change_of_an_agents_request_makes_the_callback_it_asked_for(agent: DrpAgent) -> None:
-    from api.drp.services import callback_for
+    from api.drp.services import callbacks_for
 
     url = "https://agent.example/drp/status"
     response = agent.exercise(LEADORO, now=now(), status_callback=url)
     request = filed(response)
     workflow.withdraw_request(request, now=timezone.now(), actor=Actor("subject", "agent"))
     request.refresh_from_db()
-    sent = callback_for(request, old_status="verified", change="9")
-    assert sent is not None and sent.url == url and sent.key == f"drp:{response.json()['request_id']}:9"
+    (sent,) = callbacks_for(request, old_status="verified", change="9")
+    assert sent.url == url and sent.key == f"drp:{response.json()['request_id']}:9"
     expected = {k: v for k, v in response.json().items() if k != "expected_by"}
     assert sent.payload == {**expected, "status": "revoked"}
     quiet = filed(agent.exercise(LEADORO, now=now(), name="Dana Reyes"))  # no status_callback
-    assert callback_for(quiet, old_status="verified", change="10") is None
+    assert callbacks_for(quiet, old_status="verified", change="10") == []
 
 
 def test_the_replay_store_forgets_only_expired_messages(agent: DrpAgent) -> None:
@@ -292,3 +292,16 @@ def test_the_same_request_again_is_joined_to_the_open_one_and_reports_its_state(
     assert body["status"] == first.json()["status"] == "in_progress"
     assert body["expected_by"] == first.json()["expected_by"] and "already open" in body["processing_details"]
     assert body["request_id"] != first.json()["request_id"]
+
+
+def test_the_agent_of_a_joined_request_is_called_back_when_the_open_one_changes(agent: DrpAgent) -> None:
+    from api.drp.services import callbacks_for
+
+    first = filed(agent.exercise(LEADORO, now=now(), status_callback="https://agent.example/a"))
+    again = agent.exercise(LEADORO, now=now(), status_callback="https://agent.example/b")
+    workflow.withdraw_request(first, now=timezone.now(), actor=Actor("subject", "agent"))
+    first.refresh_from_db()
+    sent = {c.url: c.payload for c in callbacks_for(first, old_status="verified", change="7")}
+    assert set(sent) == {"https://agent.example/a", "https://agent.example/b"}
+    assert sent["https://agent.example/b"]["request_id"] == again.json()["request_id"]
+    assert sent["https://agent.example/b"]["status"] == "revoked"
