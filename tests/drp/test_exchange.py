@@ -104,10 +104,14 @@ def test_a_signed_exercise_files_a_request_through_the_intake_with_the_agents_at
 def test_nothing_is_disclosed_before_staff_record_the_identity_check(agent: DrpAgent) -> None:
     request = filed(agent.exercise(LEADORO, now=now(), exercise="access:specific"))
     assert request.request_type == "access" and "specific pieces" in request.details
-    request.status = Request.Status.AWAITING_APPROVAL
-    Request.objects.filter(pk=request.pk).update(status=Request.Status.AWAITING_APPROVAL)
     with pytest.raises(DomainError, match="identity check"):
-        workflow.approve_answer(request, actor=STAFF, now=timezone.now())
+        workflow.close_request(request, status="completed", message="Your data.", actor=STAFF, now=timezone.now())
+    assert not OutgoingEmail.objects.filter(request=request, kind="completed").exists()
+    workflow.record_identity(
+        request, method="additional_information", note="Three data points match.", actor=STAFF, now=timezone.now()
+    )
+    workflow.close_request(request, status="completed", message="Your data.", actor=STAFF, now=timezone.now())
+    assert OutgoingEmail.objects.filter(request=request, kind="completed").exists()
 
 
 def test_a_replayed_message_is_refused_and_files_nothing(agent: DrpAgent) -> None:
