@@ -46,8 +46,8 @@ def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         except ProtocolError as problem:
             if problem.status in (401, 403):
                 ratelimit.allow_client("drp-refused-ip", address, now=now)
-            if view is key_setup and problem.status == 403:
-                return HttpResponse(status=403)
+            if view is key_setup and request.method == "POST" and problem.status != 429:
+                return HttpResponse(status=403)  # 2.05.1: any failed validation, an empty 403
             return error(problem)
 
     run.__name__ = view.__name__

@@ -4,6 +4,7 @@ revoke, and every refusal the protocol asks for (section 3.07's checks, 2.02's 4
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
 from typing import Any
@@ -69,6 +70,9 @@ def test_key_set_up_is_refused_with_an_empty_403_for_a_wrong_key_an_unknown_agen
         impostor.set_up(LEADORO, now=now()),
         DrpAgent("NOBODY").set_up(LEADORO, now=now()),
         agent.set_up(SERAI, now=now()),  # not registered for Serai
+        agent.client.post(  # signed by the right key, but not the protocol's JSON
+            "/drp/v1/agent/CR_AA_TEST", base64.b64encode(agent.key.sign(b"[1, 2]")), content_type="text/plain"
+        ),
     ):
         assert response.status_code == 403 and response.content == b""
     assert not agent.token
