@@ -31,7 +31,7 @@ def bare_intake(request: HttpRequest) -> HttpResponse:
             vendor_id=vendor_id,
             policy_version_id=version_id,
             request_type=request.POST.get("request_type", ""),
-            relationship=request.POST.get("relationship", ""),
+            relationships=request.POST.getlist("relationship"),
             country=request.POST.get("country", ""),
             subject_name=request.POST.get("subject_name", ""),
             subject_email=email,

@@ -55,7 +55,9 @@ def run(rounds: int = 2000) -> list[tuple[str, float, float, float]]:
 
     def route(i: int) -> object:
         slug, relationship, request_type = cases[i % len(cases)]
-        return plan_for(documents[slug], RequestFacts(request_type=request_type, relationship=relationship), due_at=due)
+        return plan_for(
+            documents[slug], RequestFacts(request_type=request_type, relationships=(relationship,)), due_at=due
+        )
 
     deadline(0)  # warm the holiday calendars
     return [

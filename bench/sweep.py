@@ -30,7 +30,7 @@ def templates(forms: list[dict[str, Any]], *, now: dt.datetime) -> list[int]:
         submission = Submission(
             vendor_slug=spec["slug"],
             request_type=form["request_type"],
-            relationship=form["relationship"],
+            relationships=[form["relationship"]],
             country=form["country"],
             state=form["state"],
             subject_name=form["subject_name"],

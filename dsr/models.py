@@ -56,9 +56,17 @@ class Request(models.Model):
         PolicyVersion, on_delete=models.PROTECT, related_name="+", help_text="The policy in force at receipt."
     )
     request_type = models.CharField(max_length=24, choices=list(vocabulary.REQUEST_TYPES.items()))
-    relationship = models.CharField(max_length=32, choices=list(vocabulary.RELATIONSHIPS.items()))
+    relationships = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Every way the person said the vendor has their data (keys of policies.vocabulary.RELATIONSHIPS); "
+        "empty: they were not sure. The request covers them all.",
+    )
     country = models.CharField(max_length=2, help_text="Where the person lives (ISO 3166-1).")
     state = models.CharField(max_length=2, blank=True, help_text="US state, where the person lives in the US.")
+    province = models.CharField(
+        max_length=2, blank=True, help_text="Canadian province or territory, where the person lives in Canada."
+    )
     law_codes = models.JSONField(default=list, help_text="The laws that apply, strictest deadline wins.")
     law_rules = models.ForeignKey(
         LawRulesVersion,
@@ -188,6 +196,11 @@ class Request(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def relationships_display(self) -> str:
+        """Every relationship the person ticked, in plain English words (staff, exports), or "not sure"."""
+        return "; ".join(vocabulary.relationship_labels(self.relationships))
+
 
 class Pause(models.Model):
     """An interval while the request waits on the person. Whether it stops the clock is the law's call."""
@@ -306,6 +319,7 @@ class Assignment(models.Model):
         ASSIST_CONTROLLER = "assist_controller", "Forward to the controller and assist it"
         PROPAGATE = "propagate", "Tell the recipient to act on the request"
         RESOLVE_GAP = "resolve_gap", "Decide who answers: the policy lacks a fact"
+        REVIEW = "review", "Check what data is held about the person and who answers"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

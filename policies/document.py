@@ -243,11 +243,29 @@ class PolicyDocument:
         """The categories of data the policy describes about people with that relationship to the vendor."""
         return tuple(c for c in self.categories if relationship in c.relationships)
 
+    def categories_for_any(self, relationships: Iterable[str]) -> tuple[Category, ...]:
+        """The categories about a person with any of these relationships (each once, in the policy's order)."""
+        wanted = set(relationships)
+        return tuple(c for c in self.categories if wanted & set(c.relationships))
+
+    def processor_only(self, relationships: Iterable[str]) -> bool:
+        """Whether the vendor is only a processor for every category about a person with these relationships
+        (none ticked, "not sure", covers its own data too: never processor-only)."""
+        categories = self.categories_for_any(relationships)
+        return bool(categories) and all(category.role == "processor" for category in categories)
+
     @property
     def relationships(self) -> tuple[str, ...]:
         """The relationships the categories cover, in the vocabulary's order."""
         covered = {r for c in self.categories for r in c.relationships}
         return tuple(key for key in vocabulary.RELATIONSHIPS if key in covered)
+
+    @property
+    def offered_relationships(self) -> tuple[str, ...]:
+        """What a person may tick on the form: the relationships the categories cover, and those the policy
+        speaks of without a category (a gap under `relationships.<key>`), which staff review."""
+        reviewed = {g.field.partition(".")[2] for g in self.gaps_under("relationships")}
+        return tuple(key for key in vocabulary.RELATIONSHIPS if key in self.relationships or key in reviewed)
 
     def recipients_for(self, category_keys: Iterable[str], *, named_only: bool = True) -> tuple[Recipient, ...]:
         """The recipients that receive any of these categories (by default only those the policy names)."""

@@ -26,6 +26,11 @@ Status = Literal["V", "S", "U"]
 HolidayCalendar = Literal["responder", "law"]
 PauseEffect = Literal["none", "stop", "restart"]
 PauseKind = Literal["identity", "clarification", "fee"]
+# When a law reaches a person who lives in its territory: wherever the vendor offers them its service
+# (GDPR Art 3(2)), only where the vendor meets the law's thresholds (US state laws), or only where the
+# vendor's policy names the law.
+ResidentsReach = Literal["offers", "thresholds", "named"]
+RESIDENTS_REACH: tuple[ResidentsReach, ...] = ("offers", "thresholds", "named")
 
 UNITS: tuple[Unit, ...] = get_args(Unit)
 STATUSES: tuple[Status, ...] = get_args(Status)
@@ -263,6 +268,40 @@ class OtherRight:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """A law's territorial reach (laws.yaml `reach`): whom it protects, and which vendors it binds.
+
+    `residents`: when it reaches a person living in its jurisdictions (see ResidentsReach).
+    `establishment`: whether it binds a vendor established in its territory whoever the person is (GDPR
+    Art 3(1)); the US state laws protect their residents only.
+    """
+
+    residents: ResidentsReach
+    establishment: bool
+    status: Status
+    source: Source
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Territory:
+    """Where a law applies (`jurisdictions`) and how far it reaches there (`reach`)."""
+
+    places: tuple[str, ...]
+    reach: Reach
+
+
+# Where a stored entry has no `reach` (rules kept with requests received before it was encoded): the reading
+# then in use, the law applied where the policy names it, and to a vendor established in its territory.
+NAMED_ONLY = Reach(
+    residents="named",
+    establishment=True,
+    status="U",
+    source=Source("No territorial rule encoded: the law applies where the policy names it."),
+)
+
+
+@dataclass(frozen=True)
 class LawRules:
     code: str
     name: str
@@ -291,6 +330,7 @@ class LawRules:
     # A processor's internal target to forward a request to its controller (processor_duty.forward_within):
     # the law says 'promptly'; the number is the office's own decision, kept with the duty it serves.
     processor_forward: Duration | None = None
+    reach: Reach = NAMED_ONLY
 
     def identity(self) -> IdentityCheck:
         """The law's identity rule; where the data has none, the stricter 'reasonable' reading, said so."""
@@ -857,7 +897,44 @@ _LAW_REQUIRED = (
     "processor_duty",
     "sources",
 )
-_LAW_OPTIONAL = ("other_rights", "consent_withdrawal", "grievance", "other_rules", "notes", "identity_check")
+_LAW_OPTIONAL = (
+    "other_rights",
+    "consent_withdrawal",
+    "grievance",
+    "other_rules",
+    "notes",
+    "identity_check",
+    "reach",
+)
+
+
+def parse_reach(value: Any, ctx: _Ctx) -> Reach:
+    """A law's `reach` (NAMED_ONLY where the entry has none)."""
+    if value is None:
+        return NAMED_ONLY
+    data = _mapping(
+        value, ctx, "reach", required=("residents", "establishment", "status", "source"), optional=("note",)
+    )
+    sub = ctx.at("reach")
+    residents = data["residents"]
+    if residents not in RESIDENTS_REACH:
+        sub.fail("residents", f"{_show(residents)} is not one of {', '.join(RESIDENTS_REACH)}")
+    establishment = _bool(data, "establishment", sub, default=None)
+    if establishment is None:
+        sub.fail("establishment", "must be true or false")
+    return Reach(
+        residents=cast(ResidentsReach, residents),
+        establishment=establishment,
+        status=_status(data, sub),
+        source=_source(data["source"], sub),
+        note=_text(data, "note", sub, required=False),
+    )
+
+
+def law_territory(entry: Mapping[str, Any], *, where: str) -> Territory:
+    """Only the territory of one stored law entry (what choosing a request's laws needs), without the rest."""
+    ctx = _Ctx(where, str(entry.get("code") or "entry"))
+    return Territory(places=_jurisdictions(entry.get("jurisdictions"), ctx), reach=parse_reach(entry.get("reach"), ctx))
 
 
 def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
@@ -922,6 +999,7 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
         sources=tuple(_source(s, ctx, f"sources[{i}]", with_status=True) for i, s in enumerate(sources)),
         notes=tuple(notes),
         identity_check=_identity_check(data.get("identity_check"), ctx),
+        reach=parse_reach(data.get("reach"), ctx),
     )
 
 

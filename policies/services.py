@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .laws import Territory, law_territory
 from .models import Law, PolicyVersion, Vendor
 
 # Per-process caches. A policy version is never changed once loaded (a changed file makes a new version
@@ -85,6 +86,15 @@ class LawSet:
     entries: dict[str, dict[str, Any]]
     jurisdictions: dict[str, list[str]]
     _subsets: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = field(default_factory=dict, compare=False)
+    _territories: dict[str, Territory] = field(default_factory=dict, compare=False)
+
+    def territories(self) -> dict[str, Territory]:
+        """Each law's places and territorial reach, parsed once per set of loaded laws."""
+        if not self._territories and self.entries:
+            self._territories.update(
+                {code: law_territory(entry, where="database Law") for code, entry in self.entries.items()}
+            )
+        return self._territories
 
     def subset(self, codes: Sequence[str]) -> tuple[str, dict[str, Any]]:
         """(digest, {code: entry}) of these laws (KeyError for a law not loaded)."""
@@ -112,11 +122,6 @@ def laws_in_force() -> LawSet:
     )
     _LAWS[:] = [laws]
     return laws
-
-
-def law_jurisdictions() -> dict[str, list[str]]:
-    """Each loaded law's territories ({code: ["EE", "US-CA", ...]}), for choosing the laws of a request."""
-    return dict(laws_in_force().jurisdictions)
 
 
 def policy_as_dict(version: PolicyVersion) -> dict[str, Any]:

@@ -6,6 +6,8 @@ wording a data subject or a staff member reads.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # How a person relates to a vendor (../shared/design.md, "Relationships").
 RELATIONSHIPS: dict[str, str] = {
     "website_visitor": "I visited the vendor's own website",
@@ -17,6 +19,17 @@ RELATIONSHIPS: dict[str, str] = {
     "third_party_contact": "Someone gave the vendor my details (for example my employer, a colleague or a partner)",
     "job_applicant": "I applied for a job with the vendor",
 }
+
+# The form's answer for a person who does not know which relationships fit (stored as none: the request
+# then covers every category the vendor's policy describes, dsr.engine.routing).
+NOT_SURE = "not_sure"
+NOT_SURE_LABEL = "I'm not sure how the vendor has my data"
+
+
+def relationship_labels(keys: Iterable[str]) -> list[str]:
+    """The plain words for each relationship a person ticked, or "not sure" where they ticked none."""
+    return [RELATIONSHIPS.get(key, key) for key in keys] or [NOT_SURE_LABEL]
+
 
 # What a person can ask for. These are the request types of the intake form, the router and the laws file.
 REQUEST_TYPES: dict[str, str] = {

@@ -28,7 +28,7 @@ def filed(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:
     fields: dict[str, Any] = {
         "vendor_slug": "leadsment",
         "request_type": "erasure",
-        "relationship": "account_user",
+        "relationships": ["account_user"],
         "country": "FI",
         "state": "",
         "subject_name": "Alice Virtanen",

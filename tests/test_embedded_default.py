@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent(
             for j in range(4):
                 now = timezone.now()
                 filed = submit_request(Submission(vendor_slug="leadsment", request_type="access",
-                    relationship="account_user", country="FI", state="", subject_name=f"P {i}",
+                    relationships=["account_user"], country="FI", state="", subject_name=f"P {i}",
                     email=f"p{i}.{j}@example.com"), now=now)
                 verified = verify_email(filed.reference, now=now)
                 workflow.route_request(verified.pk, now=now)

@@ -63,6 +63,8 @@ AREAS = (
             "tests/dsr/test_explain_routing.py",
             "tests/dsr/test_explain_routing_words.py",
             "tests/dsr/test_identity_rules.py",
+            "tests/dsr/test_whole_person.py",  # a request covers every relationship (routing's union)
+            "tests/dsr/test_law_reach.py",  # laws by their territorial reach (routing.choose_laws)
         ),
         0.85,
         pure=True,

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from policies import vocabulary
 from policies.models import Vendor
 
 from ..models import Request
@@ -70,6 +71,18 @@ class LawFilter(SimpleListFilter):
         value = self.value()
         # The codes are a JSON list: match the quoted code, which no other code contains.
         return queryset.filter(law_codes__icontains=f'"{value}"') if value else queryset
+
+
+class RelationshipFilter(SimpleListFilter):
+    title = "relationship (any ticked)"
+    parameter_name = "relationship"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [*vocabulary.RELATIONSHIPS.items(), (vocabulary.NOT_SURE, vocabulary.NOT_SURE_LABEL)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Request]) -> QuerySet[Request]:
+        value = self.value()
+        return queue.with_relationship(queryset, value) if value else queryset
 
 
 class DueWindowFilter(SimpleListFilter):
@@ -140,6 +153,7 @@ FILTERS: tuple[Any, ...] = (
     VendorFilter,
     "request_type",
     LawFilter,
+    RelationshipFilter,
     OwnerFilter,
     PolicyGapFilter,
     IdentityFilter,

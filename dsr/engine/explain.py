@@ -9,14 +9,15 @@ explanation staff paste into letters (`Deadline.explanation`). Dates are written
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import npgettext
+from django.utils.translation import gettext_noop, npgettext
 
+from dsr.engine.explain_routing import RouteStep
 from dsr.engine.steps import Step
 from policies.laws import STATUS_MEANING, Status
 
@@ -407,6 +408,52 @@ def _status_text(status: Status | None, status_note: str = "", *, lower: bool = 
         mark=status, meaning=_(STATUS_MEANING[status])
     )
     return f"{text}; {status_note}" if status_note else text
+
+
+# --- Which laws govern the request (routing.choose_laws), in the active language -------------------------
+
+_LAW_WORDS: dict[str, str] = {
+    "law_named_and_reaches": gettext_noop(
+        "%(law)s applies: the person lives where it applies (%(place)s) and the vendor's policy names it."
+    ),
+    "law_reaches_residents": gettext_noop(
+        "%(law)s applies by its own reach: the person lives where it applies (%(place)s) and the vendor offers "
+        "them its service, whether or not its policy names the law."
+    ),
+    "law_thresholds_unknown": gettext_noop(
+        "%(law)s is applied to a resident of %(place)s although the vendor's policy does not name it: the law "
+        "binds businesses above its thresholds, which the vendor's file does not record, so it is applied as "
+        "the safer reading. Staff confirm the thresholds."
+    ),
+    "law_of_establishment": gettext_noop(
+        "%(law)s applies because the vendor is established in %(country)s, wherever the person lives."
+    ),
+    "no_law_where_person_lives": gettext_noop(
+        "No law in the register reaches where the person lives (%(place)s), so a law is not applied only "
+        "because the vendor's policy names it%(named)s; the law of the country where the vendor is established, "
+        "if any, and the vendor's own promise apply."
+    ),
+    "internal_target_only": gettext_noop(
+        "No law applies to this request: %(vendor)s answers under its own promise, and where it sets no date, "
+        "by the office's internal target."
+    ),
+}
+LAW_RULES = tuple(_LAW_WORDS)
+
+
+def explain_laws(steps: Iterable[RouteStep]) -> str:
+    """Why these laws govern the request, one sentence per step, in the active language; each law's step
+    ends with the source of its territorial rule and its verification mark (V/S/U), for staff."""
+    sentences = []
+    for step in steps:
+        words = {key: value if isinstance(value, str) else ", ".join(value) for key, value in step.facts.items()}
+        if step.rule == "no_law_where_person_lives":
+            words["named"] = f" ({words['named']})" if words.get("named") else ""
+        sentence = _(_LAW_WORDS[step.rule]) % words
+        if step.citation:
+            sentence += f" ({step.citation.passage}; {words.get('mark', '')})"
+        sentences.append(sentence)
+    return " ".join(sentences)
 
 
 # --- For the person: plain words in their language, no citations, marks or sources ----------------------

@@ -26,6 +26,12 @@ class RouteStep:
     facts: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     citation: Citation | None = None
 
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: the rule, its facts and the passage (stored with the request's first event)."""
+        facts = {key: value if isinstance(value, str) else list(value) for key, value in self.facts.items()}
+        cited = {"fact": self.citation.fact, "passage": self.citation.passage} if self.citation else None
+        return {"rule": self.rule, "facts": facts, "citation": cited}
+
 
 def explain(steps: Iterable[RouteStep]) -> str:
     """The staff-facing English explanation of an assignment, from its steps."""
@@ -54,10 +60,21 @@ def _passage(step: RouteStep) -> str:
 
 
 def _no_category(step: RouteStep) -> str:
-    words = vocabulary.RELATIONSHIPS[_text(step, "relationship")]
+    value = step.facts.get("relationships", ())
+    words = "; ".join(f"“{vocabulary.RELATIONSHIPS[key]}”" for key in ([value] if isinstance(value, str) else value))
     return (
-        f"{_text(step, 'vendor')}'s policy describes no personal data about people who say: “{words}”. "
-        "Staff must decide whether the vendor holds data about this person and who answers."
+        f"{_text(step, 'vendor')}'s policy describes no personal data about people who say: {words}. "
+        "Staff must check whether the vendor holds data about this person (for example IP addresses or "
+        "identifiers its service still processes) and who answers; never answer “no data” without checking."
+    )
+
+
+def _relationship_unknown(step: RouteStep) -> str:
+    return (
+        f"The person was not sure how {_text(step, 'vendor')} has their data, so the request covers every "
+        "category the policy describes (the safer reading: a request covers the whole person, GDPR Art 15 and "
+        "17, CCPA 1798.105 and 1798.110). Search each one for this person, and ask them if a detail would "
+        "narrow the search."
     )
 
 
@@ -170,6 +187,7 @@ def _tell_recipient(step: RouteStep) -> str:
 
 _RENDER: dict[str, Callable[[RouteStep], str]] = {
     "no_category_for_relationship": _no_category,
+    "relationship_unknown": _relationship_unknown,
     "policy_gap": _policy_gap,
     "role_unknown": _role_unknown,
     "controller_answers": _controller_answers,

@@ -9,7 +9,10 @@ policies/document.py) and the request's facts, and returns one planned assignmen
 - an erasure, rectification or restriction is **propagated** to the recipients the policy names;
 - data kept under a **legal obligation** makes an erasure partial: restricted, not erased;
 - where the policy lacks a fact routing needs, the work goes to the **staff queue** flagged as a policy
-  gap, never to a made-up address.
+  gap, never to a made-up address;
+- a request covers the whole person: every relationship they ticked, each task once; where they were
+  not sure, or ticked one the policy describes no data for, staff **review** what is held (never an
+  automatic "no data" answer).
 
 No database, no clock: tests call it directly for every vendor, relationship and request type. The
 notes for the person are translated into the active language (dsr.workflow activates theirs).
@@ -25,11 +28,13 @@ from django.utils.translation import gettext as _
 
 from policies import vocabulary
 from policies.document import Category, Contact, PolicyDocument
+from policies.laws import Territory
 
+from .explain import explain_laws
 from .explain_routing import Citation, RouteStep, explain
 
 PROPAGATED_TYPES = frozenset({"erasure", "rectification", "restriction"})
-ACTIONS = ("fulfil", "assist_controller", "propagate", "resolve_gap")
+ACTIONS = ("fulfil", "assist_controller", "propagate", "resolve_gap", "review")
 # GDPR Art 20(1)(a): portability covers data processed on consent or under a contract, not other bases.
 PORTABLE_BASES = frozenset({"consent", "contract"})
 STAFF_QUEUE = "Privacy staff queue"
@@ -38,7 +43,8 @@ STAFF_QUEUE = "Privacy staff queue"
 @dataclass(frozen=True)
 class RequestFacts:
     request_type: str
-    relationship: str
+    # Every relationship the person ticked; none means "I'm not sure" (the plan then covers every category).
+    relationships: tuple[str, ...] = ()
     country: str = ""
     state: str = ""
     customer_name: str = ""  # the vendor's business customer, where the subject knows it
@@ -89,45 +95,37 @@ def plan_for(
     policy: PolicyDocument, facts: RequestFacts, *, due_at: dt.datetime, assist_due_at: dt.datetime | None = None
 ) -> Plan:
     """The routing plan for a request under one policy version. `due_at` is the response deadline;
-    `assist_due_at` the processor's target to forward to its controller (default: `due_at`)."""
+    `assist_due_at` the processor's target to forward to its controller (default: `due_at`).
+
+    A request covers the whole person (GDPR Art 15, 17; CCPA 1798.105, 1798.110): the plan covers every
+    category about any relationship the person ticked, each task once. With none ticked ("I'm not sure")
+    it covers every category the policy describes, plus a staff review: the safer reading.
+    """
     if facts.request_type not in vocabulary.REQUEST_TYPES:
         raise ValueError(f"Unknown request type {facts.request_type!r}.")
-    if facts.relationship not in vocabulary.RELATIONSHIPS:
-        raise ValueError(f"Unknown relationship {facts.relationship!r}.")
+    relationships = tuple(dict.fromkeys(facts.relationships))
+    for relationship in relationships:
+        if relationship not in vocabulary.RELATIONSHIPS:
+            raise ValueError(f"Unknown relationship {relationship!r}.")
     vendor = policy.vendor_name
-    categories = policy.categories_for(facts.relationship)
-    if not categories:
-        gap = policy.gap_for(f"relationships.{facts.relationship}")
-        steps = [RouteStep("no_category_for_relationship", {"vendor": vendor, "relationship": facts.relationship})]
-        if gap:
-            citation = Citation("no matching category", gap.cite) if gap.cite else None
-            steps.append(RouteStep("policy_gap", {"field": gap.field, "note": gap.note}, citation))
-        return Plan(
-            assignments=(
-                PlannedAssignment(
-                    responder_kind="staff_queue",
-                    responder_name=STAFF_QUEUE,
-                    responder_email="",
-                    action="resolve_gap",
-                    categories=(),
-                    due_at=due_at,
-                    steps=tuple(steps),
-                    citations=(Citation("no matching category", gap.cite),) if gap and gap.cite else (),
-                    policy_gap=True,
-                ),
-            ),
-            subject_notes=(
-                _("The privacy team of %(vendor)s will check what data it holds about you and answer you.")
-                % {"vendor": vendor},
-            ),
+    categories = policy.categories_for_any(relationships) if relationships else policy.categories
+    uncovered = tuple(r for r in relationships if not policy.categories_for(r))
+    assignments: list[PlannedAssignment] = []
+    notes: list[str] = []
+    if not relationships:
+        assignments.append(_review([RouteStep("relationship_unknown", {"vendor": vendor})], due_at))
+    if uncovered:
+        assignments.append(_review_uncovered(policy, vendor, uncovered, due_at))
+    if not relationships or uncovered:
+        notes.append(
+            _("The privacy team of %(vendor)s will check what data it holds about you and answer you.")
+            % {"vendor": vendor},
         )
 
     controlled = [c for c in categories if c.role == "controller"]
     processed = [c for c in categories if c.role == "processor"]
     unknown = [c for c in categories if c.role == "unknown"]
     contact = policy.privacy_contact()
-    assignments: list[PlannedAssignment] = []
-    notes: list[str] = []
 
     if controlled:
         assignments.append(_fulfil(policy, vendor, controlled, facts, contact, due_at))
@@ -163,6 +161,39 @@ def plan_for(
     if facts.request_type in PROPAGATED_TYPES and controlled:
         assignments += _propagate(policy, vendor, controlled, facts, due_at)
     return Plan(assignments=tuple(assignments), subject_notes=tuple(notes))
+
+
+def _review(
+    steps: Sequence[RouteStep], due_at: dt.datetime, *, citations: Sequence[Citation] = (), gap: bool = False
+) -> PlannedAssignment:
+    """A staff task to find out what the vendor holds about the person: never an automatic "no data"."""
+    return PlannedAssignment(
+        responder_kind="staff_queue",
+        responder_name=STAFF_QUEUE,
+        responder_email="",
+        action="review",
+        categories=(),
+        due_at=due_at,
+        steps=tuple(steps),
+        citations=tuple(citations),
+        policy_gap=gap,
+    )
+
+
+def _review_uncovered(
+    policy: PolicyDocument, vendor: str, relationships: Sequence[str], due_at: dt.datetime
+) -> PlannedAssignment:
+    """One review task for the relationships the policy gives no category (with the passage that says so)."""
+    steps = [RouteStep("no_category_for_relationship", {"vendor": vendor, "relationships": tuple(relationships)})]
+    citations = []
+    for relationship in relationships:
+        gap = policy.gap_for(f"relationships.{relationship}")
+        if gap is None:
+            continue
+        cited = Citation(gap.field, gap.cite) if gap.cite else None
+        steps.append(RouteStep("policy_gap", {"field": gap.field, "note": gap.note}, cited))
+        citations += [cited] if cited else []
+    return _review(steps, due_at, citations=citations, gap=True)
 
 
 def _responder(vendor: str, contact: Contact | None) -> tuple[str, str, str, bool]:
@@ -326,31 +357,71 @@ def _propagate(
     return planned
 
 
-def applicable_law_codes(
-    policy: PolicyDocument, jurisdictions: Mapping[str, Iterable[str]], *, country: str, state: str = ""
-) -> tuple[list[str], str]:
-    """The laws that govern a request, and a plain sentence saying why.
+@dataclass(frozen=True)
+class LawChoice:
+    """The laws that govern a request, and why, as steps (rendered by explain_routing.explain_laws)."""
 
-    A law applies where the person lives in its territory and the vendor's policy says it serves that
-    law, and also wherever the vendor is established in the law's territory (GDPR Art 3(1) applies to an
-    EU establishment whoever the person is). Where neither gives a law, the request is judged by every
-    law the policy names, strictest deadline first: the safer reading.
+    codes: tuple[str, ...]
+    steps: tuple[RouteStep, ...]
+
+    @property
+    def explanation(self) -> str:
+        return explain_laws(self.steps)
+
+
+def person_place(country: str, state: str = "", province: str = "") -> str:
+    """Where the person lives as a jurisdiction code: "US-CA" for a US state, "CA-QC" for a Canadian province."""
+    if country == "US" and state:
+        return f"US-{state}"
+    if country == "CA" and province:
+        return f"CA-{province}"
+    return country
+
+
+def choose_laws(
+    policy: PolicyDocument,
+    territories: Mapping[str, Territory],
+    *,
+    country: str,
+    state: str = "",
+    province: str = "",
+) -> LawChoice:
+    """The laws that govern a request, each by its own territorial reach (laws.yaml `reach`).
+
+    A law reaches a person living in its territory where its reach says so: wherever the vendor offers
+    them its service (GDPR and UK GDPR Art 3(2), FADP Art 3(1), ...), above its thresholds for the US state
+    laws (unknown: applied, and staff confirm: the safer reading), or only where the policy names it. A law
+    also binds a vendor established in its territory whoever the person is (GDPR Art 3(1)). Where no law
+    reaches where the person lives, the laws the policy names are not applied for that alone: the vendor's
+    home law and its promise apply, and where neither sets a date the office's internal target.
     """
-    place = f"US-{state}" if country == "US" and state else country
-    served = list(policy.law_codes)
+    place = person_place(country, state, province)
+    named = list(policy.law_codes)
+    order = [*named, *(code for code in territories if code not in named)]
     vendor_country = policy.country
     codes: list[str] = []
-    reasons: list[str] = []
-    for code in served:
-        if place in jurisdictions.get(code, ()) or country in jurisdictions.get(code, ()):
+    steps: list[RouteStep] = []
+    for code in order:
+        territory = territories.get(code)
+        if territory is None:
+            continue
+        reach = territory.reach
+        cited = Citation(f"{code}: territorial scope", reach.source.cite)
+        facts: dict[str, str | tuple[str, ...]] = {"law": code, "place": place, "mark": reach.status}
+        lives_there = place in territory.places or country in territory.places
+        if lives_there and (code in named or reach.residents == "offers"):
             codes.append(code)
-            reasons.append(f"{code}: you live where it applies and the policy names it")
-    if vendor_country:
-        for code, places in jurisdictions.items():
-            if vendor_country in places and code not in codes:
-                codes.append(code)
-                reasons.append(f"{code}: the vendor is established in {vendor_country}")
-    if not codes:
-        codes = list(served)
-        reasons.append("no law covers where you live, so every law the policy names is applied (strictest deadline)")
-    return codes, "; ".join(reasons)
+            kind = "law_named_and_reaches" if code in named else "law_reaches_residents"
+            steps.append(RouteStep(kind, facts, cited))
+        elif lives_there and reach.residents == "thresholds":
+            codes.append(code)
+            steps.append(RouteStep("law_thresholds_unknown", facts, cited))
+        elif vendor_country and reach.establishment and vendor_country in territory.places:
+            codes.append(code)
+            steps.append(RouteStep("law_of_establishment", {**facts, "country": vendor_country}, cited))
+    if not any(step.rule != "law_of_establishment" for step in steps):
+        passed_over = tuple(code for code in named if code not in codes)
+        steps.append(RouteStep("no_law_where_person_lives", {"place": place, "named": passed_over}))
+        if not codes:
+            steps.append(RouteStep("internal_target_only", {"vendor": policy.vendor_name}))
+    return LawChoice(codes=tuple(codes), steps=tuple(steps))

@@ -64,9 +64,11 @@ def draft(request: Request, *, now: dt.datetime) -> Package:
 
 
 def known_categories(request: Request) -> dict[str, str]:
-    """{key: name} of the policy's categories about people with this relationship (what a row may be filed under)."""
+    """{key: name} of the policy's categories about the person (what a row may be filed under): those of every
+    relationship they ticked, or every category where they were not sure."""
     policy = request.policy_version.policy
-    return {c.key: c.name for c in policy.categories_for(request.relationship)}
+    categories = policy.categories_for_any(request.relationships) if request.relationships else policy.categories
+    return {c.key: c.name for c in categories}
 
 
 def check_rows(rows: Any) -> list[dict[str, Any]]:

@@ -104,9 +104,27 @@ US_STATES: tuple[tuple[str, str], ...] = (
     ("WY", "Wyoming"),
 )
 
+# Canada's provinces and territories (ISO 3166-2:CA): Quebec's private-sector Act applies to its residents.
+CA_PROVINCES: tuple[tuple[str, str], ...] = (
+    ("AB", "Alberta"),
+    ("BC", "British Columbia"),
+    ("MB", "Manitoba"),
+    ("NB", "New Brunswick"),
+    ("NL", "Newfoundland and Labrador"),
+    ("NS", "Nova Scotia"),
+    ("NT", "Northwest Territories"),
+    ("NU", "Nunavut"),
+    ("ON", "Ontario"),
+    ("PE", "Prince Edward Island"),
+    ("QC", "Quebec"),
+    ("SK", "Saskatchewan"),
+    ("YT", "Yukon"),
+)
+
 # User-facing messages (asserted in tests/dsr/test_intake_views.py).
 REQUIRED_REQUEST_TYPE = _("Choose what you are asking for.")
-REQUIRED_RELATIONSHIP = _("Choose how this company has your data.")
+REQUIRED_RELATIONSHIP = _("Tick how this company has your data, or “I'm not sure”.")
+NOT_SURE_AND_SURE = _("Tick either the ways that fit or “I'm not sure”, not both.")
 REQUIRED_COUNTRY = _("Choose the country where you live.")
 REQUIRED_NAME = _("Enter the name of the person the request is about.")
 REQUIRED_EMAIL = _("Enter an email address, so we can confirm the request and answer it.")
@@ -126,6 +144,8 @@ LOCAL_PART_MAX_LENGTH = 64
 LINE_BREAK = _("Use one line only, without line breaks.")
 STATE_REQUIRED = _("Choose your state: US privacy laws differ from state to state.")
 STATE_NOT_US = _("Leave the state empty unless you live in the United States.")
+PROVINCE_REQUIRED = _("Choose your province or territory: Quebec has its own privacy law.")
+PROVINCE_NOT_CANADA = _("Leave the province empty unless you live in Canada.")
 AGENT_NAME_REQUIRED = _("Enter your name: you said you are an agent filing for someone else.")
 CONFIRM_WITHDRAW = _("Tick the box to confirm that you want to withdraw the request.")
 OUTCOME_REQUIRED = "Say what was done, so the person can be told."
@@ -155,6 +175,7 @@ VOCABULARY_MSGIDS = (
     gettext_noop("I signed up for news, events or a demo, or the vendor sent me marketing"),
     gettext_noop("Someone gave the vendor my details (for example my employer, a colleague or a partner)"),
     gettext_noop("I applied for a job with the vendor"),
+    gettext_noop("I'm not sure how the vendor has my data"),
 )
 
 
@@ -170,8 +191,9 @@ def offered_request_types(version: PolicyVersion) -> list[str]:
 
 
 def offered_relationships(version: PolicyVersion) -> list[str]:
-    """The relationships the vendor's data categories cover (in the vocabulary's order)."""
-    return list(version.policy.relationships)
+    """The relationships the vendor's data categories cover, and those its policy speaks of without a
+    category (staff review them), in the vocabulary's order."""
+    return list(version.policy.offered_relationships)
 
 
 @functools.lru_cache(maxsize=16)
@@ -275,10 +297,14 @@ class RequestForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages=_messages(required=REQUIRED_REQUEST_TYPE),
     )
-    relationship = forms.ChoiceField(
+    # One value per ticked box (the HTML name stays "relationship"); "not_sure" stands for none.
+    relationship = forms.MultipleChoiceField(
         label=_("How does this company have your data?"),
-        help_text=_("Choose the one that fits best. It tells us who must answer your request."),
-        widget=forms.RadioSelect,
+        help_text=_(
+            "Tick every one that fits: your request covers all the data the company holds about you. "
+            "If you don't know, tick “I'm not sure” and its privacy team will search everything."
+        ),
+        widget=forms.CheckboxSelectMultiple,
         error_messages=_messages(required=REQUIRED_RELATIONSHIP),
     )
     customer_name = OneLineField(
@@ -304,6 +330,13 @@ class RequestForm(forms.Form):
         help_text=_("Only if you live in the United States."),
         required=False,
         choices=(("", "—"), *US_STATES),
+        error_messages=_messages(),
+    )
+    province = forms.ChoiceField(
+        label=_("Canadian province or territory"),
+        help_text=_("Only if you live in Canada."),
+        required=False,
+        choices=(("", "—"), *CA_PROVINCES),
         error_messages=_messages(),
     )
     subject_name = OneLineField(
@@ -358,7 +391,8 @@ class RequestForm(forms.Form):
         ]
         relationships = offered_relationships(vendor_version)
         self.choice_field("relationship").choices = [
-            (key, gettext(vocabulary.RELATIONSHIPS[key])) for key in relationships
+            *((key, gettext(vocabulary.RELATIONSHIPS[key])) for key in relationships),
+            (vocabulary.NOT_SURE, gettext(vocabulary.NOT_SURE_LABEL)),
         ]
         fields["relationship"].label = gettext("How does %(vendor)s have your data?") % {"vendor": self.vendor_name}
         if not CUSTOMER_RELATIONSHIPS & set(relationships):
@@ -387,12 +421,20 @@ class RequestForm(forms.Form):
             self.add_error("state", STATE_REQUIRED)
         elif country and country != "US" and state:
             self.add_error("state", STATE_NOT_US)
+        province = data.get("province") or ""
+        if country == "CA" and not province:
+            self.add_error("province", PROVINCE_REQUIRED)
+        elif country and country != "CA" and province:
+            self.add_error("province", PROVINCE_NOT_CANADA)
         if data.get("acting_as_agent"):
             if not data.get("agent_name") and "agent_name" not in self.errors:
                 self.add_error("agent_name", AGENT_NAME_REQUIRED)
         else:
             data["agent_name"] = ""
-        if data.get("relationship") not in CUSTOMER_RELATIONSHIPS:
+        ticked = set(data.get("relationship") or ())
+        if vocabulary.NOT_SURE in ticked and len(ticked) > 1:
+            self.add_error("relationship", NOT_SURE_AND_SURE)
+        if not ticked & CUSTOMER_RELATIONSHIPS and vocabulary.NOT_SURE not in ticked:
             data["customer_name"] = ""
             data["customer_email"] = ""
         return data
@@ -402,9 +444,10 @@ class RequestForm(forms.Form):
         return Submission(
             vendor_slug=self.version.vendor.slug,
             request_type=data["request_type"],
-            relationship=data["relationship"],
+            relationships=[key for key in data["relationship"] if key != vocabulary.NOT_SURE],
             country=data["country"],
             state=data.get("state") or "",
+            province=data.get("province") or "",
             subject_name=data["subject_name"],
             email=data["email"],
             details=data.get("details") or "",

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.db import transaction
 
+from policies import vocabulary
+
 from ..models import Event, OutgoingEmail, Request
 from ..packages.contents import package_manifest
 from ..security.tokens import hide_links
@@ -126,6 +128,7 @@ def request_facts(request: Request) -> dict[str, Any]:
         "vendor": request.vendor.name,
         "policy_version": request.policy_version.number,
         "request_type": request.request_type,
+        "relationships": request.relationships or [vocabulary.NOT_SURE],
         "laws": request.law_codes,
         "status": request.status,
         "received_at": _iso(request.received_at),

@@ -14,16 +14,19 @@ same mailbox.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import translation
 
+from policies import vocabulary
 from policies.models import PolicyVersion
 from policies.services import LawSet, laws_in_force, policy_in_force
 
 from .. import jobs
-from ..engine.routing import applicable_law_codes
+from ..engine.routing import choose_laws
 from ..models import Request
 from ..outbox.emails import queue_email
 from ..security import ratelimit
@@ -69,7 +72,8 @@ class Submission:
 
     vendor_slug: str
     request_type: str
-    relationship: str
+    # Every relationship the person ticked (keys of policies.vocabulary.RELATIONSHIPS); none: "I'm not sure".
+    relationships: Sequence[str]
     country: str
     state: str
     subject_name: str
@@ -79,6 +83,16 @@ class Submission:
     customer_name: str = ""
     customer_email: str = ""
     language: str = "en"
+    province: str = ""  # Canadian province or territory (e.g. "QC"), where the person lives in Canada
+
+
+def relationship_keys(relationships: Sequence[str]) -> list[str]:
+    """The relationships a person ticked, each once, in the vocabulary's order (so the same set is stored the
+    same way, and a repeated request is recognised); an unknown key is refused."""
+    unknown = sorted(set(relationships) - set(vocabulary.RELATIONSHIPS))
+    if unknown:
+        raise DomainError(f"Unknown relationship {', '.join(unknown)}.")
+    return [key for key in vocabulary.RELATIONSHIPS if key in relationships]
 
 
 def email_digest(email: str) -> str:
@@ -184,16 +198,24 @@ def _store(
 
     `message` may use {type} and {laws}: the request type and the laws applied, with why.
     """
-    law_codes, why = applicable_law_codes(
-        version.policy, laws.jurisdictions, country=submission.country, state=submission.state
+    choice = choose_laws(
+        version.policy,
+        laws.territories(),
+        country=submission.country,
+        state=submission.state,
+        province=submission.province,
     )
+    law_codes = list(choice.codes)
+    with translation.override("en"):  # the timeline is staff's record, in English
+        why = choice.explanation
     request = Request.objects.create(
         vendor=version.vendor,
         policy_version=version,
         request_type=submission.request_type,
-        relationship=submission.relationship,
+        relationships=relationship_keys(submission.relationships),
         country=submission.country,
         state=submission.state,
+        province=submission.province,
         law_codes=law_codes,
         law_rules_id=store_law_rules(law_codes, laws=laws),
         language=submission.language,
@@ -209,10 +231,15 @@ def _store(
     record(
         request,
         "submitted",
-        message.format(type=request.get_request_type_display(), laws=f"{', '.join(law_codes)} ({why})"),
+        message.format(type=request.get_request_type_display(), laws=f"{', '.join(law_codes) or 'none'} ({why})"),
         actor=actor,
         now=now,
-        data={"law_codes": law_codes, "policy_version": version.number, **(data or {})},
+        data={
+            "law_codes": law_codes,
+            "law_steps": [step.as_dict() for step in choice.steps],
+            "policy_version": version.number,
+            **(data or {}),
+        },
         policy_version=version,
     )
     return request
@@ -264,7 +291,7 @@ def _confirm(request: Request, *, now: dt.datetime, actor: Actor, message: str =
                 vendor=request.vendor,
                 email_digest=request.email_digest,
                 request_type=request.request_type,
-                relationship=request.relationship,
+                relationships=request.relationships,
                 status__in=Request.OPEN_STATUSES,
             )
             .exclude(pk=request.pk)

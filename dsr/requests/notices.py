@@ -181,7 +181,7 @@ def notify_assignee(request: Request, assignment: Assignment) -> None:
         "reference": request.reference,
         "vendor": request.vendor.name,
         "request_type": request.get_request_type_display(),
-        "relationship": request.get_relationship_display(),
+        "relationship": request.relationships_display,
         "action": assignment.get_action_display(),
         "responder": assignment.responder_name,
         "due": day.isoformat() if (day := due_date(request)) else "",

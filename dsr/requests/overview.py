@@ -9,7 +9,7 @@ from typing import Any
 from policies import vocabulary
 
 from ..models import Package, Request
-from . import answers, queue, workflow
+from . import answers, notices, person_view, queue, workflow
 
 
 def deadline_rows(request: Request) -> list[dict[str, Any]]:
@@ -38,7 +38,7 @@ def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
     requirement = workflow.identity_requirement(request) if request.status != Request.Status.SUBMITTED else None
     return {
         "state": queue.request_state(request, now),
-        "relationship": vocabulary.RELATIONSHIPS.get(request.relationship, request.relationship),
+        "relationships": vocabulary.relationship_labels(request.relationships),
         "identity_requirement": requirement,
         "identity_method": vocabulary.IDENTITY_METHODS.get(request.identity_method, ""),
         "authority_method": vocabulary.ALL_AUTHORITY_METHODS.get(request.authority_method, ""),
@@ -47,6 +47,10 @@ def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
         "statutory_due": strictest.get("due_date"),
         "statutory_title": strictest.get("title", ""),
         "summary": stored.get("summary", ""),
+        # The deadline as the person reads it on their status page (both dates and the reason where the
+        # office's target comes before the law's date), so staff answer questions with the same words.
+        "person_due": (person_due := person_view.open_due(request)),
+        "person_deadline": notices.person_deadline_data(request) if person_due else {},
         "deadlines": deadline_rows(request),
         "assignments": list(request.assignments.order_by("id")),
         "answer": answers.page(request),

@@ -183,6 +183,14 @@ def identity_state(queryset: QuerySet[Request], state: str) -> QuerySet[Request]
     return queryset
 
 
+def with_relationship(queryset: QuerySet[Request], key: str) -> QuerySet[Request]:
+    """Requests whose person ticked this relationship (among others), or, for "not_sure", ticked none."""
+    if key == vocabulary.NOT_SURE:
+        return queryset.filter(relationships=[])
+    # The keys are a JSON list: match the quoted key, which no other key contains (as for law codes).
+    return queryset.filter(relationships__icontains=f'"{key}"')
+
+
 def policy_gap(queryset: QuerySet[Request], gap: bool) -> QuerySet[Request]:
     return queryset.filter(open_gap()) if gap else queryset.exclude(open_gap())
 

@@ -96,6 +96,19 @@ def deadlines_for(
 ) -> engine.DeadlineResult:
     """Ask the deadline engine about a request under one policy version (its promises, zone and country)."""
     promises = [engine.Promise.from_mapping(item) for item in response_promises(version)]
+    if not law_codes and not promises:
+        # No law reaches the person and the vendor promises nothing (routing.choose_laws): no legal date,
+        # so `response_due_at` sets the office's internal target.
+        return engine.DeadlineResult(
+            request_type=request_type,
+            received_at=received_at,
+            received_on=received_at.astimezone(ZoneInfo(version.timezone)).date(),
+            timezone=version.timezone,
+            country=version.country or None,
+            subdivision=None,
+            deadlines=(),
+            notes=("No law applies to this request and the vendor makes no promise: no legal deadline.",),
+        )
     return engine.compute_deadlines(
         law_rules(law_codes, entries=entries),
         request_type=request_type,
@@ -205,14 +218,13 @@ def forward_for(request: Request) -> engine.ForwardTarget | None:
 
 
 def controller_sets_deadline(request: Request) -> bool:
-    """Whether the vendor is only a processor for everything the person's relationship covers.
+    """Whether the vendor is only a processor for everything the person's relationships cover.
 
     Then the answer's deadline is the controller's (the vendor's business customer), counted from when it
     receives the request; the vendor only forwards and assists (EDPB Guidelines 07/2020 paras 127-129), so
     the person is not shown a date as if the vendor owed the answer.
     """
-    categories = request.policy_version.policy.categories_for(request.relationship)
-    return bool(categories) and all(category.role == "processor" for category in categories)
+    return request.policy_version.policy.processor_only(request.relationships)
 
 
 def forward_date(request: Request) -> dt.date | None:

@@ -125,7 +125,7 @@ def make_plan(request: Request) -> Plan:
         raise DomainError("The request has no deadline yet: confirm the email first.")
     facts = RequestFacts(
         request_type=request.request_type,
-        relationship=request.relationship,
+        relationships=tuple(request.relationships),
         country=request.country,
         state=request.state,
         customer_name=request.customer_name,

@@ -39,7 +39,7 @@ def three_responders(*, language: str = "de", identify: bool = True) -> Request:
     """Sera: erasure of an account user's data, naming the customer Acme Oy: three responders answer."""
     request = routed(
         vendor_slug="sera-leads",
-        relationship="account_user",
+        relationships=["account_user"],
         customer_name="Acme Oy",
         customer_email="dpo@acme.example",
         language=language,
@@ -201,7 +201,7 @@ def test_every_step_of_the_answer_is_on_the_timeline(client: Client) -> None:
 
 
 def test_a_leads_answer_by_hand_goes_through_the_draft_and_the_approval_with_every_part() -> None:
-    request = identified(routed(vendor_slug="sera-leads", relationship="account_user"))
+    request = identified(routed(vendor_slug="sera-leads", relationships=["account_user"]))
     first, second = request.assignments.order_by("pk")
     workflow.complete_assignment(first, outcome="Your account is erased.", actor=STAFF, now=LATER)
     workflow.close_request(request, status=S.COMPLETED, message="We have finished.", actor=LEAD, now=ACT)
@@ -216,7 +216,7 @@ def test_a_leads_answer_by_hand_goes_through_the_draft_and_the_approval_with_eve
 
 
 def test_a_rejection_still_goes_out_at_once_without_the_parts() -> None:
-    request = routed(vendor_slug="sera-leads", relationship="account_user")
+    request = routed(vendor_slug="sera-leads", relationships=["account_user"])
     first = request.assignments.order_by("pk").first()
     assert first is not None
     workflow.complete_assignment(first, outcome="Your account is erased.", actor=STAFF, now=LATER)

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("policies")
 
 
 def californian(request_type: str, received: dt.date, *, vendor: str = "leadoro", **overrides: Any) -> Request:
-    fields: dict[str, Any] = {"country": "US", "state": "CA", "relationship": "account_user", **overrides}
+    fields: dict[str, Any] = {"country": "US", "state": "CA", "relationships": ["account_user"], **overrides}
     return routed(now=noon(received), vendor_slug=vendor, request_type=request_type, **fields)
 
 
@@ -64,21 +64,21 @@ def leadoro_2026(policies: None) -> None:
         now=noon(D(2026, 8, 4)),
         vendor_slug="leadoro",
         request_type="erasure",
-        relationship="account_user",
+        relationships=["account_user"],
         country="US",
         state="CA",
         email="j@example.com",
     )
     verify_email(repeated.reference, now=noon(D(2026, 8, 4)))
     assert Request.objects.get(reference=repeated.reference).status == C.DUPLICATE
-    filed(now=noon(D(2026, 8, 5)), vendor_slug="leadoro", relationship="account_user", country="US", state="CA")
+    filed(now=noon(D(2026, 8, 5)), vendor_slug="leadoro", relationships=["account_user"], country="US", state="CA")
     answer(
-        routed(now=noon(D(2026, 2, 2)), vendor_slug="leadoro", relationship="account_user", country="DE"),
+        routed(now=noon(D(2026, 2, 2)), vendor_slug="leadoro", relationships=["account_user"], country="DE"),
         C.COMPLETED,
         D(2026, 2, 3),
     )
     answer(californian("erasure", D(2026, 2, 2), vendor="serai", email="k@example.com"), C.COMPLETED, D(2026, 2, 3))
-    verified(now=noon(D(2026, 2, 9)), vendor_slug="leadoro", relationship="account_user", country="US", state="CA")
+    verified(now=noon(D(2026, 2, 9)), vendor_slug="leadoro", relationships=["account_user"], country="US", state="CA")
 
 
 def figures(year: int) -> dict[str, tuple[Any, ...]]:
@@ -126,7 +126,7 @@ def test_the_year_is_the_responders_day_of_receipt() -> None:
         now=dt.datetime(2025, 12, 31, 20, tzinfo=dt.UTC),
         vendor_slug="serai",
         request_type="erasure",
-        relationship="account_user",
+        relationships=["account_user"],
         country="US",
         state="CA",
     )

@@ -53,7 +53,7 @@ def route_some(n: int, prefix: str = "p") -> dt.datetime:
         workflow.route_request(
             verified(
                 vendor_slug="sera-leads",
-                relationship="website_visitor",  # one assignment each: one due date
+                relationships=["website_visitor"],  # one assignment each: one due date
                 country="EE",
                 request_type="access",
                 email=f"{prefix}{i}@example.com",

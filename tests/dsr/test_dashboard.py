@@ -158,12 +158,12 @@ def test_the_register_lists_each_request_with_its_dates_and_timeliness_and_nothi
     assert len(by_ref) == 7  # Leadsment's seven; not Leadoro's
     assert work["leadoro"].reference not in by_ref
     assert by_ref[late.reference] == [
-        late.reference, "leadsment", "erasure", "EU_GDPR", "2026-03-20", "2026-03-20", due_on, "2026-05-20",
-        "Rejected", "late", "61",
+        late.reference, "leadsment", "erasure", "account_user", "EU_GDPR", "2026-03-20", "2026-03-20", due_on,
+        "2026-05-20", "Rejected", "late", "61",
     ]  # fmt: skip
-    assert by_ref[work["on_time"].reference][7:] == ["2026-05-11", "Completed", "on time", "10"]
-    assert by_ref[work["withdrawn"].reference][8:] == ["Withdrawn", "", ""]
-    assert by_ref[work["unrouted"].reference][7:] == ["", "Email confirmed", "", ""]
+    assert by_ref[work["on_time"].reference][8:] == ["2026-05-11", "Completed", "on time", "10"]
+    assert by_ref[work["withdrawn"].reference][9:] == ["Withdrawn", "", ""]
+    assert by_ref[work["unrouted"].reference][8:] == ["", "Email confirmed", "", ""]
     text = "\n".join(",".join(line) for line in lines)
     assert "@" not in text and "Alice" not in text and "Olli" not in text and "Virtanen" not in text
     assert f"Register exported by user {hanna.pk}" in caplog.text

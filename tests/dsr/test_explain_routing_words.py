@@ -14,11 +14,32 @@ C = Citation("x", "  We keep invoices for six years. ")
 
 CASES: dict[str, tuple[RouteStep, str]] = {
     "no_category_for_relationship": (
-        RouteStep("no_category_for_relationship", {"vendor": "Acme", "relationship": "account_user"}),
+        RouteStep("no_category_for_relationship", {"vendor": "Acme", "relationships": ("account_user",)}),
         (
             "Acme's policy describes no personal data about people who say: “I have an account, or I use the "
-            "service for my employer”. Staff must decide whether the vendor holds data about this person and who "
-            "answers."
+            "service for my employer”. Staff must check whether the vendor holds data about this person (for "
+            "example IP addresses or identifiers its service still processes) and who answers; never answer “no "
+            "data” without checking."
+        ),
+    ),
+    "no_category_for_two_relationships": (
+        RouteStep(
+            "no_category_for_relationship",
+            {"vendor": "Acme", "relationships": ("job_applicant", "customer_site_visitor")},
+        ),
+        (
+            "Acme's policy describes no personal data about people who say: “I applied for a job with the "
+            "vendor”; “I visited the website of one of the vendor's customers that uses the vendor's tracking”. "
+            "Staff must check whether the vendor holds data about this person (for example IP addresses or "
+            "identifiers its service still processes) and who answers; never answer “no data” without checking."
+        ),
+    ),
+    "relationship_unknown": (
+        RouteStep("relationship_unknown", {"vendor": "Acme"}),
+        (
+            "The person was not sure how Acme has their data, so the request covers every category the policy "
+            "describes (the safer reading: a request covers the whole person, GDPR Art 15 and 17, CCPA 1798.105 "
+            "and 1798.110). Search each one for this person, and ask them if a detail would narrow the search."
         ),
     ),
     "policy_gap_cited": (

@@ -114,7 +114,7 @@ def test_only_a_team_lead_answers_extends_or_rejects() -> None:
 def sera_lead_with_a_typed_controller_address() -> tuple[Request, Assignment]:
     request = routed(
         vendor_slug="sera-leads",
-        relationship="customer_data_subject",
+        relationships=["customer_data_subject"],
         country="EE",
         request_type="erasure",
         customer_name="Acme OÜ",

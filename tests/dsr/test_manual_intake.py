@@ -26,7 +26,7 @@ FILED = RECEIVED + dt.timedelta(days=3)
 LETTER = Submission(
     vendor_slug="leadsment",
     request_type="erasure",
-    relationship="account_user",
+    relationships=["account_user"],
     country="FI",
     state="",
     subject_name="Aino Korhonen",

@@ -22,7 +22,7 @@ from tests.factories import LATER, RECEIVED, STAFF, filed, verified
 
 pytestmark = pytest.mark.django_db
 
-CALIFORNIAN = {"vendor_slug": "leadoro", "relationship": "account_user", "country": "US", "state": "CA"}
+CALIFORNIAN = {"vendor_slug": "leadoro", "relationships": ["account_user"], "country": "US", "state": "CA"}
 
 
 def emails(request: Request) -> list[str]:
@@ -60,7 +60,7 @@ def test_an_accepted_opt_out_never_expires_unconfirmed_and_is_routed() -> None:
     [
         ("access", CALIFORNIAN),  # a request to know is verifiable (7062)
         ("erasure", CALIFORNIAN),
-        ("opt_out", {"vendor_slug": "leadsment", "relationship": "account_user", "country": "FI", "state": ""}),
+        ("opt_out", {"vendor_slug": "leadsment", "relationships": ["account_user"], "country": "FI", "state": ""}),
     ],
 )
 def test_requests_a_law_asks_to_verify_still_wait_for_the_link(request_type: str, overrides: dict[str, str]) -> None:

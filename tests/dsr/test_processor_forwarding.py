@@ -24,8 +24,9 @@ from dsr.requests.schedule import law_rules
 from dsr.security.tokens import make_token
 from tests.factories import RECEIVED, STAFF, verified
 
-# Leadoro is only a processor for the people in its customers' lead lists (policy 1.1, "Processor Disclosures").
-LEAD = {"vendor_slug": "leadoro", "relationship": "customer_data_subject", "country": "DE", "request_type": "access"}
+# Leadoro is a processor for the lead lists its customers upload (policy 1.1, "Processor Disclosures"), and the
+# controller of its own licensed business-contact data, which concerns the same leads (policy 1.3).
+LEAD = {"vendor_slug": "leadoro", "relationships": ["customer_data_subject"], "country": "DE", "request_type": "access"}
 
 
 def at_noon(day: dt.date) -> dt.datetime:
@@ -56,37 +57,37 @@ def test_a_public_holiday_is_not_a_business_day_for_the_target() -> None:
 
 
 @pytest.mark.django_db
-def test_the_assist_task_is_due_on_the_target_and_the_person_is_not_shown_our_date() -> None:
+def test_the_assist_task_is_due_on_the_target_and_the_vendors_own_answer_on_the_law_date() -> None:
+    """A Leadoro lead: the lead list is the customer's (assist, forwarded by the target); Leadoro's own licensed
+    contact data is Leadoro's to answer (GDPR Art 12(3)), so the person sees that date, and is told the customer
+    decides for the lead list."""
     request = workflow.route_request(verified(email="lead@example.com", **LEAD).pk, now=RECEIVED)
-    (assist,) = request.assignments.all()
-    assert assist.action == Assignment.Action.ASSIST_CONTROLLER
+    assist = request.assignments.get(action=Assignment.Action.ASSIST_CONTROLLER)
+    fulfil = request.assignments.get(action=Assignment.Action.FULFIL)
     # Received Saturday 31 Jan 2026: Mon 2, Tue 3, Wed 4 Feb, well before the response (2 March).
-    assert request.due_at is not None and assist.due_at < request.due_at
+    assert request.due_at is not None and assist.due_at < request.due_at == fulfil.due_at
     assert assist.due_at.date() == dt.date(2026, 2, 4)
     assert "3 business days" in assist.explanation
 
-    for kind in ("acknowledged", "routed"):
-        email = OutgoingEmail.objects.get(request=request, kind=kind)
-        assert "set by the business that controls your data" in email.body_text
-        assert "forwards your request to it by 2026-02-04" in email.body_text
-        assert request.due_at.date().isoformat() not in email.body_text
-
+    routed = OutgoingEmail.objects.get(request=request, kind="routed")
+    assert "set by the business that controls your data" not in routed.body_text
+    assert "acts only on behalf of" in routed.body_text
     page = Client().get(f"/status/{make_token('status', request.reference)}/").content.decode()
-    assert "set by the business that controls your data" in page
+    assert "set by the business that controls your data" not in page
 
 
 @pytest.mark.django_db
 def test_an_extension_does_not_move_the_forwarding_target() -> None:
     request = workflow.route_request(verified(email="lead2@example.com", **LEAD).pk, now=RECEIVED)
     workflow.extend_request(request, reason="Many systems.", actor=STAFF, now=at_noon(dt.date(2026, 2, 3)))
-    (assist,) = Assignment.objects.filter(request=request)
+    assist = Assignment.objects.get(request=request, action=Assignment.Action.ASSIST_CONTROLLER)
     assert assist.due_at.date() == dt.date(2026, 2, 4)
 
 
 @pytest.mark.django_db
 def test_where_the_vendor_is_controller_the_person_sees_the_due_date() -> None:
     request = workflow.route_request(
-        verified(email="own@example.com", vendor_slug="leadoro", relationship="account_user", country="DE").pk,
+        verified(email="own@example.com", vendor_slug="leadoro", relationships=["account_user"], country="DE").pk,
         now=RECEIVED,
     )
     routed = OutgoingEmail.objects.get(request=request, kind="routed")
@@ -105,4 +106,7 @@ def test_route_preview_json_shows_the_target() -> None:
     )
     data = json.loads(out.getvalue())
     assert data["forward"]["due_date"] == "2026-02-04"
-    assert [(a["action"], a["due_date"]) for a in data["assignments"]] == [("assist_controller", "2026-02-04")]
+    assert [(a["action"], a["due_date"]) for a in data["assignments"]] == [
+        ("fulfil", "2026-03-02"),
+        ("assist_controller", "2026-02-04"),
+    ]

@@ -22,6 +22,7 @@ from dsr.requests import schedule, workflow
 from dsr.security.tokens import make_token
 from policies import vocabulary
 from tests.factories import LATER, STAFF, identified, noon, routed, verified
+from tests.staff import client_for, member
 
 STAFF_MARKS = ("Status V", "Status S", "Status U", "Art 12", "gdprhub", "7021", "(earlier reading)", "GDPR")
 
@@ -229,6 +230,20 @@ def test_a_vendor_promise_earlier_than_the_law_shows_both_dates_with_the_reason(
     legal, target = date_format(dt.date(2026, 4, 2), "DATE_FORMAT"), date_format(dt.date(2026, 4, 1), "DATE_FORMAT")
     assert f"The legal deadline is {legal}." in page
     assert f"Leadsment promises to answer within 30 days, so we aim to answer by {target}." in page
+
+
+def test_staff_see_both_dates_and_the_words_the_person_reads(policies: None) -> None:
+    """GDPR Art 12(3) and Leadsment's 30-day promise: the staff page gives the statutory date beside the
+    office's target, and the words the person reads on their status page, so staff answer with the same."""
+    request = verified(vendor_slug="leadsment", request_type="access", country="FI", now=noon(dt.date(2026, 3, 2)))
+    lead = client_for(member("lead-both-dates", "leadsment", role="lead"))
+    page = html.unescape(lead.get(f"/admin/dsr/request/{request.pk}/change/").content.decode())
+    told = page.split("What the person is told:")[1].split("</div>")[0]
+    assert "The legal deadline is April 2, 2026." in told
+    assert "Leadsment promises to answer within 30 days, so we aim to answer by April 1, 2026." in told
+    workflow.withdraw_request(request, now=LATER)
+    page = lead.get(f"/admin/dsr/request/{request.pk}/change/").content.decode()
+    assert "What the person is told:" not in page
 
 
 def test_a_withdrawn_request_shows_no_due_date(client: Client, policies: None) -> None:

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from dsr.engine.routing import PROPAGATED_TYPES, Plan, RequestFacts, applicable_law_codes, plan_for
+from dsr.engine.routing import PROPAGATED_TYPES, Plan, RequestFacts, plan_for
 from policies import vocabulary
 from policies.document import PolicyDocument
 from policies.loader import read_data_dir
@@ -34,15 +34,9 @@ def policies() -> dict[str, PolicyDocument]:
     return {slug: PolicyDocument.parse(document) for slug, document in documents().items()}
 
 
-@cache
-def jurisdictions() -> dict[str, list[str]]:
-    dataset = read_data_dir(Path(settings.POLICY_DATA_DIR))
-    return {code: list(entry["jurisdictions"]) for code, entry in dataset.laws.items()}
-
-
 def plan(slug: str, relationship: str, request_type: str, **facts: str) -> Plan:
     return plan_for(
-        policies()[slug], RequestFacts(request_type=request_type, relationship=relationship, **facts), due_at=DUE
+        policies()[slug], RequestFacts(request_type=request_type, relationships=(relationship,), **facts), due_at=DUE
     )
 
 
@@ -151,11 +145,15 @@ def test_leadoro_placeholder_contact_is_a_policy_gap_not_an_address() -> None:
     assert all(a.responder_kind == "staff_queue" for a in p.assignments)
 
 
-def test_a_relationship_the_policy_does_not_cover_goes_to_the_staff_queue_as_a_gap() -> None:
+def test_a_relationship_the_policy_does_not_cover_goes_to_the_staff_queue_for_review() -> None:
+    """Leadsment says its snippet identifies companies only, yet reverse-IP identification still processes IP
+    addresses (GDPR Art 4(1), 15): staff review it, never an automatic "no data" answer."""
     p = plan("leadsment", "customer_site_visitor", "access")
     (only,) = p.assignments
-    assert (only.responder_kind, only.action, only.policy_gap) == ("staff_queue", "resolve_gap", True)
+    assert (only.responder_kind, only.action, only.policy_gap) == ("staff_queue", "review", True)
     assert "describes no personal data" in only.explanation
+    assert "never answer “no data” without checking" in only.explanation
+    assert "identification is company-level only" in only.explanation
 
 
 def test_serai_payment_card_role_unknown_is_flagged_for_staff() -> None:
@@ -177,35 +175,6 @@ def test_unknown_request_type_or_relationship_is_refused() -> None:
         plan("sera-leads", "account_user", "teleport")
     with pytest.raises(ValueError, match="Unknown relationship"):
         plan("sera-leads", "neighbour", "access")
-
-
-@pytest.mark.parametrize(
-    ("slug", "country", "state", "expected"),
-    [
-        ("sera-leads", "EE", "", ["EU_GDPR"]),
-        # GDPR Art 3(1): an EU establishment's processing is covered whoever the person is.
-        ("sera-leads", "US", "CA", ["EU_GDPR"]),
-        ("leadoro", "US", "CA", ["US_CA_CCPA"]),
-        ("leadoro", "GB", "", ["UK_GDPR"]),
-        ("leadoro", "DE", "", ["EU_GDPR"]),
-        # Serai is established in Hong Kong: the PDPO applies; the policy names the GDPR and the CCPA.
-        ("serai", "FR", "", ["EU_GDPR", "HK_PDPO"]),
-        ("serai", "US", "CA", ["US_CA_CCPA", "HK_PDPO"]),
-        ("serai", "HK", "", ["HK_PDPO"]),
-        ("leadsment", "FI", "", ["EU_GDPR"]),
-        ("seerene", "JP", "", ["EU_GDPR"]),
-    ],
-)
-def test_applicable_laws(slug: str, country: str, state: str, expected: list[str]) -> None:
-    codes, why = applicable_law_codes(policies()[slug], jurisdictions(), country=country, state=state)
-    assert codes == expected
-    assert why
-
-
-def test_no_law_covers_the_person_then_every_law_the_policy_names_applies() -> None:
-    codes, why = applicable_law_codes(policies()["leadoro"], jurisdictions(), country="JP")
-    assert codes == [law["code"] for law in documents()["leadoro"]["laws"]]
-    assert "strictest" in why
 
 
 def test_route_preview_prints_the_plan(policies: None, capsys: pytest.CaptureFixture[str]) -> None:

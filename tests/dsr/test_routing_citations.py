@@ -20,7 +20,7 @@ def leadoro() -> PolicyDocument:
 
 def test_a_missing_privacy_address_cites_the_contact_gaps_and_nothing_else() -> None:
     policy = leadoro()
-    plan = plan_for(policy, RequestFacts(request_type="access", relationship="account_user"), due_at=DUE)
+    plan = plan_for(policy, RequestFacts(request_type="access", relationships=("account_user",)), due_at=DUE)
     (fulfil,) = [a for a in plan.assignments if a.action == "fulfil"]
     assert fulfil.responder_kind == "staff_queue" and fulfil.policy_gap
     gap_fields = {gap.field for gap in policy.gaps}

@@ -28,7 +28,7 @@ def test_a_responders_outcome_note_is_not_shown_to_the_person() -> None:
 def test_the_status_page_speaks_the_persons_language_and_says_who_answers() -> None:
     request = routed(
         vendor_slug="sera-leads",
-        relationship="customer_data_subject",
+        relationships=["customer_data_subject"],
         country="DE",
         customer_name="Acme GmbH",
         language="de",

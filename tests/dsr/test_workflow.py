@@ -283,7 +283,7 @@ def test_reconcile_picks_up_a_verified_request_whose_routing_message_was_lost(
 
 
 def test_the_person_is_told_who_answers_in_their_own_language() -> None:
-    request = verified(vendor_slug="sera-leads", relationship="customer_data_subject", country="DE", language="de")
+    request = verified(vendor_slug="sera-leads", relationships=["customer_data_subject"], country="DE", language="de")
     workflow.route_request(request.pk, now=RECEIVED)
     (routed,) = emails("routed")
     assert "handelt Sera nur im Auftrag von" in routed.body_text

@@ -60,7 +60,7 @@ CHANGES: dict[str, tuple[Callable[[], Request], Callable[[Request], object]]] = 
     "approve_contact": (
         lambda: routed(
             vendor_slug="leadoro",
-            relationship="customer_data_subject",
+            relationships=["customer_data_subject"],
             customer_name="Acme Oy",
             customer_email="dpo@acme.test",
         ),

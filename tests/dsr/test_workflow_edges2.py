@@ -26,7 +26,7 @@ def controllers_erasure(email: str = "alice@example.com") -> Request:
     """An erasure at Leadoro (a processor) by a customer's data subject, who typed the controller's address."""
     return routed(
         vendor_slug="leadoro",
-        relationship="customer_data_subject",
+        relationships=["customer_data_subject"],
         request_type="erasure",
         customer_name="Acme Oy",
         customer_email="dpo@acme.test",

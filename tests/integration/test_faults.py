@@ -235,7 +235,7 @@ def file_and_confirm(count: int) -> list[str]:
         submission = Submission(
             vendor_slug="leadsment",
             request_type="erasure",
-            relationship="account_user",
+            relationships=["account_user"],
             country="FI",
             state="",
             subject_name=f"Person {n}",

@@ -9,10 +9,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from dsr.engine import deadlines as engine
-from dsr.engine.routing import RequestFacts, applicable_law_codes, plan_for
+from dsr.engine.routing import RequestFacts, choose_laws, person_place, plan_for
 from dsr.requests.schedule import deadlines_for, law_rules, response_due_at
 from policies import vocabulary
-from policies.services import UnknownVendor, law_jurisdictions, policy_in_force
+from policies.services import UnknownVendor, laws_in_force, policy_in_force
 
 
 class Command(BaseCommand):
@@ -20,27 +20,42 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--vendor", required=True, help="Vendor slug, e.g. sera-leads")
-        parser.add_argument("--relationship", required=True, help=", ".join(vocabulary.RELATIONSHIPS))
+        parser.add_argument(
+            "--relationship",
+            action="append",
+            required=True,
+            help="Repeat for each that fits; the plan covers their union. One of "
+            f"{', '.join(vocabulary.RELATIONSHIPS)}, or {vocabulary.NOT_SURE} (alone: every category, staff review)",
+        )
         parser.add_argument("--type", required=True, dest="request_type", help=", ".join(vocabulary.REQUEST_TYPES))
         parser.add_argument("--country", required=True, help="Where the person lives (ISO code, e.g. EE, US)")
         parser.add_argument("--state", default="", help="US state code, for people in the US (e.g. CA)")
+        parser.add_argument("--province", default="", help="Canadian province code, for people in Canada (e.g. QC)")
         parser.add_argument("--received", default=None, help="YYYY-MM-DD (default: today)")
         parser.add_argument("--customer", default="", help="The vendor's customer, where the person names it")
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        request_type, relationship = options["request_type"], options["relationship"]
+        request_type, ticked = options["request_type"], options["relationship"]
+        ticked = [ticked] if isinstance(ticked, str) else list(ticked)  # call_command may pass one as text
         if request_type not in vocabulary.REQUEST_TYPES:
             raise CommandError(f"Unknown --type {request_type!r}. Use one of: {', '.join(vocabulary.REQUEST_TYPES)}.")
-        if relationship not in vocabulary.RELATIONSHIPS:
-            raise CommandError(
-                f"Unknown --relationship {relationship!r}. Use one of: {', '.join(vocabulary.RELATIONSHIPS)}."
-            )
-        country, state = options["country"].upper(), options["state"].upper()
+        for relationship in ticked:
+            if relationship not in vocabulary.RELATIONSHIPS and relationship != vocabulary.NOT_SURE:
+                raise CommandError(
+                    f"Unknown --relationship {relationship!r}. Use one of: {', '.join(vocabulary.RELATIONSHIPS)}, "
+                    f"or {vocabulary.NOT_SURE}."
+                )
+        if vocabulary.NOT_SURE in ticked and len(set(ticked)) > 1:
+            raise CommandError(f"--relationship {vocabulary.NOT_SURE} stands alone: it means none is known.")
+        relationships = tuple(key for key in vocabulary.RELATIONSHIPS if key in ticked)
+        country, state, province = options["country"].upper(), options["state"].upper(), options["province"].upper()
         if len(country) != 2 or not country.isalpha():
             raise CommandError(f"--country {options['country']!r} is not a two-letter country code.")
         if state and country != "US":
             raise CommandError("--state is only for people who live in the US.")
+        if province and country != "CA":
+            raise CommandError("--province is only for people who live in Canada.")
         try:
             received = dt.date.fromisoformat(options["received"]) if options["received"] else timezone.localdate()
         except ValueError:
@@ -49,7 +64,10 @@ class Command(BaseCommand):
             version = policy_in_force(options["vendor"], received)
         except UnknownVendor as exc:
             raise CommandError(str(exc)) from None
-        codes, why = applicable_law_codes(version.policy, law_jurisdictions(), country=country, state=state)
+        choice = choose_laws(
+            version.policy, laws_in_force().territories(), country=country, state=state, province=province
+        )
+        codes, why = list(choice.codes), choice.explanation
         # Received at noon in the vendor's zone: the date is what counts for every period.
         received_at = dt.datetime.combine(received, dt.time(12), tzinfo=ZoneInfo(version.timezone))
         try:
@@ -59,7 +77,7 @@ class Command(BaseCommand):
         due_at, summary = response_due_at(result)
         facts = RequestFacts(
             request_type=request_type,
-            relationship=relationship,
+            relationships=relationships,
             country=country,
             state=state,
             customer_name=options["customer"],
@@ -77,8 +95,10 @@ class Command(BaseCommand):
             "vendor": version.vendor.slug,
             "policy_version": version.number,
             "received": received.isoformat(),
+            "relationships": list(relationships),
             "laws": codes,
             "laws_why": why,
+            "laws_steps": [step.as_dict() for step in choice.steps],
             "due_date": due_at.astimezone(tz).date().isoformat(),
             "deadline": summary,
             "partial": plan.partial,
@@ -109,7 +129,8 @@ class Command(BaseCommand):
             return
         lines = [
             f"{version.vendor.name} (policy v{version.number}) — {vocabulary.REQUEST_TYPES[request_type]}, "
-            f"received {received.isoformat()}, person lives in {country}{'-' + state if state else ''}",
+            f"received {received.isoformat()}, person lives in {person_place(country, state, province)}",
+            f"The person says: {'; '.join(vocabulary.relationship_labels(relationships))}",
             f"Laws: {', '.join(codes)} ({why})",
             f"Due: {output['due_date']}. {summary}",
             *([forward.explanation] if output["forward"] and forward else []),
