@@ -24,8 +24,6 @@ from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
 from dsr.security import ratelimit
 from policies.models import Vendor
-from policies.services import policy_in_force
-from policies.vocabulary import RELATIONSHIPS
 
 from . import callbacks, protocol, states, vocabulary
 from .models import Agent, AgentRequest, Registration, SeenMessage
@@ -109,7 +107,7 @@ def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> di
         with transaction.atomic(durable=True):
             _remember(agent, message, envelope.expires_at)
             request = intake.file_by_agent(
-                _submission(registration, wanted, now=now),
+                _submission(registration, wanted),
                 filing=intake.AgentFiling(
                     agent_label=f"{agent.name} ({agent.agent_id})",
                     attestation=_attestation(agent, wanted),
@@ -143,21 +141,10 @@ def _remember(agent: Agent, message: bytes, expires_at: dt.datetime) -> None:
         raise forbidden("This message was received before: a replay is refused.") from None
 
 
-def _primary_relationship(vendor_slug: str, wanted: protocol.Exercise, *, now: dt.datetime) -> tuple[str, list[str]]:
-    """The request's relationship (the first hint the vendor's policy knows, else the customer one) and the
-    other hints' relationships, which staff and responders read in the details."""
-    known = policy_in_force(vendor_slug, now.date()).policy.relationships
-    mapped = [r for r in wanted.relationships if r in known]
-    if mapped:
-        return mapped[0], mapped[1:]
-    return (vocabulary.DEFAULT_RELATIONSHIP if vocabulary.DEFAULT_RELATIONSHIP in known else known[0]), []
-
-
-def _submission(registration: Registration, wanted: protocol.Exercise, *, now: dt.datetime) -> intake.Submission:
+def _submission(registration: Registration, wanted: protocol.Exercise) -> intake.Submission:
     """The form's fields from the agent's request: the email is the agent's (as on the form for an agent),
     the person's own claims go into the details for staff and responders to match records with."""
     vendor = registration.vendor
-    relationship, others = _primary_relationship(vendor.slug, wanted, now=now)
     person = wanted.person
     lines = [f"Filed through the {vocabulary.PROTOCOL} ({wanted.action}) by {registration.agent.name}."]
     if wanted.scope:
@@ -170,15 +157,14 @@ def _submission(registration: Registration, wanted: protocol.Exercise, *, now: d
     ):
         if value:
             lines.append(f"{label}: {value}" + (f" ({verified})" if checked else " (not verified by the agent)"))
-    if others:
-        lines.append("The agent also names: " + "; ".join(RELATIONSHIPS[r] for r in others) + ".")
     unknown = [h for h in wanted.hints if protocol.relationship_of(h) is None]
     if unknown:
         lines.append("Relationship hints not understood: " + ", ".join(unknown) + ".")
     return intake.Submission(
         vendor_slug=vendor.slug,
         request_type=wanted.request_type,
-        relationship=relationship,
+        # Every relationship the hints name; none: "not sure", and the request covers every category held.
+        relationships=wanted.relationships,
         country=wanted.country,
         state=wanted.state,
         subject_name=person.name,

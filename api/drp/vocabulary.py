@@ -70,8 +70,8 @@ RELATIONSHIP_HINTS: dict[str, str] = {
     "applicant": "job_applicant",
     "employment": "job_applicant",
 }
-# With no hint, the protocol's "expected Customer/Business relationship".
-DEFAULT_RELATIONSHIP = "account_user"
+# With no hint the request names no relationship ("not sure" on the form): it covers every category the
+# vendor holds, the whole person (the protocol's "expected Customer/Business relationship" included).
 
 
 def canonical_action(action: str) -> str:

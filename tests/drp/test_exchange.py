@@ -93,7 +93,7 @@ def test_a_signed_exercise_files_a_request_through_the_intake_with_the_agents_at
     assert body["expected_by"].startswith(request.due_at.astimezone(dt.UTC).date().isoformat())
     assert request.request_type == "erasure" and request.agent_name == "Consumer Rights Agent"
     assert request.subject_name == "Carla Reyes" and request.subject_email == "cr_aa_test@agent.example"
-    assert request.relationship == "marketing_contact"  # the first hint the vendor's policy knows
+    assert request.relationships == ["account_user", "marketing_contact"]  # the hints in our words
     assert "carla@example.com (verified by the agent)" in request.details
     assert "mystery" in request.details
     # The attestation is the authority, on the timeline, in the agent's name; no permission upload is asked.

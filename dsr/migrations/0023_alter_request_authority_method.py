@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dsr', '0020_new_request_types'),
+        ('dsr', '0022_request_province'),
     ]
 
     operations = [
