@@ -173,6 +173,7 @@ class Exercise:
     regime: str
     country: str
     state: str
+    province: str  # a Canadian province or territory, where the address says the person lives in Canada
     hints: tuple[str, ...]  # as sent
     relationships: tuple[str, ...]  # ours, in the order of the hints
     status_callback: str
@@ -212,9 +213,11 @@ def read_exercise(claims: dict[str, Any], *, allow_http_callbacks: bool = False)
         if regime not in vocabulary.REGIMES:
             raise ProtocolError(400, f"Unsupported regime: {', '.join(vocabulary.REGIMES)} only.", fatal=True)
         country, state = vocabulary.REGIMES[regime]
+        province = ""
     else:
         country = person.address.get("country", "").upper()
-        state = person.address.get("region", "").upper() if country == "US" else ""
+        region = person.address.get("region", "").upper()
+        state, province = (region if country == "US" else ""), (region if country == "CA" else "")
         if len(country) != 2 or (country == "US" and len(state) != 2):
             raise ProtocolError(
                 400, "Without a regime, the address claim must give the person's country (and US state).", fatal=True
@@ -234,6 +237,7 @@ def read_exercise(claims: dict[str, Any], *, allow_http_callbacks: bool = False)
         regime=regime,
         country=country,
         state=state,
+        province=province,
         hints=tuple(hints),
         relationships=tuple(
             dict.fromkeys(r for r in (relationship_of(h) for h in hints) if r is not None)  # once each, in order

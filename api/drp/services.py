@@ -167,6 +167,7 @@ def _submission(registration: Registration, wanted: protocol.Exercise) -> intake
         relationships=wanted.relationships,
         country=wanted.country,
         state=wanted.state,
+        province=wanted.province,
         subject_name=person.name,
         email=registration.agent.email,
         details="\n".join(lines),

@@ -106,6 +106,8 @@ def test_without_a_regime_the_address_says_where_the_person_lives() -> None:
     voluntary = claims(regime=None, address={"country": "us", "region": "or"})
     exercise = protocol.read_exercise(voluntary)
     assert (exercise.country, exercise.state) == ("US", "OR")
+    quebec = protocol.read_exercise(claims(regime=None, address={"country": "CA", "region": "QC"}))
+    assert (quebec.country, quebec.state, quebec.province) == ("CA", "", "QC")
     with pytest.raises(ProtocolError, match="address"):
         protocol.read_exercise(claims(regime=None))
     with pytest.raises(ProtocolError, match="regime"):
