@@ -11,14 +11,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dsr.models import StaffMembership
 from policies.models import Vendor
 
 
 def session_cookie(user: Any) -> str:
-    """A logged-in session for `user`, as the login page would make it."""
+    """A logged-in session for `user`, as the login page would make it, with its second factor verified
+    (staff need one with DEBUG off, as the bench runs)."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
     session = SessionStore()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -27,11 +32,16 @@ def session_cookie(user: Any) -> str:
 
 
 def users(team_vendor: str) -> dict[str, str]:
+    """A superuser and a member of `team_vendor`'s team, logged in. A reused database keeps them (their page
+    views are on the timelines, which keep who viewed)."""
     model = get_user_model()
-    model.objects.filter(username__in=["bench-admin", "bench-team"]).delete()  # a reused database has them
-    admin = model.objects.create_superuser("bench-admin", "admin@example.org", "x-bench-password-1")
-    member = model.objects.create_user("bench-team", "team@example.org", "x-bench-password-1", is_staff=True)
-    StaffMembership.objects.create(user=member, vendor=Vendor.objects.get(slug=team_vendor))
+    admin, _ = model.objects.get_or_create(
+        username="bench-admin", defaults={"email": "admin@example.org", "is_staff": True, "is_superuser": True}
+    )
+    member, _ = model.objects.get_or_create(
+        username="bench-team", defaults={"email": "team@example.org", "is_staff": True}
+    )
+    StaffMembership.objects.get_or_create(user=member, vendor=Vendor.objects.get(slug=team_vendor))
     return {"superuser": session_cookie(admin), f"{team_vendor} team": session_cookie(member)}
 
 

@@ -72,7 +72,7 @@ def sweep() -> None:
         handled = sweep_deadlines(now=now, batch=BATCH_SIZE)
         profile.disable()
     print(f"\nsweep: {handled} rows, {len(queries)} SQL statements ({len(queries) / max(handled, 1):.1f} per row)")
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+    pstats.Stats(profile).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(35)
 
 
 if __name__ == "__main__":

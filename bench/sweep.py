@@ -105,7 +105,9 @@ def reset_due(*, now: dt.datetime) -> None:
     OutgoingEmail.objects.filter(kind__in=["reminder", "escalation"]).delete()
     with transaction.atomic(), connection.cursor() as cursor:
         # The bench's own database: its sweep's events are removed around the audit trail's append-only
-        # trigger (which refuses any DELETE), in one transaction, so the trigger is never left off.
+        # trigger (which refuses any DELETE), in one transaction, so the trigger is never left off. The
+        # deferred foreign-key checks the DELETE queues run at once, else the table cannot be altered back.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE dsr_event DISABLE TRIGGER dsr_event_append_only")
         cursor.execute("DELETE FROM dsr_event WHERE kind IN ('reminder', 'escalated')")
         cursor.execute("ALTER TABLE dsr_event ENABLE TRIGGER dsr_event_append_only")

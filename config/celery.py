@@ -1,5 +1,6 @@
 """The Celery app. The broker only carries "look at row N"; the database is the source of truth."""
 
+import gc
 import os
 
 from celery import Celery, signals
@@ -12,6 +13,14 @@ app = Celery("dsr")
 # All CELERY_* settings live in config/settings.py.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+def _freeze_before_fork(**_: object) -> None:
+    """The worker's loaded code and settings move to the garbage collector's permanent generation before
+    the pool forks its processes: their collections then never write to (and so copy) the pages they
+    share with the main process (as config/gunicorn.py does for the web workers)."""
+    gc.freeze()
 
 
 @signals.task_prerun.connect

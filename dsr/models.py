@@ -318,6 +318,7 @@ class Assignment(models.Model):
         FULFIL = "fulfil", "Answer the request as controller"
         ASSIST_CONTROLLER = "assist_controller", "Forward to the controller and assist it"
         PROPAGATE = "propagate", "Tell the recipient to act on the request"
+        IDENTIFY_RECIPIENTS = "identify_recipients", "Identify the recipients named only by kind and tell them"
         RESOLVE_GAP = "resolve_gap", "Decide who answers: the policy lacks a fact"
         REVIEW = "review", "Check what data is held about the person and who answers"
 

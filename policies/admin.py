@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from .models import (
     Contact,
@@ -108,7 +108,9 @@ class PolicyVersionAdmin(ReadOnly, admin.ModelAdmin[PolicyVersion]):
                     ("brand", "brand_cite"),
                     ("country", "country_cite"),
                     "timezone",
+                    "region",
                     ("address", "address_cite"),
+                    "registry_code",
                     ("website", "website_cite"),
                 )
             },
@@ -117,7 +119,38 @@ class PolicyVersionAdmin(ReadOnly, admin.ModelAdmin[PolicyVersion]):
             "Supervisory authority",
             {"fields": ("authority_name", "authority_country", "authority_website", "authority_cite")},
         ),
+        ("Clauses staff heed (fees, sale, transfers)", {"fields": ("clauses", "recipients_told_more")}),
     ]
+    readonly_fields = ("region", "registry_code", "clauses", "recipients_told_more")
+
+    @staticmethod
+    def _cited(value: str | None, cite: str) -> str:
+        return format_html("{} <em>“{}”</em>", value, cite) if value else "(not stated in the policy)"
+
+    @admin.display(description="region (seat)")
+    def region(self, obj: PolicyVersion) -> str:
+        fact = obj.policy.vendor.region
+        return self._cited(fact.value, fact.cite)
+
+    @admin.display(description="register code")
+    def registry_code(self, obj: PolicyVersion) -> str:
+        fact = obj.policy.vendor.registry_code
+        return self._cited(fact.value, fact.cite)
+
+    @admin.display(description="clauses")
+    def clauses(self, obj: PolicyVersion) -> str:
+        rows = [(c.kind, c.text, c.cite) for c in obj.policy.clauses]
+        return self._list(rows)
+
+    @admin.display(description="recipients told of more than erasure, rectification, restriction")
+    def recipients_told_more(self, obj: PolicyVersion) -> str:
+        return self._list([(r.name, d.request_type, d.cite) for r in obj.policy.recipients for d in r.acts_on])
+
+    @staticmethod
+    def _list(rows: list[tuple[str, str, str]]) -> str:
+        if not rows:
+            return "none"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {} <em>“{}”</em></li>", rows))
 
 
 class RetentionInline(ReadOnlyInline):

@@ -47,6 +47,7 @@ class VendorFacts:
     legal_name: CitedValue
     brand: CitedValue
     country: CitedValue  # ISO 3166-1 alpha-2
+    region: CitedValue  # ISO 3166-2 subdivision of the country (e.g. BB for Brandenburg), where the seat shows it
     address: CitedValue
     registry_code: CitedValue
     website: CitedValue
@@ -157,6 +158,21 @@ class Category:
 
 
 @dataclass(frozen=True)
+class RecipientDuty:
+    request_type: str  # vocabulary.REQUEST_TYPES
+    cite: str
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A clause of the policy staff or the answer must heed (vocabulary.CLAUSE_KINDS), with its passage."""
+
+    kind: str
+    text: str  # what the clause says, in the encoder's words
+    cite: str
+
+
+@dataclass(frozen=True)
 class Recipient:
     name: str
     kind: str  # vocabulary.RECIPIENT_KINDS
@@ -164,6 +180,10 @@ class Recipient:
     region: str
     categories: tuple[str, ...]  # category keys, or ("all",)
     cite: str
+    # Requests beyond erasure, rectification and restriction that must reach this recipient too (an opt-out of
+    # sale or sharing for a third party it is sold or shared to; a withdrawal of consent for the processor
+    # that acts on the consent), each with the passage that shows why.
+    acts_on: tuple[RecipientDuty, ...] = ()
 
     @property
     def named(self) -> bool:
@@ -172,6 +192,10 @@ class Recipient:
 
     def holds(self, category_key: str) -> bool:
         return ALL in self.categories or category_key in self.categories
+
+    def duty(self, request_type: str) -> RecipientDuty | None:
+        """Why `request_type` (beyond erasure, rectification, restriction) must reach this recipient, if it must."""
+        return next((d for d in self.acts_on if d.request_type == request_type), None)
 
 
 @dataclass(frozen=True)
@@ -195,6 +219,7 @@ class PolicyDocument:
     categories: tuple[Category, ...]
     recipients: tuple[Recipient, ...]
     gaps: tuple[Gap, ...]
+    clauses: tuple[Clause, ...] = ()
 
     @classmethod
     def parse(cls, document: Any) -> PolicyDocument:
@@ -272,6 +297,15 @@ class PolicyDocument:
         keys = set(category_keys)
         return tuple(r for r in self.recipients if (r.named or not named_only) and any(r.holds(key) for key in keys))
 
+    def recipients_acting_on(self, request_type: str, category_keys: Iterable[str]) -> tuple[Recipient, ...]:
+        """The recipients (named or by category) of these categories that a `request_type` must also reach."""
+        keys = set(category_keys)
+        return tuple(r for r in self.recipients if r.duty(request_type) and any(r.holds(key) for key in keys))
+
+    def clauses_of(self, kind: str) -> tuple[Clause, ...]:
+        """The policy's clauses of that kind (vocabulary.CLAUSE_KINDS)."""
+        return tuple(c for c in self.clauses if c.kind == kind)
+
     # --- Promises, rights, laws ---------------------------------------------------------------------
 
     def promises(self, kind: str) -> tuple[Promise, ...]:
@@ -306,13 +340,15 @@ class PolicyDocument:
 
 
 class _Node:
-    """One mapping of the document, read field by field; every error names the field's path."""
+    """One mapping of the document, read field by field; every error names the field's path.
 
-    def __init__(self, value: Any, path: str, fields: Collection[str]) -> None:
+    `optional` fields may be absent (documents stored before the field existed)."""
+
+    def __init__(self, value: Any, path: str, fields: Collection[str], optional: Collection[str] = ()) -> None:
         self.path = path
         if not isinstance(value, Mapping):
             self._fail(path or "(document)", f"must be a mapping, not {_kind(value)}")
-        unknown = [key for key in value if key not in fields]
+        unknown = [key for key in value if key not in fields and key not in optional]
         if unknown:
             self._fail(self.at(str(unknown[0])), f"is not a field of this document (known: {', '.join(fields)})")
         missing = [key for key in fields if key not in value]
@@ -381,17 +417,23 @@ class _Node:
             self.fail(key, f"must be a list, not {_kind(value)}")
         return list(value)
 
-    def children(self, key: str, fields: Collection[str], *, label: str = "") -> list[_Node]:
+    def children(
+        self, key: str, fields: Collection[str], *, label: str = "", optional: Collection[str] = ()
+    ) -> list[_Node]:
         """The list `key` as nodes; `label` names an entry by that field (e.g. a category's key) in errors."""
         nodes = []
-        for i, item in enumerate(self.items(key)):
+        for i, item in enumerate(self.items(key) if key in self.data else ()):
             name = item.get(label) if label and isinstance(item, Mapping) else None
             where = f"{self.at(key)}[{name if isinstance(name, str) and name else i}]"
-            nodes.append(_Node(item, where, fields))
+            nodes.append(_Node(item, where, fields, optional))
         return nodes
 
-    def child(self, key: str, fields: Collection[str]) -> _Node:
-        return _Node(self.data[key], self.at(key), fields)
+    def child(self, key: str, fields: Collection[str], optional: Collection[str] = ()) -> _Node:
+        return _Node(self.data[key], self.at(key), fields, optional)
+
+    def optional_cited(self, key: str) -> CitedValue:
+        """A cited fact a document may lack (stored before it existed): unknown, with no passage."""
+        return self.cited(key) if key in self.data else CitedValue(value=None, cite="")
 
     def cited(self, key: str) -> CitedValue:
         node = self.child(key, ("value", "cite"))
@@ -419,6 +461,7 @@ def _parse(document: Any) -> PolicyDocument:
             "recipients",
             "gaps",
         ),
+        ("clauses",),
     )
     if top.data["schema"] != SCHEMA_VERSION:
         top.fail("schema", f"{top.data['schema']!r} is not the supported schema version ({SCHEMA_VERSION})")
@@ -426,6 +469,7 @@ def _parse(document: Any) -> PolicyDocument:
     v = top.child(
         "vendor",
         ("slug", "timezone", "legal_name", "brand", "country", "address", "registry_code", "website"),
+        ("region",),
     )
     vendor = VendorFacts(
         slug=v.text("slug"),
@@ -433,6 +477,7 @@ def _parse(document: Any) -> PolicyDocument:
         legal_name=v.cited("legal_name"),
         brand=v.cited("brand"),
         country=v.cited("country"),
+        region=v.optional_cited("region"),
         address=v.cited("address"),
         registry_code=v.cited("registry_code"),
         website=v.cited("website"),
@@ -500,8 +545,21 @@ def _parse(document: Any) -> PolicyDocument:
             region=n.text("region"),
             categories=n.keys("categories", (*keys, ALL)),
             cite=n.text("cite"),
+            acts_on=tuple(
+                RecipientDuty(request_type=d.choice("request_type", vocabulary.REQUEST_TYPES), cite=d.text("cite"))
+                for d in n.children("acts_on", ("request_type", "cite"))
+            ),
         )
-        for n in top.children("recipients", ("name", "kind", "purpose", "region", "categories", "cite"), label="name")
+        for n in top.children(
+            "recipients",
+            ("name", "kind", "purpose", "region", "categories", "cite"),
+            label="name",
+            optional=("acts_on",),
+        )
+    )
+    clauses = tuple(
+        Clause(kind=n.choice("kind", vocabulary.CLAUSE_KINDS), text=n.text("text"), cite=n.text("cite"))
+        for n in top.children("clauses", ("kind", "text", "cite"))
     )
 
     gaps = tuple(
@@ -519,6 +577,7 @@ def _parse(document: Any) -> PolicyDocument:
         categories=categories,
         recipients=recipients,
         gaps=gaps,
+        clauses=clauses,
     )
 
 

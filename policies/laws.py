@@ -331,6 +331,11 @@ class LawRules:
     # the law says 'promptly'; the number is the office's own decision, kept with the duty it serves.
     processor_forward: Duration | None = None
     reach: Reach = NAMED_ONLY
+    # The duty to pass a request on to the recipients of the data (GDPR Art 19; CCPA 1798.105(c), 11 CCR
+    # 7026(f)), the request types it covers, and the office's target to do it (recipient_duty.notify_within).
+    recipient_duty: TextRule | None = None
+    recipient_types: tuple[str, ...] = ()
+    recipient_notify: Duration | None = None
 
     def identity(self) -> IdentityCheck:
         """The law's identity rule; where the data has none, the stricter 'reasonable' reading, said so."""
@@ -359,7 +364,7 @@ class LawRules:
 
 @dataclass(frozen=True)
 class SupervisoryAuthority:
-    country: str
+    country: str  # ISO 3166-1 alpha-2, or a subdivision ("DE-BB") where the country's authorities are regional
     authority: str
     address: str
     web: str
@@ -367,6 +372,7 @@ class SupervisoryAuthority:
     national_law: str
     sources: tuple[str, ...]
     status: Status
+    laws: tuple[str, ...] = ()  # the laws whose complaints it hears (law codes)
 
 
 @dataclass(frozen=True)
@@ -777,6 +783,28 @@ def _identity_check(value: Any, ctx: _Ctx) -> IdentityCheck | None:
     )
 
 
+def _recipient_duty(value: Any, ctx: _Ctx) -> tuple[TextRule | None, tuple[str, ...], Duration | None]:
+    """`recipient_duty`: {applies_to: [request types], notify_within: {amount, unit: business_days}, text, ...}."""
+    if value is None:
+        return None, (), None
+    data = _mapping(
+        value,
+        ctx,
+        "recipient_duty",
+        required=("applies_to", "notify_within", "text", "status", "source"),
+        optional=("note", "status_note"),
+    )
+    sub = ctx.at("recipient_duty")
+    types = data["applies_to"]
+    if not isinstance(types, list) or not types or not all(t in vocabulary.REQUEST_TYPES for t in types):
+        sub.fail("applies_to", f"must be a non-empty list of request types ({', '.join(vocabulary.REQUEST_TYPES)})")
+    notify = _duration(data["notify_within"], sub, "notify_within")
+    if notify is None or notify.unit != "business_days":
+        sub.fail("notify_within", "must be a number of business_days")
+    rule = {key: item for key, item in data.items() if key not in ("applies_to", "notify_within")}
+    return _text_rule(rule, ctx, "recipient_duty"), tuple(types), notify
+
+
 def _text_rule(value: Any, ctx: _Ctx, field: str) -> TextRule:
     data = _mapping(value, ctx, field, required=("text", "status", "source"), optional=("note", "status_note"))
     sub = ctx.at(field)
@@ -905,6 +933,7 @@ _LAW_OPTIONAL = (
     "notes",
     "identity_check",
     "reach",
+    "recipient_duty",
 )
 
 
@@ -974,6 +1003,7 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
         if forward is None or forward.unit != "business_days":
             ctx.at("processor_duty").fail("forward_within", "must be a number of business_days")
         duty = {key: value for key, value in duty.items() if key != "forward_within"}
+    recipient_duty, recipient_types, recipient_notify = _recipient_duty(data.get("recipient_duty"), ctx)
     return LawRules(
         code=code,
         name=_text(data, "name", ctx),
@@ -995,6 +1025,9 @@ def parse_law(entry: Any, *, where: str, index: int | None = None) -> LawRules:
         free_requests=_text_rule(data["free_requests"], ctx, "free_requests"),
         processor_duty=_text_rule(duty, ctx, "processor_duty"),
         processor_forward=forward,
+        recipient_duty=recipient_duty,
+        recipient_types=recipient_types,
+        recipient_notify=recipient_notify,
         other_rules=_other_rules(data.get("other_rules"), ctx),
         sources=tuple(_source(s, ctx, f"sources[{i}]", with_status=True) for i, s in enumerate(sources)),
         notes=tuple(notes),
@@ -1011,10 +1044,13 @@ def _authority(value: Any, where: str, index: int) -> SupervisoryAuthority:
         ctx,
         "",
         required=("country", "authority", "status", "sources"),
-        optional=("address", "web", "notes", "national_law"),
+        optional=("address", "web", "notes", "national_law", "laws"),
     )
-    if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country):
-        ctx.fail("country", f"{_show(country)} is not an ISO 3166-1 alpha-2 code")
+    if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", country):
+        ctx.fail("country", f"{_show(country)} is not an ISO 3166-1 alpha-2 code (or ISO 3166-2, e.g. DE-BB)")
+    codes = data.get("laws") or []
+    if not isinstance(codes, list) or not all(isinstance(code, str) and _CODE_RE.match(code) for code in codes):
+        ctx.fail("laws", "must be a list of law codes")
     sources = data["sources"]
     if not isinstance(sources, list) or not all(
         isinstance(s, str) and s.startswith(("http://", "https://")) for s in sources
@@ -1029,6 +1065,7 @@ def _authority(value: Any, where: str, index: int) -> SupervisoryAuthority:
         national_law=_text(data, "national_law", ctx, required=False),
         sources=tuple(sources),
         status=_status(data, ctx),
+        laws=tuple(codes),
     )
 
 

@@ -217,6 +217,11 @@ def validate_vendor(doc: Any, *, path: Path, law_codes: Iterable[str]) -> dict[s
         "registry_code": c.fact(vendor, "registry_code", "vendor"),
         "website": c.fact(vendor, "website", "vendor"),
     }
+    if "region" in vendor:  # the seat's subdivision (ISO 3166-2), where the policy shows it
+        region = c.fact(vendor, "region", "vendor")
+        if region["value"] is not None and not re.fullmatch(r"[A-Z0-9]{1,3}", str(region["value"])):
+            raise c.fail("vendor", "region.value", f"{region['value']!r} is not an ISO 3166-2 subdivision code")
+        out_vendor["region"] = region
     if not out_vendor["legal_name"]["value"] and not out_vendor["brand"]["value"]:
         raise c.fail("vendor", "legal_name", "a vendor needs a legal name or a brand")
 
@@ -375,8 +380,19 @@ def validate_vendor(doc: Any, *, path: Path, law_codes: Iterable[str]) -> dict[s
     for i, raw in enumerate(c.items(doc.get("recipients"), "recipients", "recipients")):
         item = c.mapping(raw, f"recipients[{i}]", "recipient")
         entry = f"recipients[{item.get('name', i)}]"
+        acts_on = []
+        for j, duty in enumerate(c.items(item.get("acts_on"), entry, "acts_on")):
+            where = f"{entry}.acts_on[{j}]"
+            duty = c.mapping(duty, where, "acts_on")
+            acts_on.append(
+                {
+                    "request_type": c.choice(duty, "request_type", where, vocabulary.REQUEST_TYPES),
+                    "cite": c.cite(duty, where),
+                }
+            )
         recipients.append(
-            {
+            ({"acts_on": acts_on} if acts_on else {})
+            | {
                 "name": c.text(item, "name", entry),
                 "kind": c.choice(item, "kind", entry, vocabulary.RECIPIENT_KINDS),
                 "purpose": c.text(item, "purpose", entry, required=False),
@@ -384,6 +400,18 @@ def validate_vendor(doc: Any, *, path: Path, law_codes: Iterable[str]) -> dict[s
                 "categories": c.keys(
                     item.get("categories") or ["all"], entry, "categories", category_keys, extra=["all"]
                 ),
+                "cite": c.cite(item, entry),
+            }
+        )
+
+    clauses = []
+    for i, raw in enumerate(c.items(doc.get("clauses"), "clauses", "clauses")):
+        entry = f"clauses[{i}]"
+        item = c.mapping(raw, entry, "clause")
+        clauses.append(
+            {
+                "kind": c.choice(item, "kind", entry, vocabulary.CLAUSE_KINDS),
+                "text": c.text(item, "text", entry),
                 "cite": c.cite(item, entry),
             }
         )
@@ -412,7 +440,7 @@ def validate_vendor(doc: Any, *, path: Path, law_codes: Iterable[str]) -> dict[s
         "categories": categories,
         "recipients": recipients,
         "gaps": gaps,
-    }
+    } | ({"clauses": clauses} if clauses else {})
 
 
 def detected_gaps(policy: PolicyDocument) -> list[str]:
@@ -508,6 +536,7 @@ def load(dataset: DataSet) -> LoadReport:
                     "notes": authority.get("notes") or "",
                     "status": str(authority.get("status") or "U"),
                     "sources": list(authority.get("sources") or []),
+                    "laws": list(authority.get("laws") or []),
                 },
             )
         for vendor_file in dataset.vendors:
@@ -605,7 +634,11 @@ def _load_vendor(vendor_file: VendorFile) -> tuple[PolicyVersion, bool]:
         for rule in category.retention:
             RetentionRule.objects.create(category=row, **asdict(rule))
     for recipient in policy.recipients:
-        Recipient.objects.create(version=version, **asdict(recipient) | {"categories": list(recipient.categories)})
+        Recipient.objects.create(
+            version=version,
+            **{key: value for key, value in asdict(recipient).items() if key != "acts_on"}
+            | {"categories": list(recipient.categories)},
+        )
     for gap in policy.gaps:
         PolicyGap.objects.create(version=version, **asdict(gap))
     return version, True

@@ -69,7 +69,8 @@ class LawRulesVersion(models.Model):
 
 
 class SupervisoryAuthority(models.Model):
-    """A national data-protection authority from the laws file (where complaints go)."""
+    """A data-protection authority from the laws file (where complaints go): a country's, or a region's where
+    the country's are regional (a German Land's, keyed "DE-BB")."""
 
     country = models.CharField(max_length=8, unique=True)
     name = models.CharField(max_length=300)
@@ -78,6 +79,7 @@ class SupervisoryAuthority(models.Model):
     notes = models.TextField(blank=True)
     status = models.CharField(max_length=8, help_text="V verified, S secondary sources, U unverified")
     sources = models.JSONField(default=list)
+    laws = models.JSONField(default=list, help_text="The laws whose complaints it hears (law codes).")
 
     class Meta:
         verbose_name_plural = "supervisory authorities"

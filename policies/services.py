@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import laws as law_data
 from .laws import Territory, law_territory
-from .models import Law, PolicyVersion, Vendor
+from .models import Law, PolicyVersion, SupervisoryAuthority, Vendor
 
 # Per-process caches. A policy version is never changed once loaded (a changed file makes a new version
 # with a new id and sha256), so a version and its parsed document are read from the database once per
@@ -124,6 +125,24 @@ def laws_in_force() -> LawSet:
     return laws
 
 
+def supervisory_authorities() -> list[law_data.SupervisoryAuthority]:
+    """The authorities of the laws file, as loaded (where complaints go), for dsr.engine.authority."""
+    return [
+        law_data.SupervisoryAuthority(
+            country=a.country,
+            authority=a.name,
+            address=a.address,
+            web=a.website,
+            notes=a.notes,
+            national_law="",
+            sources=tuple(a.sources),
+            status=a.status,  # type: ignore[arg-type]
+            laws=tuple(a.laws),
+        )
+        for a in SupervisoryAuthority.objects.all()
+    ]
+
+
 def policy_as_dict(version: PolicyVersion) -> dict[str, Any]:
     """The encoded policy as loaded, with the citation beside each fact, for review and diffing."""
     vendor = version.vendor
@@ -146,6 +165,8 @@ def policy_as_dict(version: PolicyVersion) -> dict[str, Any]:
         "timezone": version.timezone,
         "address": fact(version.address, version.address_cite),
         "website": fact(version.website, version.website_cite),
+        "region": fact(version.policy.vendor.region.value, version.policy.vendor.region.cite),
+        "registry_code": fact(version.policy.vendor.registry_code.value, version.policy.vendor.registry_code.cite),
         "authority": {
             "name": version.authority_name or None,
             "country": version.authority_country or None,
@@ -198,8 +219,15 @@ def policy_as_dict(version: PolicyVersion) -> dict[str, Any]:
                 "region": r.region or None,
                 "categories": r.categories,
                 "cite": r.cite,
+                "acts_on": [
+                    {"request_type": d.request_type, "cite": d.cite}
+                    for doc in version.policy.recipients
+                    if doc.name == r.name
+                    for d in doc.acts_on
+                ],
             }
             for r in version.recipients.all()
         ],
+        "clauses": [{"kind": c.kind, "text": c.text, "cite": c.cite} for c in version.policy.clauses],
         "gaps": [{"field": g.field, "note": g.note, "cite": g.cite or None} for g in version.gaps.all()],
     }

@@ -98,6 +98,15 @@ RECIPIENT_KINDS: dict[str, str] = {
     "recipient_category": "a category of recipients the policy does not name",
 }
 
+# A clause of the policy that answers or staff must heed, beyond categories and recipients (each with its passage).
+CLAUSE_KINDS: dict[str, str] = {
+    "fee": "the vendor reserves a fee for requests",
+    "no_sale": "the vendor says it does not sell personal data",
+    "no_transfers_outside_eea": "the vendor says it transfers no personal data outside the EU/EEA",
+    "transfers_outside_eea": "the vendor transfers personal data outside the EU/EEA",
+    "invalid_transfer_basis": "a transfer relies on a basis that is no longer valid",
+}
+
 PROMISE_KINDS: dict[str, str] = {
     "response_time": "responds to a request within",
 }

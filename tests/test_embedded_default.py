@@ -41,12 +41,55 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_concurrent_filing_on_the_embedded_default_never_fails_with_database_is_locked(tmp_path: Path) -> None:
+def migrated_default(tmp_path: Path) -> dict[str, str]:
+    """The embedded default's environment, in `tmp_path`: its database migrated and the policies loaded."""
     env = {"DSR_VAR_DIR": str(tmp_path)}
     for command in (("migrate", "--no-input"), ("load_policies",)):
         result = run(env, *command)
         assert result.returncode == 0, result.stderr
+    return env
+
+
+def test_concurrent_filing_on_the_embedded_default_never_fails_with_database_is_locked(tmp_path: Path) -> None:
+    env = migrated_default(tmp_path)
     result = run(env, "shell", "-c", SCRIPT)
     assert result.returncode == 0, result.stderr
     assert "ERRORS 0" in result.stdout, result.stdout
     assert "ROUTED 32" in result.stdout, result.stdout
+
+
+# Routed requests, then the deadline sweep when their first reminders are due and again once they are
+# overdue: the batch's bulk writes (events, emails, the assignments' next look) run on SQLite too.
+SWEEP = textwrap.dedent(
+    """
+    import datetime as dt
+    from django.utils import timezone
+    from dsr.models import Assignment, Event
+    from dsr.requests import workflow
+    from dsr.requests.intake import Submission, submit_request, verify_email
+    from dsr.requests.sweeps import sweep_deadlines
+    now = timezone.now()
+    for i in range(3):
+        filed = submit_request(Submission(vendor_slug="sera-leads", request_type="access",
+            relationship="website_visitor", country="EE", state="", subject_name=f"P {i}",
+            email=f"s{i}@example.com"), now=now)
+        workflow.route_request(verify_email(filed.reference, now=now).pk, now=now)
+    due = min(Assignment.objects.values_list("due_at", flat=True))
+    print("REMINDED", sweep_deadlines(now=due - dt.timedelta(days=7)))
+    print("SENT", sorted({tuple(r) for r in Assignment.objects.values_list("reminders_sent", flat=True)}))
+    print("NEXT", {a.next_action_at == a.due_at - dt.timedelta(days=2) for a in Assignment.objects.all()})
+    print("ESCALATED", sweep_deadlines(now=due + dt.timedelta(days=1)))
+    print("LEFT", Assignment.objects.filter(next_action_at__isnull=False).count())
+    print("EVENTS", sorted(Event.objects.filter(kind__in=["reminder", "escalated"]).values_list("kind", flat=True)))
+    """
+)
+
+
+def test_the_deadline_sweep_reminds_and_escalates_on_the_embedded_default(tmp_path: Path) -> None:
+    env = migrated_default(tmp_path)
+    result = run(env, "shell", "-c", SWEEP)
+    assert result.returncode == 0, result.stderr
+    assert "REMINDED 3" in result.stdout, result.stdout
+    assert "SENT [(7,)]" in result.stdout and "NEXT {True}" in result.stdout, result.stdout  # the 2-day reminder
+    assert "ESCALATED 3" in result.stdout and "LEFT 0" in result.stdout, result.stdout
+    assert "EVENTS " + str(["escalated"] * 3 + ["reminder"] * 3) in result.stdout, result.stdout

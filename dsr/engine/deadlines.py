@@ -1242,11 +1242,12 @@ def compute_deadlines(
 
 @dataclass(frozen=True)
 class ForwardTarget:
-    """Where the vendor is only a processor: by when it forwards the request to its controller.
+    """An internal target inside the request's deadline: by when a processor forwards the request to its
+    controller (`forward_target`), or by when the recipients of the data are told of it (`recipient_target`).
 
-    An internal target, not a legal deadline of the vendor's: the laws say 'promptly' (processor_duty), the
-    number of business days is the office's own (laws.yaml forward_within, mark U), and the target is never
-    later than the request's own strictest deadline, which the processor's delay does not extend.
+    Not a legal deadline of the vendor's: the laws say 'promptly' or set no period (processor_duty,
+    recipient_duty), the number of business days is the office's own (laws.yaml forward_within,
+    notify_within, mark U), and the target is never later than the request's own strictest deadline.
     """
 
     due_date: dt.date
@@ -1257,6 +1258,12 @@ class ForwardTarget:
     @property
     def explanation(self) -> str:
         return render_forward_english(self.steps)
+
+    @property
+    def basis(self) -> str:
+        """The legal source of the duty the target serves (its rule's cite)."""
+        source = self.steps[0].source if self.steps else None
+        return source.cite if source else ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1278,26 +1285,66 @@ def forward_target(
     response_due: dt.date | None = None,
 ) -> ForwardTarget | None:
     """The earliest forwarding target of the laws that set one, capped at the response's due date."""
+    rules = [(law, law.processor_forward, law.processor_duty.source) for law in laws]
+    return _house_target(
+        "forward_target", rules, received_at, timezone, country, subdivision, response_due, request_type=None
+    )
+
+
+def recipient_target(
+    laws: Sequence[LawRules],
+    *,
+    request_type: str,
+    received_at: dt.datetime,
+    timezone: str,
+    country: str | None = None,
+    subdivision: str | None = None,
+    response_due: dt.date | None = None,
+) -> ForwardTarget | None:
+    """By when the recipients of the data are told of the request (GDPR Art 19; CCPA 1798.105(c), 11 CCR
+    7026(f)): the earliest `recipient_duty.notify_within` of the laws whose duty covers this request type,
+    capped at the response's due date, so the answer can say who was told. None where no law sets one."""
+    rules = [
+        (law, law.recipient_notify, law.recipient_duty.source)
+        for law in laws
+        if law.recipient_duty is not None and request_type in law.recipient_types
+    ]
+    return _house_target(
+        "recipient_target", rules, received_at, timezone, country, subdivision, response_due, request_type
+    )
+
+
+def _house_target(
+    code: str,
+    rules: Sequence[tuple[LawRules, Duration | None, Source]],
+    received_at: dt.datetime,
+    timezone: str,
+    country: str | None,
+    subdivision: str | None,
+    response_due: dt.date | None,
+    request_type: str | None,
+) -> ForwardTarget | None:
+    """The earliest of the laws' internal targets (business days in the responder's calendar, where the
+    responder is in the law's territory), capped at the response's due date."""
     tz = ZoneInfo(timezone)
     received_on = received_at.astimezone(tz).date()
     responder = _Calendar(
         country.upper() if country else None, subdivision.upper() if subdivision and country else None
     )
-    best: tuple[dt.date, LawRules, Duration] | None = None
-    for law in laws:
-        rule = law.processor_forward
+    best: tuple[dt.date, LawRules, Duration, Source] | None = None
+    for law, rule, source in rules:
         if rule is None:
             continue
         territory = {place.partition("-")[0] for place in law.jurisdictions}
         cal = responder if responder.country is None or responder.country in territory else _Calendar(None)
         due = _count(received_on, rule.amount, rule.unit, False, cal).nominal_end
         if best is None or due < best[0]:
-            best = (due, law, rule)
+            best = (due, law, rule, source)
     if best is None:
         return None
-    due, law, rule = best
+    due, law, rule, source = best
     capped = response_due is not None and response_due < due
-    params = {
+    params: dict[str, Any] = {
         "law": law.code,
         "amount": rule.amount,
         "unit": rule.unit,
@@ -1306,10 +1353,12 @@ def forward_target(
         "response_due": response_due,
         "capped": capped,
     }
+    if request_type is not None:
+        params["request_type"] = request_type
     if capped:
         assert response_due is not None
         due = response_due
-    step = Step("forward_target", {**params, "due": due}, law.processor_duty.source, "U")
+    step = Step(code, {**params, "due": due}, source, "U")
     return ForwardTarget(due_date=due, due_at=end_of_day(due, tz), law_code=law.code, steps=(step,))
 
 

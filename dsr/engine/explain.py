@@ -72,19 +72,27 @@ def render_forward_english(steps: Sequence[Step]) -> str:
 
 
 def render_forward(step: Step) -> str:
-    """A processor's target to forward the request to its controller, and why it is that day."""
+    """A processor's target to forward the request to its controller (or to tell the recipients), and why."""
     p = step.params
     cite = step.source.cite if step.source else ""
-    text = _(
-        "Forward to the controller by {due}: as processor the vendor assists the controller and forwards the "
-        "request promptly ({cite}); the office's own target is {amount} after receipt on {received} (house "
-        "decision, status U: the law sets no number)."
-    ).format(
-        due=_day(p["due"]),
-        cite=cite,
-        amount=_amount_words(p["amount"], p["unit"]),
-        received=format_date(p["received"]),
-    )
+    facts = {
+        "due": _day(p["due"]),
+        "cite": cite,
+        "amount": _amount_words(p["amount"], p["unit"]),
+        "received": format_date(p["received"]),
+    }
+    if step.code == "recipient_target":
+        text = _(
+            "Tell the recipients of the data by {due}: the vendor passes the request on to those it disclosed the "
+            "data to ({cite}); the office's own target is {amount} after receipt on {received} (house decision, "
+            "status U: the law sets no shorter number)."
+        ).format(**facts)
+    else:
+        text = _(
+            "Forward to the controller by {due}: as processor the vendor assists the controller and forwards the "
+            "request promptly ({cite}); the office's own target is {amount} after receipt on {received} (house "
+            "decision, status U: the law sets no number)."
+        ).format(**facts)
     if p["capped"]:
         text += " " + _(
             "The request's own deadline, {date}, comes first: the controller's time is not extended."

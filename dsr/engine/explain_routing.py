@@ -8,6 +8,7 @@ step, so another rendering (a translation) can be written from the same steps la
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -174,15 +175,74 @@ def _customer_is_controller(step: RouteStep) -> str:
     )
 
 
+def _request_words(step: RouteStep) -> str:
+    """The request as the form words it, told of the person ("delete the person's personal data")."""
+    words = vocabulary.REQUEST_TYPES[_text(step, "request_type")]
+    words = words[0].lower() + words[1:]
+    for mine, theirs in ((r"\bmy\b", "the person's"), (r"\bme\b", "them"), (r"\bI\b", "they")):
+        words = re.sub(mine, theirs, words)
+    return words
+
+
+def _basis(step: RouteStep) -> str:
+    basis = _text(step, "basis") if "basis" in step.facts else ""
+    return f" ({basis})" if basis else ""
+
+
 def _tell_recipient(step: RouteStep) -> str:
     purpose = _text(step, "purpose")
     return (
         f"{_text(step, 'recipient')} receives {_names(step)} from {_text(step, 'vendor')}"
         + (f" ({purpose})" if purpose else "")
-        + f". Tell it of the {_text(step, 'request_type')} so it acts on its copy too (GDPR Art 19; CCPA "
-        "11 CCR 7022). The policy gives no address for it: the vendor's privacy team sends the "
-        "instruction and records the answer."
+        + f". Pass the request on (“{_request_words(step)}”) so it acts on its copy too{_basis(step)}. The policy "
+        "gives no address for it: the vendor's privacy team sends the instruction and records whom it told."
     )
+
+
+def _identify_recipients(step: RouteStep) -> str:
+    return (
+        f"{_text(step, 'vendor')}'s policy names these recipients of {_names(step)} only by kind: "
+        f"{_names(step, 'recipients')}. Identify which organisations they are for this person's data (contracts, "
+        f"the sub-processor list), pass the request on (“{_request_words(step)}”) to each{_basis(step)}, and "
+        "record whom you told; where telling one is impossible or takes disproportionate effort, record why."
+    )
+
+
+def _fee_clause(step: RouteStep) -> str:
+    laws = step.facts.get("laws", ())
+    allowed = " ".join(f"{rule}" for rule in ([laws] if isinstance(laws, str) else laws))
+    return (
+        f"{_text(step, 'vendor')}'s policy reserves a fee {_passage(step)}. It applies only where the law of the "
+        "request allows one: never for a first copy under the GDPR or the UK GDPR, and a request being "
+        "time-consuming is no ground. What the laws of this request allow: "
+        + (allowed or "no law of this request is recorded.")
+    )
+
+
+def _does_not_sell(step: RouteStep) -> str:
+    return (
+        f"{_text(step, 'vendor')}'s policy says it does not sell personal data {_passage(step)}: record the "
+        "opt-out and confirm it to the person; there is no buyer to tell. If any sharing for cross-context "
+        "advertising is found, pass the opt-out on to that party."
+    )
+
+
+def _no_transfers(step: RouteStep) -> str:
+    return (
+        f"Transfers (GDPR Art 15(1)(c), 15(2)): {_text(step, 'text')} {_passage(step)} The answer states that no "
+        "data is transferred outside the EU/EEA."
+    )
+
+
+def _transfers(step: RouteStep) -> str:
+    return (
+        f"Transfers (GDPR Art 15(1)(c), 15(2)): {_text(step, 'text')} {_passage(step)} The answer names the "
+        "countries and the safeguard for each."
+    )
+
+
+def _invalid_transfer_basis(step: RouteStep) -> str:
+    return f"Check before answering: {_text(step, 'text')} {_passage(step)}"
 
 
 _RENDER: dict[str, Callable[[RouteStep], str]] = {
@@ -202,5 +262,11 @@ _RENDER: dict[str, Callable[[RouteStep], str]] = {
     "sub_processors_follow": _sub_processors_follow,
     "customer_is_controller": _customer_is_controller,
     "tell_recipient": _tell_recipient,
+    "identify_recipients": _identify_recipients,
+    "fee_clause": _fee_clause,
+    "does_not_sell": _does_not_sell,
+    "no_transfers_outside_eea": _no_transfers,
+    "transfers_outside_eea": _transfers,
+    "invalid_transfer_basis": _invalid_transfer_basis,
 }
 RULES = tuple(_RENDER)

@@ -6,7 +6,11 @@ policies/document.py) and the request's facts, and returns one planned assignmen
 - the vendor's privacy contact **fulfils** the request for data it controls;
 - where the vendor is only a **processor**, its customer is the controller: the subject is told so, and
   the vendor's task is to **assist the controller** (identify the customer, forward promptly, help);
-- an erasure, rectification or restriction is **propagated** to the recipients the policy names;
+- an erasure, rectification or restriction is **propagated** to the recipients the policy names, and where
+  the policy names recipients only by kind ("cloud hosting providers"), staff get a task to **identify** them
+  and tell them (GDPR Art 19; CCPA 1798.105(c)); an opt-out of sale or sharing reaches the third parties the
+  data is sold or shared to (11 CCR 7026(f)), a withdrawal of consent the processor acting on it (the
+  recipients' `acts_on` in the policy file), each task due by the recipients' target inside the request's date;
 - data kept under a **legal obligation** makes an erasure partial: restricted, not erased;
 - where the policy lacks a fact routing needs, the work goes to the **staff queue** flagged as a policy
   gap, never to a made-up address;
@@ -34,10 +38,13 @@ from .explain import explain_laws
 from .explain_routing import Citation, RouteStep, explain
 
 PROPAGATED_TYPES = frozenset({"erasure", "rectification", "restriction"})
-ACTIONS = ("fulfil", "assist_controller", "propagate", "resolve_gap", "review")
+ACTIONS = ("fulfil", "assist_controller", "propagate", "identify_recipients", "resolve_gap", "review")
+# Where a fee could come up: the requests that disclose a copy of the data (GDPR Art 15(3); PDPO s.28).
+FEE_TYPES = frozenset({"access", "portability"})
 # GDPR Art 20(1)(a): portability covers data processed on consent or under a contract, not other bases.
 PORTABLE_BASES = frozenset({"consent", "contract"})
 STAFF_QUEUE = "Privacy staff queue"
+RECIPIENTS_BY_KIND = "Privacy staff: recipients named only by kind"
 
 
 @dataclass(frozen=True)
@@ -91,11 +98,28 @@ def _names(categories: Iterable[Category]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+@dataclass(frozen=True)
+class RecipientDuty:
+    """By when the request must reach the data's recipients, and the law that says so (dsr.engine.deadlines
+    `recipient_target`); `basis` is "" where no law of the request sets the duty (the tasks are made anyway)."""
+
+    due_at: dt.datetime
+    basis: str = ""
+
+
 def plan_for(
-    policy: PolicyDocument, facts: RequestFacts, *, due_at: dt.datetime, assist_due_at: dt.datetime | None = None
+    policy: PolicyDocument,
+    facts: RequestFacts,
+    *,
+    due_at: dt.datetime,
+    assist_due_at: dt.datetime | None = None,
+    recipients: RecipientDuty | None = None,
+    fee_rules: Mapping[str, str] | None = None,
 ) -> Plan:
     """The routing plan for a request under one policy version. `due_at` is the response deadline;
-    `assist_due_at` the processor's target to forward to its controller (default: `due_at`).
+    `assist_due_at` the processor's target to forward to its controller (default: `due_at`); `recipients`
+    the target to tell the data's recipients (default: `due_at`); `fee_rules` what each law of the request
+    says about fees ({law code: rule}), shown to staff where the policy reserves a fee.
 
     A request covers the whole person (GDPR Art 15, 17; CCPA 1798.105, 1798.110): the plan covers every
     category about any relationship the person ticked, each task once. With none ticked ("I'm not sure")
@@ -128,7 +152,7 @@ def plan_for(
     contact = policy.privacy_contact()
 
     if controlled:
-        assignments.append(_fulfil(policy, vendor, controlled, facts, contact, due_at))
+        assignments.append(_fulfil(policy, vendor, controlled, facts, contact, due_at, fee_rules or {}))
         notes.append(
             _("%(vendor)s is responsible (the controller) for %(categories)s and will answer you.")
             % {"vendor": vendor, "categories": _names(controlled)}
@@ -158,8 +182,9 @@ def plan_for(
                 policy_gap=True,
             )
         )
-    if facts.request_type in PROPAGATED_TYPES and controlled:
-        assignments += _propagate(policy, vendor, controlled, facts, due_at)
+    if controlled:
+        duty = recipients or RecipientDuty(due_at=due_at)
+        assignments += _propagate(policy, vendor, controlled, facts, duty)
     return Plan(assignments=tuple(assignments), subject_notes=tuple(notes))
 
 
@@ -209,6 +234,7 @@ def _fulfil(
     facts: RequestFacts,
     contact: Contact | None,
     due_at: dt.datetime,
+    fee_rules: Mapping[str, str],
 ) -> PlannedAssignment:
     kind, name, email, gap = _responder(vendor, contact)
     names = tuple(c.name for c in categories)
@@ -243,6 +269,10 @@ def _fulfil(
                 cited = Citation(f"{category.name}: kept under a legal obligation", rule.cite)
                 steps.append(RouteStep("legal_hold", {"records": rule.description or category.name}, cited))
                 citations.append(cited)
+    for clause_step in _clause_steps(policy, facts.request_type, fee_rules):
+        steps.append(clause_step)
+        if clause_step.citation:
+            citations.append(clause_step.citation)
     if facts.agent_name:
         steps.append(RouteStep("authorised_agent", {"agent": facts.agent_name}))
     if not policy.grants(facts.request_type):
@@ -320,16 +350,49 @@ def _assist(
     return planned
 
 
+def _clause_steps(policy: PolicyDocument, request_type: str, fee_rules: Mapping[str, str]) -> list[RouteStep]:
+    """What the policy's own clauses tell staff about this request: a fee it reserves (with what each law of
+    the request allows), a statement that it does not sell, where the data is transferred (Art 15(2))."""
+    steps: list[RouteStep] = []
+    vendor = policy.vendor_name
+    if request_type in FEE_TYPES:
+        for clause in policy.clauses_of("fee"):
+            laws = tuple(f"{code}: {rule}" for code, rule in fee_rules.items())
+            steps.append(
+                RouteStep("fee_clause", {"vendor": vendor, "laws": laws}, Citation(f"{vendor}: fee", clause.cite))
+            )
+    if request_type == "opt_out":
+        for clause in policy.clauses_of("no_sale"):
+            steps.append(RouteStep("does_not_sell", {"vendor": vendor}, Citation(f"{vendor}: no sale", clause.cite)))
+    if request_type == "access":
+        for kind in ("no_transfers_outside_eea", "transfers_outside_eea", "invalid_transfer_basis"):
+            for clause in policy.clauses_of(kind):
+                steps.append(RouteStep(kind, {"text": clause.text}, Citation(f"{vendor}: transfers", clause.cite)))
+    return steps
+
+
 def _propagate(
     policy: PolicyDocument,
     vendor: str,
     categories: Sequence[Category],
     facts: RequestFacts,
-    due_at: dt.datetime,
+    duty: RecipientDuty,
 ) -> list[PlannedAssignment]:
+    """The request passed on to the recipients of the data it concerns: an erasure, rectification or
+    restriction to every recipient (Art 19), an opt-out or a withdrawal of consent to those the policy says
+    act on it. A named recipient is its own task; those named only by kind are one staff task to identify
+    them, with every passage."""
+    keys = [c.key for c in categories]
+    if facts.request_type in PROPAGATED_TYPES:
+        reached = policy.recipients_for(keys, named_only=False)
+    else:
+        reached = policy.recipients_acting_on(facts.request_type, keys)
     planned = []
-    for recipient in policy.recipients_for(c.key for c in categories):
+    for recipient in (r for r in reached if r.named):
         covered = [c for c in categories if recipient.holds(c.key)]
+        citations = [Citation(f"recipient {recipient.name}", recipient.cite)]
+        if (why := recipient.duty(facts.request_type)) is not None:
+            citations.append(Citation(f"{recipient.name} acts on the {facts.request_type}", why.cite))
         planned.append(
             PlannedAssignment(
                 responder_kind="sub_processor",
@@ -337,7 +400,7 @@ def _propagate(
                 responder_email="",
                 action="propagate",
                 categories=tuple(c.key for c in covered),
-                due_at=due_at,
+                due_at=duty.due_at,
                 steps=(
                     RouteStep(
                         "tell_recipient",
@@ -347,11 +410,44 @@ def _propagate(
                             "vendor": vendor,
                             "purpose": recipient.purpose,
                             "request_type": facts.request_type,
+                            "basis": duty.basis,
                         },
-                        Citation(f"recipient {recipient.name}", recipient.cite),
+                        citations[-1],
                     ),
                 ),
-                citations=(Citation(f"recipient {recipient.name}", recipient.cite),),
+                citations=tuple(citations),
+            )
+        )
+    by_kind = [r for r in reached if not r.named]
+    if by_kind:
+        covered = [c for c in categories if any(r.holds(c.key) for r in by_kind)]
+        citations = [Citation(f"recipients by kind: {r.name}", r.cite) for r in by_kind]
+        citations += [
+            Citation(f"{r.name} acts on the {facts.request_type}", why.cite)
+            for r in by_kind
+            if (why := r.duty(facts.request_type)) is not None
+        ]
+        planned.append(
+            PlannedAssignment(
+                responder_kind="staff_queue",
+                responder_name=RECIPIENTS_BY_KIND,
+                responder_email="",
+                action="identify_recipients",
+                categories=tuple(c.key for c in covered),
+                due_at=duty.due_at,
+                steps=(
+                    RouteStep(
+                        "identify_recipients",
+                        {
+                            "vendor": vendor,
+                            "recipients": tuple(r.name for r in by_kind),
+                            "categories": tuple(c.name for c in covered),
+                            "request_type": facts.request_type,
+                            "basis": duty.basis,
+                        },
+                    ),
+                ),
+                citations=tuple(citations),
             )
         )
     return planned

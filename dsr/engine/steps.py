@@ -50,6 +50,10 @@ Where the vendor is only a processor (`forward_target`, rendered by explain.rend
 - forward_target {law, amount, unit, received, target, response_due, capped, due}: the office's target to
   forward the request to the controller (processor_duty.forward_within, mark U), capped at the response.
 
+Where a request must reach the recipients of the data (`recipient_target`, rendered by explain.render_forward):
+- recipient_target {law, amount, unit, received, target, response_due, capped, due, request_type}: the office's
+  target to tell the recipients (recipient_duty.notify_within, mark U), capped at the response.
+
 For a whole result (`DeadlineResult.strictest_step`):
 - strictest {rule, kind, due, compared}: the earliest binding deadline, and every one it was compared with.
 """

@@ -58,7 +58,7 @@ class Fact:
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # purposes, categories, recipients, retention, source, rights, complaint
+    key: str  # purposes, categories, recipients, retention, transfers, source, rights, complaint
     article: str  # the point of Art. 15(1) GDPR it answers
     title: str
     facts: tuple[Fact, ...]
@@ -116,6 +116,21 @@ def sections(policy: PolicyDocument, categories: tuple[Category, ...]) -> tuple[
     ]
     if not retention:
         retention = [Fact(_("The policy states no retention period for these data."), "")]
+    transfers = [
+        Fact(_("No personal data are transferred to countries outside the EU/EEA."), c.cite)
+        for c in policy.clauses_of("no_transfers_outside_eea")
+    ] + [
+        Fact(
+            _(
+                "Some of the data are transferred to countries outside the EU/EEA. "
+                "Ask us which safeguard protects them."
+            ),
+            c.cite,
+        )
+        for c in policy.clauses_of("transfers_outside_eea")
+    ]
+    if not transfers:
+        transfers = [Fact(_("The policy says nothing about transfers to countries outside the EU/EEA."), "")]
     authority = policy.authority
     if authority.name:
         complaint = Fact(
@@ -140,6 +155,9 @@ def sections(policy: PolicyDocument, categories: tuple[Category, ...]) -> tuple[
         Section("purposes", "Art. 15(1)(a) GDPR", _("Why the data are used, and on what legal basis"), tuple(purposes)),
         Section("recipients", "Art. 15(1)(c) GDPR", _("Who receives the data"), tuple(recipients)),
         Section("retention", "Art. 15(1)(d) GDPR", _("How long the data are kept"), tuple(retention)),
+        Section(
+            "transfers", "Art. 15(2) GDPR", _("Transfers outside the EU/EEA, and their safeguards"), tuple(transfers)
+        ),
         Section(
             "source",
             "Art. 15(1)(g) GDPR",

@@ -44,6 +44,8 @@ def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
         "authority_method": vocabulary.ALL_AUTHORITY_METHODS.get(request.authority_method, ""),
         "missing": workflow.disclosure_missing(request) if request.is_open else [],
         "laws": [(law.code, law.name) for law in workflow.request_law_rules(request)],
+        # Named to the person in a refusal and in every answer (dsr.engine.authority).
+        "complaints_to": workflow.authority_for(request) if request.law_codes else None,
         "statutory_due": strictest.get("due_date"),
         "statutory_title": strictest.get("title", ""),
         "summary": stored.get("summary", ""),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from policies import vocabulary
 from policies.models import PolicyVersion
@@ -20,7 +20,7 @@ from policies.models import PolicyVersion
 from ..engine.deadlines import end_of_day
 from ..models import Assignment, Request
 from ..security import ratelimit
-from .schedule import due_date, local_date
+from .schedule import RECIPIENT_ACTIONS, due_date, local_date
 
 # "Due within 7 days": the answer is due today or on one of the next 7 days (the responder's days).
 DUE_SOON_DAYS = 7
@@ -32,6 +32,7 @@ STATES: dict[str, str] = {
     "paused": "Paused: waiting for the person",
     "overdue": "Overdue",
     "policy_gap": "Policy gap",
+    "recipients": "Recipients to tell",
     "identity": "Waiting for identity",
     "approval": "Answer awaiting approval",
     "due_soon": f"Due within {DUE_SOON_DAYS} days",
@@ -95,14 +96,21 @@ class WorkState:
 
 
 def work_state(
-    *, status: str, due_on: dt.date | None, today: dt.date, identity_pending: bool, policy_gap: bool
+    *,
+    status: str,
+    due_on: dt.date | None,
+    today: dt.date,
+    identity_pending: bool,
+    policy_gap: bool,
+    recipients_due_on: dt.date | None = None,
 ) -> WorkState:
     """The state a person works the request by, and the days left to its due date.
 
     What blocks the work comes first (not routed yet, waiting for the person: a pause may stop the
     clock, so it is not called overdue), then a missed date, then what must be resolved (a policy gap,
     the identity check, a lead's approval of the answer), then how close the date is. Closed and
-    unconfirmed requests have no days left.
+    unconfirmed requests have no days left. An open task to tell the data's recipients (GDPR Art 19; CCPA
+    1798.105(c), 11 CCR 7026(f)) shows with the days to its own, earlier date.
     """
     if status == Request.Status.SUBMITTED:
         return WorkState("unconfirmed", None)
@@ -117,6 +125,8 @@ def work_state(
         return WorkState("overdue", days)
     if policy_gap:
         return WorkState("policy_gap", days)
+    if recipients_due_on is not None:
+        return WorkState("recipients", (recipients_due_on - today).days)
     if identity_pending:
         return WorkState("identity", days)
     if status == Request.Status.AWAITING_APPROVAL:
@@ -137,7 +147,15 @@ def open_gap() -> Exists:
 
 def with_queue_facts(queryset: QuerySet[Request]) -> QuerySet[Request]:
     """Annotate what the state needs beyond the row (an open policy-gap assignment), in the same query."""
-    return queryset.annotate(has_policy_gap=open_gap())
+    return queryset.annotate(has_policy_gap=open_gap(), recipients_due_at=recipients_due())
+
+
+def recipients_due() -> Subquery:
+    """When the request's earliest open task to tell the data's recipients is due (None: no such task)."""
+    tasks = Assignment.objects.filter(
+        request=OuterRef("pk"), status=Assignment.Status.OPEN, action__in=RECIPIENT_ACTIONS
+    )
+    return Subquery(tasks.order_by("due_at").values("due_at")[:1])
 
 
 def request_state(request: Request, now: dt.datetime) -> WorkState:
@@ -145,12 +163,21 @@ def request_state(request: Request, now: dt.datetime) -> WorkState:
     gap = getattr(request, "has_policy_gap", None)
     if gap is None:
         gap = request.assignments.filter(status=Assignment.Status.OPEN, policy_gap=True).exists()
+    recipients_due = getattr(request, "recipients_due_at", None)
+    if not hasattr(request, "recipients_due_at"):
+        recipients_due = (
+            request.assignments.filter(status=Assignment.Status.OPEN, action__in=RECIPIENT_ACTIONS)
+            .order_by("due_at")
+            .values_list("due_at", flat=True)
+            .first()
+        )
     return work_state(
         status=request.status,
         due_on=due_date(request),
         today=local_date(request, now),
         identity_pending=identity_pending(request),
         policy_gap=bool(gap),
+        recipients_due_on=local_date(request, recipients_due) if recipients_due is not None else None,
     )
 
 

@@ -7,7 +7,7 @@ through partial indexes. Nothing here reads the wall clock: every function is gi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -182,14 +182,18 @@ def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: A
     request.extension_notice_due_at = result.extension_notice.due_at if result.extension_notice else None
     forward = forward_for(request)
     request.deadlines["forward"] = forward.to_dict() if forward is not None else None
+    recipients = recipients_target_for(request)
+    request.deadlines["recipients"] = recipients.to_dict() if recipients is not None else None
     request.next_action_at = request.due_at
     request.save(update_fields=["deadlines", "due_at", "ack_due_at", "extension_notice_due_at", "next_action_at"])
     if request.due_at != previous:
         # A new due date starts the reminders and the escalation over, counted from it.
         open_ = request.assignments.filter(status=Assignment.Status.OPEN)
         reset: dict[str, Any] = {"reminders_sent": [], "escalated_at": None, "next_action_at": None}
-        open_.exclude(action=Assignment.Action.ASSIST_CONTROLLER).update(due_at=request.due_at, **reset)
+        inner = (Assignment.Action.ASSIST_CONTROLLER, *RECIPIENT_ACTIONS)
+        open_.exclude(action__in=inner).update(due_at=request.due_at, **reset)
         open_.filter(action=Assignment.Action.ASSIST_CONTROLLER).update(due_at=assist_due_at(request), **reset)
+        open_.filter(action__in=RECIPIENT_ACTIONS).update(due_at=recipients_due_at(request), **reset)
         schedule_assignments(request)
     record(
         request,
@@ -205,16 +209,50 @@ def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: A
 
 def forward_for(request: Request) -> engine.ForwardTarget | None:
     """Where the vendor is only a processor: its target to forward the request to the controller."""
+    return _inner_target(request, engine.forward_target)
+
+
+# The tasks that pass a request on to the data's recipients: due by the recipients' target (`recipients_due_at`).
+RECIPIENT_ACTIONS = (Assignment.Action.PROPAGATE, Assignment.Action.IDENTIFY_RECIPIENTS)
+
+
+def recipients_target_for(request: Request) -> engine.ForwardTarget | None:
+    """By when the data's recipients are told of the request (GDPR Art 19; CCPA 1798.105(c), 11 CCR 7026(f))."""
+    return _inner_target(request, engine.recipient_target, request_type=request.request_type)
+
+
+def _inner_target(
+    request: Request, target: Callable[..., engine.ForwardTarget | None], **extra: str
+) -> engine.ForwardTarget | None:
+    """One of the engine's internal targets inside the request's own date, in the responder's calendar."""
     if request.due_at is None:
         return None
     version = request.policy_version
-    return engine.forward_target(
+    return target(
         request_law_rules(request),
         received_at=request.received_at,
         timezone=version.timezone,
         country=version.country or None,
         response_due=local_date(request, request.due_at),
+        **extra,
     )
+
+
+def recipients_due_at(request: Request) -> dt.datetime:
+    """When a task to tell the recipients is due: their target, never after the request's own date."""
+    assert request.due_at is not None
+    target = (request.deadlines or {}).get("recipients")
+    if not target:
+        return request.due_at
+    return min(request.due_at, dt.datetime.fromisoformat(target["due_at"]))
+
+
+def recipients_basis(request: Request) -> str:
+    """The legal source of the duty to tell the recipients, as stored with the target ("" where none)."""
+    target = (request.deadlines or {}).get("recipients")
+    steps = target.get("steps") if target else None
+    source = steps[0].get("source") if steps else None
+    return str(source["cite"]) if source else ""
 
 
 def controller_sets_deadline(request: Request) -> bool:

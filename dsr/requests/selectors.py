@@ -38,7 +38,14 @@ def is_vendor_staff(user: Any) -> bool:
     """Active staff who are superusers or members of at least one vendor's team."""
     if not (user.is_active and user.is_staff):
         return False
-    return bool(user.is_superuser or member_vendor_ids(user).exists())
+    if user.is_superuser:
+        return True
+    # An admin page asks once per model it lists (twenty times a page): the answer is kept on the user
+    # object, which lives for one web request (the session loads it afresh for the next).
+    member: bool | None = getattr(user, "_dsr_vendor_staff", None)
+    if member is None:
+        member = user._dsr_vendor_staff = member_vendor_ids(user).exists()
+    return member
 
 
 def visible_requests(user: Any, queryset: QuerySet[Request] | None = None) -> QuerySet[Request]:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from .. import jobs
 from ..models import Assignment, Request
 from ..outbox.emails import Pending, queue_many
+from .bulk import update_each
 from .notices import contact_emails_by_version, handler_emails, responder_link, staff_emails_by_vendor, to_each
 from .schedule import REMINDER_DAYS, due_date, next_reminder_at
 from .timeline import SYSTEM, Step, record_many
@@ -59,7 +59,7 @@ def sweep_deadlines(
 
     A batch is done in bulk, in one transaction: the claimed rows' requests, staff teams and contacts read
     in one query each, every event in one INSERT, every email in one INSERT (once per key) and one task
-    message that sends them all, the assignments in one UPDATE per kind of change. A row whose handling
+    message that sends them all, the assignments in one UPDATE. A row whose handling
     fails is fenced (looked at again after POISON_BACKOFF) without stopping the others: one that cannot
     be computed is left out; if the bulk write fails, the batch is written row by row, each in a
     savepoint. `claim` selects and locks the rows (inside the sweep's transaction); only tests pass another."""
@@ -159,20 +159,17 @@ def _plan(
 
 
 def _write(outcomes: list[_Outcome], *, now: dt.datetime) -> None:
-    """Store a batch's outcomes: one INSERT of events, one of emails, one UPDATE per kind of change."""
+    """Store a batch's outcomes: one INSERT of events, one of emails, one UPDATE of the assignments."""
     record_many([o.step for o in outcomes if o.step is not None], actor=SYSTEM, now=now)
     queue_many([email for o in outcomes for email in o.emails])
-    changes: dict[tuple[tuple[int, ...], dt.datetime | None, dt.timedelta | None], list[int]] = defaultdict(list)
-    for o in outcomes:
-        a = o.assignment
-        offset = None if a.next_action_at is None else a.next_action_at - a.due_at
-        changes[(tuple(a.reminders_sent), a.escalated_at, offset)].append(a.pk)
-    for (reminders_sent, escalated_at, offset), pks in changes.items():
-        Assignment.objects.filter(pk__in=pks).update(
-            reminders_sent=list(reminders_sent),
-            escalated_at=escalated_at,
-            next_action_at=None if offset is None else F("due_at") + offset,
-        )
+    update_each(
+        Assignment,
+        ["reminders_sent", "escalated_at", "next_action_at"],
+        {
+            o.assignment.pk: [o.assignment.reminders_sent, o.assignment.escalated_at, o.assignment.next_action_at]
+            for o in outcomes
+        },
+    )
 
 
 def unrouted_due(*, now: dt.datetime) -> QuerySet[Request]:

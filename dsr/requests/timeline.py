@@ -20,6 +20,7 @@ from django.db import transaction
 from policies.models import PolicyVersion
 
 from ..models import Event, Request
+from .bulk import update_each
 
 # Staff act as a vendor team's handler or lead (StaffMembership.role; superusers act as leads).
 Role = Literal["subject", "handler", "lead", "responder", "system"]
@@ -110,9 +111,7 @@ def record_many(steps: Sequence[Step], *, actor: Actor, now: dt.datetime) -> lis
         event = _chained(step, heads[step.request.pk], actor=actor, now=now)
         heads[step.request.pk] = step.request.last_event_hash = event.hash
         events.append(event)
-    Request.objects.bulk_update(
-        [Request(pk=pk, last_event_hash=head) for pk, head in heads.items()], ["last_event_hash"]
-    )
+    update_each(Request, ["last_event_hash"], {pk: [head] for pk, head in heads.items()})
     return Event.objects.bulk_create(events)
 
 

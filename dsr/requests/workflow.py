@@ -21,11 +21,13 @@ from django.utils import translation
 from django.utils.text import get_valid_filename
 
 from policies import vocabulary
+from policies.services import supervisory_authorities
 
 from ..engine import deadlines as engine
 from ..engine import identity as engine_identity
+from ..engine.authority import ComplaintAuthority, complaint_authority
 from ..engine.identity import IdentityRequirement
-from ..engine.routing import Plan, RequestFacts, plan_for
+from ..engine.routing import Plan, RecipientDuty, RequestFacts, plan_for
 from ..models import Answer, Assignment, Attachment, Package, Pause, Request, StaffMembership
 from ..packages import services as packages
 from ..security import ratelimit
@@ -33,11 +35,14 @@ from . import answers, transitions
 from .errors import DomainError
 from .notices import appeal_denial_complaints, notify_assignee, notify_subject, notify_withdrawn, subject_context
 from .schedule import (
+    RECIPIENT_ACTIONS,
     apply_deadlines,
     assist_due_at,
     can_extend,
     compute_for,
     local_date,
+    recipients_basis,
+    recipients_due_at,
     request_law_rules,
     schedule_assignments,
 )
@@ -79,10 +84,13 @@ def route_request(request_id: int, *, now: dt.datetime, actor: Actor = SYSTEM) -
         transitions.check("route", request.status, actor)
         plan = make_plan(request)
         forward = (request.deadlines or {}).get("forward")
+        recipients = (request.deadlines or {}).get("recipients")
         for planned in plan.assignments:
             explanation = planned.explanation
             if planned.action == Assignment.Action.ASSIST_CONTROLLER and forward:
                 explanation += "\n" + forward["explanation"]
+            if planned.action in RECIPIENT_ACTIONS and recipients:
+                explanation += "\n" + recipients["explanation"]
             Assignment.objects.get_or_create(
                 request=request,
                 responder_kind=planned.responder_kind,
@@ -132,10 +140,23 @@ def make_plan(request: Request) -> Plan:
         customer_email=request.customer_email,
         agent_name=request.agent_name,
     )
+    fees = {law.code: law.fee.text for law in request_law_rules(request)}
     with translation.override(request.language):  # the notes for the person, in their language
         return plan_for(
-            request.policy_version.policy, facts, due_at=request.due_at, assist_due_at=assist_due_at(request)
+            request.policy_version.policy,
+            facts,
+            due_at=request.due_at,
+            assist_due_at=assist_due_at(request),
+            recipients=RecipientDuty(due_at=recipients_due_at(request), basis=recipients_basis(request)),
+            fee_rules=fees,
         )
+
+
+def authority_for(request: Request) -> ComplaintAuthority | None:
+    """The supervisory authority the person is told they can complain to (dsr.engine.authority)."""
+    return complaint_authority(
+        request.policy_version.policy, law_codes=request.law_codes, authorities=supervisory_authorities()
+    )
 
 
 def pause_request(request: Request, *, kind: str, on: dt.date, reason: str, actor: Actor, now: dt.datetime) -> Request:
@@ -286,6 +307,18 @@ def complete_assignment(assignment: Assignment, *, outcome: str, actor: Actor, n
         if not request.assignments.filter(status=Assignment.Status.OPEN).exists():
             _answer_ready(request, actor=actor, now=now)
     return assignment
+
+
+def record_recipients_told(assignment: Assignment, *, told: str, actor: Actor, now: dt.datetime) -> Assignment:
+    """Staff close a task to pass the request on to the data's recipients, saying whom they told (and how,
+    or why one could not be told): on the timeline, and a part of the answer, since the person may ask
+    which recipients were told (GDPR Art 19)."""
+    if assignment.action not in RECIPIENT_ACTIONS:
+        raise DomainError("Only a task to tell the recipients is closed this way.")
+    told = told.strip()
+    if not told:
+        raise DomainError("Say whom you told (each recipient, and how), or why one could not be told.")
+    return complete_assignment(assignment, outcome=f"Recipients told: {told}", actor=actor, now=now)
 
 
 def _answer_ready(request: Request, *, actor: Actor, now: dt.datetime) -> None:
@@ -653,7 +686,7 @@ def _close(
     offer = _offer_package(request, now=now) if status != Request.Status.REJECTED else {}
     data = {**(data or {}), **_package_event_data(request)} if offer else data
     record(request, status, message or "Request answered.", actor=actor, now=now, data=data)
-    version = request.policy_version
+    authority = authority_for(request)
     notify_subject(
         request,
         "rejected" if status == Request.Status.REJECTED else "completed",
@@ -662,8 +695,8 @@ def _close(
         partial=status == Request.Status.PARTIALLY_COMPLETED,
         message=message,
         parts=parts or [],
-        authority=version.authority_name,
-        authority_website=version.authority_website,
+        authority=authority.name if authority else "",
+        authority_website=authority.website if authority else "",
         is_appeal=request.request_type == "appeal",
         appeal_complaints=appeal_denial_complaints(request) if status == Request.Status.REJECTED else [],
         **offer,

@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from dsr.engine.routing import RECIPIENTS_BY_KIND
 from dsr.models import Answer, AnswerPart, Assignment, Event, OutgoingEmail, Request
 from dsr.requests import answers, queue, workflow
 from dsr.requests.errors import DomainError
@@ -32,11 +33,14 @@ ANSWERS = {
     ("Sera privacy team", "fulfil"): "Your account and its logs are erased.",
     ("Sera privacy team", "assist_controller"): "We passed your request to Acme Oy, whose data it is.",
     ("Acme Oy", "fulfil"): "Acme Oy erased the lead records it held about you.",
+    # Sera names its sub-processors only by kind (GDPR Art 19): staff identify and tell them.
+    (RECIPIENTS_BY_KIND, "identify_recipients"): "Recipients told: the hosting and AI providers, on 3 Feb.",
 }
 
 
 def three_responders(*, language: str = "de", identify: bool = True) -> Request:
-    """Sera: erasure of an account user's data, naming the customer Acme Oy: three responders answer."""
+    """Sera: erasure of an account user's data, naming the customer Acme Oy: three responders answer, and staff
+    record whom of the recipients named by kind they told (four parts)."""
     request = routed(
         vendor_slug="sera-leads",
         relationships=["account_user"],
@@ -85,11 +89,11 @@ def test_three_responders_answers_reach_the_person_whole_only_after_a_leads_appr
     assert mail.to == request.subject_email and mail.language == "de"
     for text in ANSWERS.values():
         assert text in mail.body_text and text in mail.body_html
-    assert "Teil 1 von 3: Sera privacy team" in mail.body_text  # in the person's language
-    assert "Teil 3 von 3: Acme Oy" in mail.body_text
+    assert "Teil 1 von 4: Sera privacy team" in mail.body_text  # in the person's language
+    assert "Teil 3 von 4: Acme Oy" in mail.body_text
     assert "Teilweise erledigt" in mail.body_text
     approved = request.events.get(kind="answer_approved")
-    assert approved.actor == "lea" and "3 parts" in approved.message
+    assert approved.actor == "lea" and "4 parts" in approved.message
     assert request.answer.approved_by_label == "lea" and request.answer.approved_at == ACT
 
 
@@ -114,9 +118,9 @@ def test_a_partial_part_states_the_records_kept_and_the_legal_reason_with_its_so
         f"The legal reason, in the words of the privacy policy: “{SEVEN_YEARS}” "
         "(Sera Privacy Policy, in force from 2026-01-11)" in mail.body_text
     )
-    # The other two parts keep nothing and say so.
+    # The other three parts keep nothing and say so.
     assert mail.body_text.count("Kept:") == 1
-    assert mail.body_text.count("\nDone\n") == 2
+    assert mail.body_text.count("\nDone\n") == 3
 
 
 def test_staff_edits_are_what_the_person_reads_and_each_is_on_the_record(client: Client) -> None:
@@ -191,7 +195,8 @@ def test_every_step_of_the_answer_is_on_the_timeline(client: Client) -> None:
         ("assignment_done", "responder: Sera privacy team"),
         ("assignment_done", "responder: Sera privacy team"),
         ("assignment_done", "responder: Acme Oy"),
-        ("answer_ready", "responder: Acme Oy"),
+        ("assignment_done", f"responder: {RECIPIENTS_BY_KIND}"),
+        ("answer_ready", f"responder: {RECIPIENTS_BY_KIND}"),
         ("answer_edited", "hanna"),
         ("answer_approved", "lea"),
         ("partially_completed", "lea"),
@@ -202,13 +207,14 @@ def test_every_step_of_the_answer_is_on_the_timeline(client: Client) -> None:
 
 def test_a_leads_answer_by_hand_goes_through_the_draft_and_the_approval_with_every_part() -> None:
     request = identified(routed(vendor_slug="sera-leads", relationships=["account_user"]))
-    first, second = request.assignments.order_by("pk")
+    first, *rest = request.assignments.order_by("pk")
     workflow.complete_assignment(first, outcome="Your account is erased.", actor=STAFF, now=LATER)
     workflow.close_request(request, status=S.COMPLETED, message="We have finished.", actor=LEAD, now=ACT)
     request.refresh_from_db()
-    second.refresh_from_db()
     assert request.status == S.AWAITING_APPROVAL and to_the_person(request) == []
-    assert second.status == Assignment.Status.NOT_APPLICABLE  # no longer waited for
+    for other in rest:  # no longer waited for
+        other.refresh_from_db()
+        assert other.status == Assignment.Status.NOT_APPLICABLE
     assert request.answer.cover == "We have finished."
     workflow.approve_answer(request, actor=LEAD, now=ACT)
     (mail,) = to_the_person(request)
@@ -262,13 +268,13 @@ def test_staff_see_the_parts_side_by_side_a_handler_edits_and_only_a_lead_approv
     answer_through_the_links(client, request)
     handler, lead = team("hanna", "handler"), team("lea", "lead")
     page = handler.get(f"/admin/dsr/request/{request.pk}/change/").content.decode()
-    assert page.count("data-part=") == 3 and "waiting for a team lead's approval" in page
+    assert page.count("data-part=") == 4 and "waiting for a team lead's approval" in page
     assert SEVEN_YEARS in page
     assert "/act/edit_answer/" in page and "/act/approve_answer/" not in page
 
     part = AnswerPart.objects.get(answer__request=request, assignment__responder_name="Acme Oy")
     form = handler.get(f"/admin/dsr/request/{request.pk}/act/edit_answer/").content.decode()
-    assert form.count("<textarea") == 4  # the cover and one box per part
+    assert form.count("<textarea") == 5  # the cover and one box per part
     fields = {f"part_{p.pk}": p.text for p in answers.parts_of(request)}
     response = handler.post(
         f"/admin/dsr/request/{request.pk}/act/edit_answer/",

@@ -73,7 +73,7 @@ def test_every_rule_is_used_by_some_real_plan() -> None:
     used: set[str] = set()
     for slug in policies():
         for relationship in (*vocabulary.RELATIONSHIPS, ""):
-            for request_type in ("access", "erasure", "portability", "automated_decision"):
+            for request_type in ("access", "erasure", "portability", "automated_decision", "opt_out"):
                 extra = {"customer_email": "dpo@customer.test", "agent_name": "Agent"}
                 for a in plan(slug, relationship, request_type, **extra).assignments:
                     used |= {step.rule for step in a.steps}

@@ -157,12 +157,13 @@ CASES: dict[str, tuple[RouteStep, str]] = {
                 "vendor": "Acme",
                 "purpose": "payments",
                 "request_type": "erasure",
+                "basis": "GDPR Art 19",
             },
         ),
         (
-            "Stripe receives Billing from Acme (payments). Tell it of the erasure so it acts on its copy too (GDPR "
-            "Art 19; CCPA 11 CCR 7022). The policy gives no address for it: the vendor's privacy team sends the "
-            "instruction and records the answer."
+            "Stripe receives Billing from Acme (payments). Pass the request on (“delete the person's personal data”) "
+            "so it acts on its copy too (GDPR Art 19). The policy gives no address for it: the vendor's privacy team "
+            "sends the instruction and records whom it told."
         ),
     ),
     "tell_recipient_plain": (
@@ -171,10 +172,69 @@ CASES: dict[str, tuple[RouteStep, str]] = {
             {"recipient": "Stripe", "categories": ("Billing",), "vendor": "Acme", "request_type": "rectification"},
         ),
         (
-            "Stripe receives Billing from Acme. Tell it of the rectification so it acts on its copy too (GDPR Art "
-            "19; CCPA 11 CCR 7022). The policy gives no address for it: the vendor's privacy team sends the "
-            "instruction and records the answer."
+            "Stripe receives Billing from Acme. Pass the request on (“correct the person's personal data”) so it acts "
+            "on its copy too. The policy gives no address for it: the vendor's privacy team sends the instruction "
+            "and records whom it told."
         ),
+    ),
+    "identify_recipients": (
+        RouteStep(
+            "identify_recipients",
+            {
+                "vendor": "Acme",
+                "recipients": ("Hosting providers", "Ad tech vendors"),
+                "categories": ("Usage",),
+                "request_type": "opt_out",
+                "basis": "11 CCR 7026(f)(2)",
+            },
+        ),
+        (
+            "Acme's policy names these recipients of Usage only by kind: Hosting providers and Ad tech vendors. "
+            "Identify which organisations they are for this person's data (contracts, the sub-processor list), pass "
+            "the request on (“opt out of the sale or sharing of the person's personal data, or of targeted "
+            "advertising”) to each (11 CCR 7026(f)(2)), and record whom you told; where telling one is impossible or "
+            "takes disproportionate effort, record why."
+        ),
+    ),
+    "fee_clause": (
+        RouteStep(
+            "fee_clause",
+            {"vendor": "Acme", "laws": ("HK_PDPO: not excessive.",)},
+            Citation("Acme: fee", "We may charge a reasonable fee."),
+        ),
+        (
+            "Acme's policy reserves a fee “We may charge a reasonable fee.”. It applies only where the law of the "
+            "request allows one: never for a first copy under the GDPR or the UK GDPR, and a request being "
+            "time-consuming is no ground. What the laws of this request allow: HK_PDPO: not excessive."
+        ),
+    ),
+    "does_not_sell": (
+        RouteStep("does_not_sell", {"vendor": "Acme"}, Citation("Acme: no sale", "We do not sell.")),
+        (
+            "Acme's policy says it does not sell personal data “We do not sell.”: record the opt-out and confirm it "
+            "to the person; there is no buyer to tell. If any sharing for cross-context advertising is found, pass "
+            "the opt-out on to that party."
+        ),
+    ),
+    "no_transfers_outside_eea": (
+        RouteStep("no_transfers_outside_eea", {"text": "Hosted in the EU."}, Citation("Acme: transfers", "EU only.")),
+        (
+            "Transfers (GDPR Art 15(1)(c), 15(2)): Hosted in the EU. “EU only.” The answer states that no data is "
+            "transferred outside the EU/EEA."
+        ),
+    ),
+    "transfers_outside_eea": (
+        RouteStep("transfers_outside_eea", {"text": "Servers in the USA."}, Citation("Acme: transfers", "USA.")),
+        (
+            "Transfers (GDPR Art 15(1)(c), 15(2)): Servers in the USA. “USA.” The answer names the countries and the "
+            "safeguard for each."
+        ),
+    ),
+    "invalid_transfer_basis": (
+        RouteStep(
+            "invalid_transfer_basis", {"text": "Privacy Shield is invalid."}, Citation("Acme: transfers", "Shield.")
+        ),
+        "Check before answering: Privacy Shield is invalid. “Shield.”",
     ),
 }
 

@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib import admin
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from dsr.models import Event, OutgoingEmail, Request
 from dsr.requests import workflow
@@ -57,6 +60,9 @@ def work() -> dict[str, Request]:
         request_type="access",
     )
     closed = identified(routed(now=RECEIVED - dt.timedelta(days=1), email="done@example.com"))
+    for erasure in (late, soon):  # the recipients are told (else "Recipients to tell" is the state shown)
+        for task in erasure.assignments.filter(action__in=["propagate", "identify_recipients"]):
+            workflow.record_recipients_told(task, told="Stripe and the hosts told.", actor=STAFF, now=LATER)
     workflow.close_request(closed, status="completed", message="Erased.", actor=STAFF, now=LATER)
     identified(soon)
     return {"late": late, "soon": soon, "agent": agent, "closed": closed}
@@ -75,6 +81,31 @@ def test_each_row_shows_its_state_and_days_left(work: dict[str, Request]) -> Non
     assert "5 days left" in by_ref[work["late"].reference]  # 25 Feb to 2 Mar
     assert "On track" in by_ref[work["soon"].reference]  # identity recorded, due 5 Mar: 8 days
     assert "Closed" in by_ref[work["closed"].reference]
+
+
+def test_each_row_has_djangos_own_action_checkbox_and_the_bulk_actions_take_it(work: dict[str, Request]) -> None:
+    """The list writes each row's checkbox itself (not through the form widget's templates): the markup is
+    exactly what Django's `action_checkbox` renders, so the bulk actions and their JavaScript still work."""
+    page = client_for(member("hanna")).get(LIST).content.decode()
+    site_admin = admin.site._registry[Request]
+    for request in work.values():
+        assert admin.ModelAdmin.action_checkbox(site_admin, request) in page
+
+
+def test_a_team_members_list_asks_once_whether_they_are_on_a_team(work: dict[str, Request]) -> None:
+    """The admin asks whether the user may see each model it lists: the team membership is read once per
+    page, not once per model (twenty statements at every page view)."""
+    client = client_for(member("hanna"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST).status_code == 200
+    membership_checks = [
+        q["sql"]
+        for q in queries.captured_queries
+        if re.fullmatch(
+            r'SELECT 1 AS "a" FROM "dsr_staffmembership" WHERE "dsr_staffmembership"."user_id" = \d+ LIMIT 1', q["sql"]
+        )
+    ]
+    assert len(membership_checks) == 1, membership_checks
 
 
 def test_filters_narrow_the_queue(work: dict[str, Request]) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from dsr.requests import queue
 from dsr.requests.queue import work_state
+from dsr.requests.schedule import RECIPIENT_ACTIONS
 from tests.factories import RECEIVED, routed
 
 TODAY = dt.date(2026, 3, 1)
@@ -41,6 +42,8 @@ def test_each_state_with_its_days_left() -> None:
 def test_days_left_and_dates_are_the_responders_not_utc() -> None:
     # Leadsment answers from Helsinki (UTC+2 in winter): 22:30 UTC on 1 March is already 2 March there.
     request = routed(now=RECEIVED)
+    # The recipients are told (their earlier task would otherwise be the state shown): the request's own days.
+    request.assignments.filter(action__in=RECIPIENT_ACTIONS).update(status="done")
     assert queue.responder_day(request, dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.UTC)) == "2 Mar 2026"
     assert queue.responder_day(request, dt.datetime(2026, 3, 1, 21, 30, tzinfo=dt.UTC)) == "1 Mar 2026"
     assert queue.responder_day(request, request.due_at) == "2 Mar 2026"  # the end of the responder's day

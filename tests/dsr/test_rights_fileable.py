@@ -37,7 +37,7 @@ def deadline_json(*args: str) -> dict[str, Any]:
     return json.loads(out.getvalue())
 
 
-def route_json(**options: str) -> dict[str, Any]:
+def route_json(**options: Any) -> dict[str, Any]:
     out = StringIO()
     call_command("route_preview", json=True, stdout=out, **options)
     return json.loads(out.getvalue())
@@ -84,7 +84,7 @@ def test_grievance_and_nomination_are_routed_to_leadoro_staff_while_its_officer_
     for request_type in ("grievance", "nomination"):
         plan = route_json(
             vendor="leadoro",
-            relationship="account_user",
+            relationship=["account_user"],
             request_type=request_type,
             country="IN",
             received="2027-06-01",
@@ -121,7 +121,7 @@ def test_a_virginia_appeal_still_has_its_60_days_beside_california() -> None:
 def test_a_denied_appeal_names_the_attorney_general_of_the_persons_state(policies: None) -> None:
     """Va. Code 59.1-577(C): if the appeal is denied, a method to contact the Attorney General."""
     request = identified(
-        routed(vendor_slug="leadoro", request_type="appeal", relationship="account_user", country="US", state="VA")
+        routed(vendor_slug="leadoro", request_type="appeal", relationships=["account_user"], country="US", state="VA")
     )
     workflow.close_request(
         request, status=Request.Status.REJECTED, message="Nothing to change.", actor=STAFF, now=LATER
@@ -134,7 +134,7 @@ def test_a_denied_appeal_names_the_attorney_general_of_the_persons_state(policie
 def test_a_denial_of_another_request_offers_the_appeal_instead(policies: None) -> None:
     """Va. Code 59.1-577(B)(2): a decline gives instructions for how to appeal."""
     request = identified(
-        routed(vendor_slug="leadoro", request_type="access", relationship="account_user", country="US", state="VA")
+        routed(vendor_slug="leadoro", request_type="access", relationships=["account_user"], country="US", state="VA")
     )
     workflow.close_request(request, status=Request.Status.REJECTED, message="Not found.", actor=STAFF, now=LATER)
     body = render_stored(OutgoingEmail.objects.get(request=request, kind="rejected")).body_text

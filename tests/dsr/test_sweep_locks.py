@@ -209,3 +209,13 @@ def test_a_batch_costs_the_same_statements_and_one_task_message_however_many_row
     assert large[1] == small[1] <= 14, (small, large)  # with the timeline chain: its heads read and moved
     assert [task for task, _ in queued] == ["send_emails_task"] and len(queued[0][1][0]) == 8
     assert reminder_events() == 12
+
+    # A batch that mixes escalations with reminders still writes its assignments in one statement.
+    route_some(6, prefix="r")
+    overdue = Assignment.objects.filter(request__subject_email__startswith="r").order_by("pk")[:3]
+    Assignment.objects.filter(pk__in=list(overdue.values_list("pk", flat=True))).update(
+        due_at=when - dt.timedelta(days=1), next_action_at=when - dt.timedelta(days=1)
+    )
+    mixed = sweep_statements(when)
+    assert mixed == (6, small[1])
+    assert Event.objects.filter(kind="escalated").count() == 3 and reminder_events() == 15

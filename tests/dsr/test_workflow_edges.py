@@ -90,7 +90,7 @@ def test_a_request_without_legal_holds_is_completed_once_its_answer_is_approved(
 
 def test_completing_an_assignment_twice_changes_nothing() -> None:
     request = workflow.route_request(verified().pk, now=RECEIVED)
-    first, second = Assignment.objects.filter(request=request).order_by("pk")
+    first, *_others = Assignment.objects.filter(request=request).order_by("pk")
     workflow.complete_assignment(first, outcome="Erased.", actor=STAFF, now=LATER)
     again = workflow.complete_assignment(first, outcome="Erased again.", actor=STAFF, now=LATER + dt.timedelta(days=1))
     assert again.outcome == "Erased."

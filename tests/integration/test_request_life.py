@@ -72,18 +72,23 @@ def test_a_request_from_form_to_routed_with_every_email_once(
     wait_until(lambda: Request.objects.get(reference=reference).status == "in_progress")
     request = Request.objects.get(reference=reference)
     assert request.due_at is not None
-    assert sorted(request.assignments.values_list("action", flat=True)) == ["fulfil", "propagate"]
+    # Leadsment fulfils; Stripe, and the sub-processors named only by kind, are told of the erasure (Art 19).
+    assert sorted(request.assignments.values_list("action", flat=True)) == [
+        "fulfil",
+        "identify_recipients",
+        "propagate",
+    ]
     expected = {
         ("aino@example.com", "verify"),
         ("aino@example.com", "acknowledged"),
         ("aino@example.com", "routed"),
         ("Konsta@leadsment.com", "assignment"),
     }
-    smtp_server.wait_for(lambda: len(smtp_server.messages) >= 5)
+    smtp_server.wait_for(lambda: len(smtp_server.messages) >= 6)
     time.sleep(1.0)  # anything sent twice would have arrived by now
     received = Counter((m["X-Envelope-To"], m["Subject"]) for m in smtp_server.messages)
     assert all(count == 1 for count in received.values()), received
-    assert len(smtp_server.messages) == 5  # verify, acknowledged, routed, and one per assignment (2)
+    assert len(smtp_server.messages) == 6  # verify, acknowledged, routed, and one per assignment (3)
     sent = set(OutgoingEmail.objects.filter(status="sent").values_list("to", "kind"))
     assert expected <= sent
     assert not OutgoingEmail.objects.exclude(status="sent").exists()

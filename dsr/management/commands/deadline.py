@@ -30,6 +30,7 @@ from dsr.engine.deadlines import (
     Promise,
     compute_deadlines,
     format_date,
+    recipient_target,
     select_laws,
 )
 from policies import vocabulary
@@ -184,11 +185,30 @@ class Command(BaseCommand):
         except DeadlineError as exc:
             raise CommandError(str(exc)) from None
 
+        strictest = result.strictest
+        # Where the request must reach the data's recipients (GDPR Art 19; 11 CCR 7026(f)): their target.
+        recipients = recipient_target(
+            laws,
+            request_type=request_type,
+            received_at=received_at,
+            timezone=timezone,
+            country=country,
+            subdivision=subdivision,
+            response_due=strictest.due_date if strictest is not None else None,
+        )
         if options["json"]:
-            payload = {**result.as_dict(), "laws": [law.code for law in laws], "rules_from": laws_source}
+            payload = {
+                **result.as_dict(),
+                "laws": [law.code for law in laws],
+                "rules_from": laws_source,
+                "recipients": recipients.to_dict() if recipients else None,
+            }
             self.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False))
         else:
             self._print(result, laws, vendor, laws_source)
+            if recipients is not None:
+                self.stdout.write("")
+                self.stdout.write(recipients.explanation)
 
     def _vendor(self, slug: str, received: str) -> tuple[list[Promise], str, str | None]:
         on = parse_day(received, "--received")

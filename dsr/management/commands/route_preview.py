@@ -90,7 +90,24 @@ class Command(BaseCommand):
             country=version.country or None,
             response_due=due_at.astimezone(tz).date(),
         )
-        plan = plan_for(version.policy, facts, due_at=due_at, assist_due_at=forward.due_at if forward else None)
+        rules = law_rules(codes)
+        recipients = engine.recipient_target(
+            rules,
+            request_type=request_type,
+            received_at=received_at,
+            timezone=version.timezone,
+            country=version.country or None,
+            response_due=due_at.astimezone(tz).date(),
+        )
+        plan = plan_for(
+            version.policy,
+            facts,
+            due_at=due_at,
+            assist_due_at=forward.due_at if forward else None,
+            recipients=RecipientDuty(recipients.due_at, recipients.basis) if recipients else None,
+            fee_rules={law.code: law.fee.text for law in rules},
+        )
+        told = [a for a in plan.assignments if a.action in ("propagate", "identify_recipients")]
         output: dict[str, Any] = {
             "vendor": version.vendor.slug,
             "policy_version": version.number,
@@ -107,6 +124,10 @@ class Command(BaseCommand):
             # Where the vendor is only a processor: its target to forward the request to the controller.
             "forward": {"due_date": forward.due_date.isoformat(), "explanation": forward.explanation}
             if forward and any(a.action == "assist_controller" for a in plan.assignments)
+            else None,
+            # Where the request must reach the data's recipients: their target, inside the request's date.
+            "recipients": {"due_date": recipients.due_date.isoformat(), "explanation": recipients.explanation}
+            if recipients and told
             else None,
             "assignments": [
                 {
@@ -134,6 +155,7 @@ class Command(BaseCommand):
             f"Laws: {', '.join(codes)} ({why})",
             f"Due: {output['due_date']}. {summary}",
             *([forward.explanation] if output["forward"] and forward else []),
+            *([recipients.explanation] if output["recipients"] and recipients else []),
             "",
             "The person is told:",
             *[f"  - {note}" for note in plan.subject_notes],

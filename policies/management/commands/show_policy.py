@@ -31,7 +31,9 @@ def render_text(version: PolicyVersion, law_names: Mapping[str, str]) -> str:
     for label, fact in (
         ("Legal name", v.legal_name),
         ("Country", v.country),
+        ("Region", v.region),
         ("Address", v.address),
+        ("Register code", v.registry_code),
         ("Website", v.website),
         ("Published", published),
     ):
@@ -81,6 +83,13 @@ def render_text(version: PolicyVersion, law_names: Mapping[str, str]) -> str:
             f"  {rec.name} ({rec.kind.replace('_', ' ')}; {rec.purpose or 'purpose not stated'}; "
             f"categories: {', '.join(rec.categories)})  “{rec.cite}”"
         )
+        for duty in rec.acts_on:
+            out.append(f"      also told of: {duty.request_type}  “{duty.cite}”")
+    out += ["", "Clauses staff heed (fees, sale, transfers):"]
+    for clause in policy.clauses:
+        out.append(f"  {clause.kind}: {clause.text}  “{clause.cite}”")
+    if not policy.clauses:
+        out.append("  none")
     out += ["", "Gaps (facts the policy does not give):"]
     for g in sorted(policy.gaps, key=lambda g: g.field):
         out.append(f"  {g.field}: {g.note}" + (f"  “{g.cite}”" if g.cite else ""))
