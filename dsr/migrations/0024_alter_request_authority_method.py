@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dsr', '0022_request_province'),
+        ('dsr', '0023_assignment_identify_recipients'),
     ]
 
     operations = [
