@@ -15,7 +15,10 @@ bench; the name must contain "bench") and its own Redis db number. Sizes are env
     BENCH_FLOW_SECONDS=20       how long (60 for the issue's minute)
     BENCH_FLOW_SETTLE=60        seconds without progress before the flow's counts are taken
     BENCH_PAGE_RUNS=7           timed runs per page (median), after a warm-up of 2 per web worker
-    BENCH_ONLY=cores,intake,flow,sweep,pages   a subset of the figures
+    BENCH_API_REQUESTS=10000    requests filed through the API's batch call (1,000 per call)
+    BENCH_API_CONCURRENCY=2     batch calls at once
+    BENCH_API_ROUTE_WAIT=300    at most this many seconds after the calls for the workers to route them
+    BENCH_ONLY=cores,intake,api,flow,sweep,pages   a subset of the figures
     BENCH_REUSE=1               keep the database if it exists (migrated, policies loaded again) and the
                                 sweep's rows already made: build the 1M rows once, measure them many times
                                 (sizes below what the database holds are skipped)
@@ -67,7 +70,10 @@ FLOW_SECONDS = float(os.environ.get("BENCH_FLOW_SECONDS", "20"))
 FLOW_SETTLE = float(os.environ.get("BENCH_FLOW_SETTLE", "60"))
 PAGE_RUNS = int(os.environ.get("BENCH_PAGE_RUNS", "7"))
 REUSE = os.environ.get("BENCH_REUSE") == "1"
-ONLY = set(os.environ.get("BENCH_ONLY", "cores,intake,flow,sweep,pages").split(","))
+ONLY = set(os.environ.get("BENCH_ONLY", "cores,intake,api,flow,sweep,pages").split(","))
+API_REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", "10000"))
+API_CONCURRENCY = int(os.environ.get("BENCH_API_CONCURRENCY", "2"))
+API_ROUTE_WAIT = float(os.environ.get("BENCH_API_ROUTE_WAIT", "300"))
 WEB_WORKERS = int(os.environ.get("WEB_CONCURRENCY", "4"))
 CONCURRENCY = {
     "person": int(os.environ.get("DSR_WORKER_CONCURRENCY_PERSON", "2")),
@@ -92,6 +98,8 @@ ENV = {
     "DSR_SITE_URL": f"http://127.0.0.1:{WEB_PORT}",
     "EMAIL_URL": f"smtp://127.0.0.1:{SMTP_PORT}",
     "WEB_CONCURRENCY": str(WEB_WORKERS),
+    # A batch call of 1,000 requests outlasts gunicorn's default 30 s on this machine (docs/benchmarks.md).
+    "GUNICORN_TIMEOUT": os.environ.get("GUNICORN_TIMEOUT", "600"),
     "GUNICORN_ACCESS_LOG": str(VAR / "access.log"),
     **{f"DSR_WORKER_CONCURRENCY_{q.upper()}": str(n) for q, n in CONCURRENCY.items()},
 }
@@ -108,7 +116,7 @@ from django.utils import timezone  # noqa: E402
 
 from dsr.models import OutgoingEmail, Request  # noqa: E402
 
-from . import cores, flow, intake, pages, people, sweep  # noqa: E402
+from . import api, cores, flow, intake, pages, people, sweep  # noqa: E402
 
 RESULTS: list[tuple[str, str, str, bool]] = []  # figure, value, target, met
 
@@ -184,6 +192,36 @@ def run_intake(forms: list[dict[str, Any]]) -> None:
     )
     errors = sum(v for k, v in totals["intake"]["statuses"].items() if k != "302")
     verdict("intake answers other than 302", str(errors), "0", errors == 0)
+
+
+def run_api(forms: list[dict[str, Any]]) -> None:
+    print(
+        f"\n[api] {API_REQUESTS} requests through POST /api/v1/requests/batch/ (1,000 per call, {API_CONCURRENCY} "
+        f"calls at once) to gunicorn ({WEB_WORKERS} sync workers); each stored, accepted on the agent client's "
+        f"attested authority, deadlines set, acknowledgement queued and routing queued; Celery workers {CONCURRENCY} "
+        "route them",
+        flush=True,
+    )
+    flush_redis(REDIS_URL)
+    with celery_workers(ENV, CONCURRENCY, VAR / "celery.log"):
+        time.sleep(3)  # the workers connect
+        result = api.run(WEB_PORT, forms, count=API_REQUESTS, concurrency=API_CONCURRENCY)
+        rate = result["created"] / result["accepted_seconds"]
+        print(
+            f"  filed {result['created']} ({result['failed']} refused) in {result['accepted_seconds']:.1f} s; "
+            f"stored {result['stored']}, authority recorded on {result['authority']}; load average "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+            flush=True,
+        )
+        verdict("API batch: requests stored and accepted per second", f"{rate:.0f}/s", ">= 500/s", rate >= 500)
+        routed, seconds = api.wait_routed(result, most=API_ROUTE_WAIT)
+        routed_rate = routed / seconds
+        verdict(
+            "API batch: stored, accepted and routed, per second (first call to last routed)",
+            f"{routed_rate:.0f}/s ({routed} of {result['created']} routed in {seconds:.1f} s)",
+            ">= 500/s",
+            routed_rate >= 500 and routed == result["created"],
+        )
 
 
 def run_flow(forms: list[dict[str, Any]]) -> None:
@@ -348,6 +386,8 @@ def main() -> None:
         if "intake" in ONLY:
             run_intake(forms)
             flush_redis(REDIS_URL)
+        if "api" in ONLY:
+            run_api(forms)
         if "flow" in ONLY:
             run_flow(forms)
         if "sweep" in ONLY:

@@ -56,9 +56,12 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "rest_framework",
+    "drf_spectacular",
     "policies",
     "dsr",
     "api.drp",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +219,7 @@ CELERY_TASK_DEFAULT_QUEUE = "work"
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ROUTES = {
     "dsr.tasks.route_request_task": {"queue": "work"},
+    "dsr.tasks.send_webhook_task": {"queue": "work"},
     "dsr.tasks.sweep_deadlines_task": {"queue": "periodic"},
     "dsr.tasks.reconcile_task": {"queue": "periodic"},
     "dsr.tasks.expire_and_purge_task": {"queue": "periodic"},
@@ -378,3 +382,25 @@ DSR_STAFF_EMAIL = env("DSR_STAFF_EMAIL", default="privacy-staff@localhost")
 DRP_TECHNICAL_CONTACT = env("DRP_TECHNICAL_CONTACT", default=DSR_STAFF_EMAIL)
 DRP_ALLOW_HTTP_CALLBACKS = env.bool("DRP_ALLOW_HTTP_CALLBACKS", default=DEBUG)
 POLICY_DATA_DIR = Path(env("DSR_POLICY_DATA_DIR", default=str(BASE_DIR / "policies" / "data")))
+
+# The REST API (api/): clients authenticate with their secret only (no session, so no CSRF to check), JSON
+# in and out, the schema from the code (drf-spectacular).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ClientAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DSR back office API",
+    "DESCRIPTION": "File and follow data-subject requests for the vendors a client serves. Names follow OpenDSR "
+    "where it has them; see api/README.md for authentication, idempotency, callbacks and their signatures.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # The Data Rights Protocol for authorised agents (api.drp), its API base as the service directory lists it.
     path("drp/", include("api.drp.urls")),
+    path("api/v1/", include("api.urls")),
     path("", include("dsr.public.urls")),
 ]

@@ -189,8 +189,18 @@ class Request(models.Model):
             ),
         ]
 
+    # The status this instance last announced (dsr.requests.signals.status_changed): the one it was loaded
+    # with, or set by timeline.record when it announces a change. Not a field.
+    announced_status: str | None = None
+
     def __str__(self) -> str:
         return f"{self.reference} ({self.get_request_type_display()})"
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Request:
+        instance = super().from_db(db, field_names, values)
+        instance.announced_status = instance.__dict__.get("status")
+        return instance
 
     @property
     def is_open(self) -> bool:
@@ -472,6 +482,47 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to} ({self.status})"
+
+
+class OutgoingWebhook(models.Model):
+    """The webhook outbox: a POST written in the same transaction as the change that causes it, sent after commit.
+
+    As `OutgoingEmail`: `key` makes each notification unique (an API client's status callback is keyed by
+    the request and the timeline event of the change), and the sender claims a row (queued -> sending)
+    before it talks to the network, so a redelivered task never posts it twice. `secret_ref` names the
+    signing secret (dsr.outbox.webhooks.signing_secret derives it); the secret itself is never stored.
+    """
+
+    Status = OutgoingEmail.Status  # the same states, claimed and retried the same way
+
+    key = models.CharField(max_length=200, unique=True)
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    body = models.TextField(help_text="The JSON body, exactly as posted and signed.")
+    headers = models.JSONField(default=dict, blank=True, help_text="Extra headers (the signature is added when sent).")
+    secret_ref = models.CharField(
+        max_length=200, blank=True, help_text="Names the HMAC signing secret; empty: unsigned."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="dsr_webhook_unsent",
+                condition=models.Q(status__in=["queued", "awaiting_retry", "sending"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"POST {self.url} ({self.status})"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from . import jobs
 from .ops import health
-from .outbox import emails
+from .outbox import emails, webhooks
 from .privacy import retention
 from .requests import sweeps, workflow
 
@@ -44,6 +44,13 @@ def send_emails_task(email_ids: list[int]) -> None:
     """A batch (e.g. one sweep's reminders) over one SMTP connection; a failed one retries on its own."""
     for retry in emails.deliver_many(email_ids, now=timezone.now()):
         jobs.enqueue("send_email_task", retry.email_id, queue=retry.queue, countdown=retry.delay)
+
+
+@shared_task(bind=True, max_retries=None, **RETRY_ON_TRANSIENT)
+def send_webhook_task(self: Task[[int], None], webhook_id: int) -> None:
+    delay = webhooks.deliver_webhook(webhook_id, now=timezone.now())
+    if delay is not None:
+        raise self.retry(countdown=delay)
 
 
 @shared_task(max_retries=10, **RETRY_ON_TRANSIENT)
@@ -74,6 +81,7 @@ def expire_packages_task() -> None:
 def reconcile_task() -> None:
     now = timezone.now()
     emails.reconcile_unsent(now=now)
+    webhooks.reconcile_unsent(now=now)
     sweeps.reconcile_routing(now=now)
 
 

@@ -148,6 +148,9 @@ AUTHORITY_METHODS: dict[str, str] = {
     "signed_permission": "A permission signed by the person, provided by the agent",
     "person_confirmed": "The person confirmed the agent's authority from their own address",
     "power_of_attorney": "A power of attorney",
+    # An API client staff registered as an authorised agent attests, with each request it files, that it
+    # holds the person's signed permission (and undertook to produce it on request): api/README.md.
+    "client_attestation": "The registered API client attests it holds the person's signed permission",
 }
 
 # Authority the product records itself, never a choice on the staff form: an authorised agent's request signed

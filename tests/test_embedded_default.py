@@ -71,7 +71,7 @@ SWEEP = textwrap.dedent(
     now = timezone.now()
     for i in range(3):
         filed = submit_request(Submission(vendor_slug="sera-leads", request_type="access",
-            relationship="website_visitor", country="EE", state="", subject_name=f"P {i}",
+            relationships=["website_visitor"], country="EE", state="", subject_name=f"P {i}",
             email=f"s{i}@example.com"), now=now)
         workflow.route_request(verify_email(filed.reference, now=now).pk, now=now)
     due = min(Assignment.objects.values_list("due_at", flat=True))

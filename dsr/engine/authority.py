@@ -23,6 +23,7 @@ class ComplaintAuthority:
     website: str
     place: str  # "DE-BB", "HK", or the country the policy names
     why: str  # for staff: the rule that chose it, with its source
+    source: str  # where the choice comes from, as a letter quotes it: the law's source, or the policy's passage
 
 
 def complaint_authority(
@@ -42,6 +43,7 @@ def complaint_authority(
                     website=match.web,
                     place=match.country,
                     why=f"{code}: the authority for a vendor established in {place} ({'; '.join(match.sources)})",
+                    source="; ".join(match.sources),
                 )
     if policy.authority.name:
         return ComplaintAuthority(
@@ -49,5 +51,6 @@ def complaint_authority(
             website=policy.authority.website,
             place=policy.authority.country,
             why=f"named by the policy: “{policy.authority.cite}”",
+            source=policy.authority.cite,
         )
     return None

@@ -67,7 +67,7 @@ def cover_letter(request: Request, *, now: dt.datetime) -> tuple[str, str]:
             "policy_date": policy.policy.effective_date,
             "name": request.agent_name or request.subject_name,
             "request_type": translation.gettext(request.get_request_type_display()),
-            "sections": letter.sections(policy, categories),
+            "sections": letter.sections(policy, categories, letter.authority_for(request)),
             "date": now.date(),
             "language": request.language,
         }

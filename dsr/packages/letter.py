@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from dsr.engine.authority import ComplaintAuthority, complaint_authority
 from policies import vocabulary
 from policies.document import Category, PolicyDocument, RetentionRule
+from policies.services import supervisory_authorities
 
 from ..models import Request
 
@@ -85,8 +87,20 @@ def _period(rule: RetentionRule) -> str:
     return unit % {"n": rule.amount}
 
 
-def sections(policy: PolicyDocument, categories: tuple[Category, ...]) -> tuple[Section, ...]:
-    """The Art. 15(1) information for these categories, in the active language (passages as the policy has them)."""
+def authority_for(request: Request) -> ComplaintAuthority | None:
+    """The supervisory authority the person is told they can complain to, in the answer's letter and in every
+    refusal and answer email alike (dsr.engine.authority: the one at the vendor's seat for the request's law,
+    else the one the policy names)."""
+    return complaint_authority(
+        request.policy_version.policy, law_codes=request.law_codes, authorities=supervisory_authorities()
+    )
+
+
+def sections(
+    policy: PolicyDocument, categories: tuple[Category, ...], authority: ComplaintAuthority | None = None
+) -> tuple[Section, ...]:
+    """The Art. 15(1) information for these categories, in the active language (passages as the policy has them).
+    `authority` is the one chosen for the request (`authority_for`); without it, the one the policy names."""
     purposes = []
     for c in categories:
         if not c.lawful_bases:
@@ -131,11 +145,14 @@ def sections(policy: PolicyDocument, categories: tuple[Category, ...]) -> tuple[
     ]
     if not transfers:
         transfers = [Fact(_("The policy says nothing about transfers to countries outside the EU/EEA."), "")]
-    authority = policy.authority
-    if authority.name:
+    if authority is not None and authority.name:
         complaint = Fact(
-            f"{authority.name}" + (f", {authority.website}" if authority.website else ""),
-            authority.cite,
+            f"{authority.name}" + (f", {authority.website}" if authority.website else ""), authority.source
+        )
+    elif policy.authority.name:
+        complaint = Fact(
+            f"{policy.authority.name}" + (f", {policy.authority.website}" if policy.authority.website else ""),
+            policy.authority.cite,
         )
     else:
         complaint = Fact(
@@ -143,7 +160,7 @@ def sections(policy: PolicyDocument, categories: tuple[Category, ...]) -> tuple[
                 "The policy names no authority. You can complain to the data protection authority of the country "
                 "where you live or work, or where you think the law was broken."
             ),
-            authority.cite,
+            policy.authority.cite,
         )
     return (
         Section(

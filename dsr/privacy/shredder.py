@@ -21,6 +21,7 @@ from ..models import (
     Event,
     Heartbeat,
     OutgoingEmail,
+    OutgoingWebhook,
     Package,
     PackageItem,
     Pause,
@@ -70,6 +71,8 @@ PERSONAL_DATA: dict[type[models.Model], dict[str, Any]] = {
         "body_html": "",
         "context": None,
     },
+    # A webhook's body is generic (the API's status callbacks carry no personal data, other senders may).
+    OutgoingWebhook: {"body": "{}", "headers": {}},
 }
 
 # Text fields that hold no personal data: codes, labels, computed deadlines, business contacts.
@@ -100,6 +103,8 @@ NOT_PERSONAL: dict[type[models.Model], frozenset[str]] = {
     # The hash chain: digests of the chain's own fields and a salted digest of the content.
     Event: frozenset({"kind", "actor", "content_digest", "prev_hash", "hash"}),
     OutgoingEmail: frozenset({"key", "kind", "language", "status", "last_error"}),
+    # Where a client's system receives callbacks (a business endpoint) and the name of the signing secret.
+    OutgoingWebhook: frozenset({"key", "url", "secret_ref", "status", "last_error"}),
     # A keyed hash of an address, never the address; the daily job deletes old counters (ratelimit.purge_old).
     Throttle: frozenset({"key"}),
     # Which queue's worker last ran beat's heartbeat (dsr.ops.health).
@@ -132,6 +137,7 @@ def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
     Pause.objects.filter(request=request).update(**PERSONAL_DATA[Pause])
     Event.objects.filter(request=request).exclude(kind__in=KEPT_EVENT_KINDS).redact(message=REDACTED)
     OutgoingEmail.objects.filter(request=request).update(**PERSONAL_DATA[OutgoingEmail])
+    OutgoingWebhook.objects.filter(request=request).update(**PERSONAL_DATA[OutgoingWebhook])
     for attachment in Attachment.objects.filter(request=request).exclude(file=""):
         # Deleted once the row no longer names it; a file left by a crash between the two is only orphaned.
         name, storage = attachment.file.name, attachment.file.storage

@@ -24,8 +24,15 @@ UPLOAD_MAX_BYTES = REPLY_MAX_FILES * REPLY_FILE_MAX_BYTES + FORM_MAX_BYTES
 UPLOAD_PATHS = ("/authority/", "/admin/", "/respond/")  # /respond/: a responder's file for the answer package
 
 
+# The API's batch of up to 1,000 requests (api/): each item a form's worth at most.
+BATCH_PATH = "/api/v1/requests/batch/"
+BATCH_MAX_BYTES = 8 * 1024 * 1024
+
+
 def body_limit(path: str) -> int:
     """The most a request body to `path` may declare."""
+    if path == BATCH_PATH:
+        return BATCH_MAX_BYTES
     return UPLOAD_MAX_BYTES if path.startswith(UPLOAD_PATHS) else FORM_MAX_BYTES
 
 

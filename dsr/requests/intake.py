@@ -37,7 +37,7 @@ from .notices import ask_agent_for_permission, notify_subject
 from .schedule import apply_deadlines, store_law_rules
 from .selectors import staff_role
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
-from .workflow import attest_authority, identity_requirement, lock, same_person
+from .workflow import attest_in, identity_requirement, lock, same_person
 
 __all__ = [
     "AgentFiling",
@@ -48,6 +48,7 @@ __all__ = [
     "accept_unconfirmed",
     "email_digest",
     "file_by_agent",
+    "file_by_client",
     "submit_request",
     "verify_email",
 ]
@@ -403,6 +404,41 @@ def file_on_behalf(
 
 
 @dataclass(frozen=True)
+class ClientFiling:
+    """Who files a request through the API (api/) and what it attests.
+
+    `label` names the client on the timeline. An authorised agent's client (`agent`) attests that it holds
+    the person's signed permission: recorded as the agent's authority. Every client attests that the
+    address it gives is the person's (or, for an agent, its own) and that it proved it (`attestation`):
+    recorded as the email's verification in the client's name, instead of the link. The identity check
+    the laws ask for stays with staff, so nothing is disclosed on the client's word alone.
+    """
+
+    label: str
+    agent: bool
+    attestation: str
+
+
+def file_by_client(submission: Submission, *, client: ClientFiling, now: dt.datetime) -> Request:
+    """A registered API client files a request: stored, its authority and address recorded as the client
+    attests them, and put into work (deadlines, acknowledgement, routing queued). One transaction.
+
+    Returns the request filed (which may be closed at once as a duplicate of the same person's open
+    request: the client is given its own request, never the other one).
+    """
+    with transaction.atomic(durable=True):
+        return _file_attested(
+            submission,
+            actor=Actor("subject", client.label),
+            message=f"Request received through the API from {client.label}: {{type}}. Laws applied: {{laws}}.",
+            data={"channel": "api", "client": client.label},
+            authority=(client.attestation, "client_attestation") if client.agent else None,
+            confirmed=f"Email address attested by {client.label}: {client.attestation}",
+            now=now,
+        )
+
+
+@dataclass(frozen=True)
 class AgentFiling:
     """What an authorised agent's signed protocol request (api.drp) says beyond the form's fields."""
 
@@ -424,28 +460,47 @@ def file_by_agent(submission: Submission, *, filing: AgentFiling, now: dt.dateti
         raise RuntimeError("file_by_agent() files inside the caller's transaction.")
     if not submission.agent_name:
         raise DomainError("An agent's request names the agent.")
-    version = policy_in_force(submission.vendor_slug, now.date())
-    actor = Actor("subject", filing.agent_label)
+    return _file_attested(
+        submission,
+        actor=Actor("subject", filing.agent_label),
+        message=f"Request received from the authorised agent {filing.agent_label} through the {filing.protocol}: "
+        "{type}. Laws applied: {laws}.",
+        data={"channel": "agent_protocol", "agent": filing.agent_label},
+        authority=(filing.attestation, "agent_attestation"),
+        confirmed=f"Filed by {filing.agent_label}, whose signature was checked against the key staff registered "
+        "for it, from the address staff registered for it: confirmed.",
+        now=now,
+    )
+
+
+def _file_attested(
+    submission: Submission,
+    *,
+    actor: Actor,
+    message: str,
+    data: dict[str, object],
+    authority: tuple[str, str] | None,
+    confirmed: str,
+    now: dt.datetime,
+) -> Request:
+    """A request a registered program files (inside the caller's transaction): stored, the agent's attested
+    authority recorded (`authority`: what it attests, and how), the address confirmed in its name (or the
+    request accepted where no law asks to verify it), and put into work."""
     request = _store(
         submission,
-        version=version,
+        version=policy_in_force(submission.vendor_slug, now.date()),
         received_at=now,
         now=now,
         actor=actor,
         laws=laws_in_force(),
-        message=f"Request received from the authorised agent {filing.agent_label} through the {filing.protocol}: "
-        "{type}. Laws applied: {laws}.",
-        data={"channel": "agent_protocol", "agent": filing.agent_label},
+        message=message,
+        data=data,
     )
-    attest_authority(request, method="agent_attestation", note=filing.attestation, actor=actor, now=now)
+    if authority is not None:
+        attestation, method = authority
+        attest_in(request, attestation=attestation, method=method, actor=actor, now=now)
     if needs_confirmation(request):
-        _confirm(
-            request,
-            now=now,
-            actor=actor,
-            message=f"Filed by {filing.agent_label}, whose signature was checked against the key staff registered "
-            "for it, from the address staff registered for it: confirmed.",
-        )
+        _confirm(request, now=now, actor=actor, message=confirmed)
     else:
         _accept(request, now=now, actor=SYSTEM)
     return request

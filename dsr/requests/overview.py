@@ -9,6 +9,7 @@ from typing import Any
 from policies import vocabulary
 
 from ..models import Package, Request
+from ..packages import letter
 from . import answers, notices, person_view, queue, workflow
 
 
@@ -45,7 +46,7 @@ def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
         "missing": workflow.disclosure_missing(request) if request.is_open else [],
         "laws": [(law.code, law.name) for law in workflow.request_law_rules(request)],
         # Named to the person in a refusal and in every answer (dsr.engine.authority).
-        "complaints_to": workflow.authority_for(request) if request.law_codes else None,
+        "complaints_to": letter.authority_for(request) if request.law_codes else None,
         "statutory_due": strictest.get("due_date"),
         "statutory_title": strictest.get("title", ""),
         "summary": stored.get("summary", ""),

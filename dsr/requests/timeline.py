@@ -21,6 +21,7 @@ from policies.models import PolicyVersion
 
 from ..models import Event, Request
 from .bulk import update_each
+from .signals import status_changed
 
 # Staff act as a vendor team's handler or lead (StaffMembership.role; superusers act as leads).
 Role = Literal["subject", "handler", "lead", "responder", "system"]
@@ -80,7 +81,22 @@ def record(
         heads.update(last_event_hash=event.hash)
     request.last_event_hash = event.hash
     event.save(force_insert=True)
+    _announce(request, event, now=now)
     return event
+
+
+def _announce(request: Request, event: Event, *, now: dt.datetime) -> None:
+    """Send `status_changed` when the event records a new status (every status change writes an event).
+
+    The first event a new instance writes only notes its status: a request's filing is not a change.
+    """
+    status = request.__dict__.get("status")
+    announced = request.announced_status
+    request.announced_status = status
+    if announced is not None and status is not None and status != announced:
+        status_changed.send(
+            sender=Request, request=request, old_status=announced, new_status=status, event=event, now=now
+        )
 
 
 @dataclass(frozen=True)

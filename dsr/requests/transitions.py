@@ -139,16 +139,16 @@ TABLE: dict[str, Transition] = {
             refusal="A request that is {status} needs no record of authority.",
         ),
         _t(
-            # An authorised agent's request signed with the key staff registered for it (the Data Rights
-            # Protocol, api.drp): the agent attests the person's permission as it files. The identity check
-            # stays staff's (record_identity), at the level the laws ask for.
             "attest_authority",
-            "Record the agent's signed attestation of its authority",
-            NOT_CLOSED,
-            set(NOT_CLOSED),
+            "An agent attests its authority as it files (its API client, or its signed protocol request)",
+            {S.SUBMITTED},
+            {S.SUBMITTED},
+            # A registered API client (api/), or an agent whose Data Rights Protocol request is signed with the
+            # key staff registered for it (api.drp), files as the person's agent: its attestation is recorded as
+            # the authority at filing, before anything could be disclosed (the identity check stays staff's).
             {"subject"},
             events=("authority_recorded",),
-            refusal="A request that is {status} takes no attestation of authority.",
+            refusal="A request that is {status} was filed already; staff record the authority now.",
         ),
         _t(
             "send_permission",

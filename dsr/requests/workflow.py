@@ -21,14 +21,13 @@ from django.utils import translation
 from django.utils.text import get_valid_filename
 
 from policies import vocabulary
-from policies.services import supervisory_authorities
 
 from ..engine import deadlines as engine
 from ..engine import identity as engine_identity
-from ..engine.authority import ComplaintAuthority, complaint_authority
 from ..engine.identity import IdentityRequirement
 from ..engine.routing import Plan, RecipientDuty, RequestFacts, plan_for
 from ..models import Answer, Assignment, Attachment, Package, Pause, Request, StaffMembership
+from ..packages import letter
 from ..packages import services as packages
 from ..security import ratelimit
 from . import answers, transitions
@@ -150,13 +149,6 @@ def make_plan(request: Request) -> Plan:
             recipients=RecipientDuty(due_at=recipients_due_at(request), basis=recipients_basis(request)),
             fee_rules=fees,
         )
-
-
-def authority_for(request: Request) -> ComplaintAuthority | None:
-    """The supervisory authority the person is told they can complain to (dsr.engine.authority)."""
-    return complaint_authority(
-        request.policy_version.policy, law_codes=request.law_codes, authorities=supervisory_authorities()
-    )
 
 
 def pause_request(request: Request, *, kind: str, on: dt.date, reason: str, actor: Actor, now: dt.datetime) -> Request:
@@ -478,6 +470,51 @@ def record_authority(request: Request, *, method: str, note: str, actor: Actor, 
     return _record_check(request, check=AUTHORITY_CHECK, method=method, note=note, actor=actor, now=now)
 
 
+def attest_authority(request: Request, *, attestation: str, actor: Actor, now: dt.datetime) -> Request:
+    """An agent's API client attests its authority for a request it files (see `attest_in`)."""
+    with transaction.atomic(durable=True):
+        request = lock(pk=request.pk)
+        attest_in(request, attestation=attestation, actor=actor, now=now)
+    return request
+
+
+# How a registered program attests an agent's authority: an API client (api/), or an agent's request signed
+# with the key staff registered for it (the Data Rights Protocol, api.drp).
+ATTESTATION_METHODS = ("client_attestation", *vocabulary.ATTESTED_AUTHORITY_METHODS)
+
+
+def attest_in(
+    request: Request, *, attestation: str, actor: Actor, now: dt.datetime, method: str = "client_attestation"
+) -> None:
+    """Record the agent's authority as its API client (or its signed protocol request) attests it (inside the
+    caller's transaction).
+
+    Only at filing (the request is still submitted), only for a request filed by an agent, once. The
+    attestation is the authority event the identity/authority gate (`disclosure_missing`) reads: nothing
+    that discloses data goes out before it, nor before staff record the identity check the laws ask for.
+    """
+    if method not in ATTESTATION_METHODS:
+        raise DomainError(f"An attestation is one of {', '.join(ATTESTATION_METHODS)}.")
+    transitions.check("attest_authority", request.status, actor)
+    if not request.agent_name:
+        raise DomainError("This request was filed by the person, not by an agent.")
+    if request.authority_recorded_at is not None:
+        raise DomainError(AUTHORITY_CHECK.already)
+    if not attestation.strip():
+        raise DomainError("Say what the agent attests (for example: it holds the person's signed permission).")
+    request.authority_recorded_at = now
+    request.authority_method = method
+    request.authority_note = attestation.strip()
+    request.save(update_fields=["authority_recorded_at", "authority_method", "authority_note"])
+    record(
+        request,
+        "authority_recorded",
+        f"{AUTHORITY_CHECK.headline}: {vocabulary.ALL_AUTHORITY_METHODS[method]}. {attestation.strip()}",
+        actor=actor,
+        now=now,
+    )
+
+
 @dataclass(frozen=True)
 class _Check:
     action: str  # in the transition table
@@ -513,28 +550,6 @@ AUTHORITY_CHECK = _Check(
     already="The agent's authority is already recorded.",
     headline="Agent's authority recorded",
 )
-
-
-ATTESTED_AUTHORITY = _Check(
-    action="attest_authority",
-    prefix="authority",
-    at_field="authority_recorded_at",
-    methods=vocabulary.ATTESTED_AUTHORITY_METHODS,
-    event="authority_recorded",
-    ask_method="Say how the agent attested its authority",
-    ask_note="Say what the agent attested and how its signature was checked.",
-    already="The agent's authority is already recorded.",
-    headline="Agent's authority attested",
-)
-
-
-def attest_authority(request: Request, *, method: str, note: str, actor: Actor, now: dt.datetime) -> Request:
-    """An authorised agent's signed attestation of its authority, recorded as the request's authority (inside
-    the caller's transaction, on the locked request): the Data Rights Protocol's agent signs, with the key staff
-    registered for it, a request in which it attests the person's permission (11 CCR 7063(a) lets a business
-    ask for proof of it; this records the proof the protocol gives). Nothing is disclosed before staff also
-    record the identity check where the laws ask for one (disclosure_missing)."""
-    return _apply_check(request, check=ATTESTED_AUTHORITY, method=method, note=note, actor=actor, now=now)
 
 
 def _record_check(
@@ -686,7 +701,7 @@ def _close(
     offer = _offer_package(request, now=now) if status != Request.Status.REJECTED else {}
     data = {**(data or {}), **_package_event_data(request)} if offer else data
     record(request, status, message or "Request answered.", actor=actor, now=now, data=data)
-    authority = authority_for(request)
+    authority = letter.authority_for(request)
     notify_subject(
         request,
         "rejected" if status == Request.Status.REJECTED else "completed",

@@ -46,6 +46,8 @@ LIMITS: dict[str, tuple[int, dt.timedelta]] = {
     # the requests one agent files, whatever the network (an agent files for many people, but not without end).
     "drp-refused-ip": (60, dt.timedelta(hours=1)),
     "drp-agent": (5000, dt.timedelta(hours=1)),
+    # Calls of one API client (api/): a batch of up to 1,000 requests is one call.
+    "api-client": (600, dt.timedelta(minutes=1)),
 }
 
 

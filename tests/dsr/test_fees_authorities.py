@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from typing import Any
 
 import pytest
@@ -20,14 +22,14 @@ from django.core.management import call_command
 from django.utils import translation
 
 from dsr.engine.authority import complaint_authority
-from dsr.models import OutgoingEmail, Request
+from dsr.models import OutgoingEmail, Package, Request
 from dsr.packages import letter
 from dsr.requests import workflow
 from policies.laws import default_laws_path, load_laws_file
 from policies.models import PolicyVersion
 from tests.dsr.test_recipients_told import preview
 from tests.dsr.test_routing import policies as documents
-from tests.factories import LATER, STAFF, routed
+from tests.factories import LATER, STAFF, identified, routed
 from tests.staff import client_for
 
 pytestmark = pytest.mark.usefixtures("policies")
@@ -96,7 +98,7 @@ def rejected_email(request: Request) -> OutgoingEmail:
 
 def test_a_refusal_of_a_hong_kong_request_names_the_pcpd() -> None:
     """PDPO s.21 and s.37: a refused data access request is complained of to the Privacy Commissioner."""
-    request = routed(vendor_slug="serai", relationship="account_user", country="HK", request_type="access")
+    request = routed(vendor_slug="serai", relationships=["account_user"], country="HK", request_type="access")
     assert request.law_codes == ["HK_PDPO"]
     mail = rejected_email(request)
     for body in (mail.body_text, mail.body_html):
@@ -106,7 +108,7 @@ def test_a_refusal_of_a_hong_kong_request_names_the_pcpd() -> None:
 
 def test_a_refusal_from_seerene_names_brandenburgs_authority() -> None:
     """BDSG s.40(1)-(2); GDPR Art 77: Seerene GmbH is established in Potsdam, so Brandenburg's authority."""
-    request = routed(vendor_slug="seerene", relationship="account_user", country="DE", request_type="access")
+    request = routed(vendor_slug="seerene", relationships=["account_user"], country="DE", request_type="access")
     mail = rejected_email(request)
     assert "Landesbeauftragte für den Datenschutz und für das Recht auf Akteneinsicht Brandenburg" in mail.body_text
     assert "https://www.lda.brandenburg.de" in mail.body_text
@@ -185,3 +187,22 @@ def test_the_policy_admin_shows_the_corrected_facts_with_their_passages() -> Non
     seerene = PolicyVersion.objects.filter(vendor__slug="seerene").latest("number")
     page = client.get(f"/admin/policies/policyversion/{seerene.pk}/change/").content.decode()
     assert "Heap Analytics, Inc.: withdraw_consent" in page and "EU US Privacy Shield" in page
+
+
+def test_the_answer_packages_letter_names_the_same_authority_as_the_emails() -> None:
+    """GDPR Art 15(1)(f) and Art 77; BDSG s.40(1)-(2): Seerene's policy names only "a supervisory authority";
+    Seerene GmbH is established in Potsdam, so the cover letter of its answer names Brandenburg's authority,
+    as its refusal email does, instead of telling the person that no authority is named."""
+    request = routed(
+        vendor_slug="seerene", relationships=["account_user"], country="DE", request_type="access", language="en"
+    )
+    workflow.add_to_package(
+        request, category="registration_data", rows=[{"email": "alice@example.com"}], actor=STAFF, now=LATER
+    )
+    identified(request)
+    workflow.close_request(request, status=Request.Status.COMPLETED, message="Your data.", actor=STAFF, now=LATER)
+    package = Package.objects.get(request=request)
+    with package.archive.open("rb") as f:
+        text = zipfile.ZipFile(io.BytesIO(f.read())).read("cover-letter.txt").decode()
+    assert "Die Landesbeauftragte für den Datenschutz" in text
+    assert "The policy names no authority" not in text

@@ -57,7 +57,7 @@ def deadline_json(capsys: pytest.CaptureFixture[str], *laws: str, request_type: 
 def test_recipients_named_only_by_kind_become_one_staff_task_with_every_passage() -> None:
     """GDPR Art 19; CCPA 1798.105(c)(1): the controller tells each recipient of an erasure, including those its
     policy names only by kind ("a small set of sub-processors ... database, hosting, email delivery")."""
-    facts = RequestFacts(request_type="erasure", relationship="account_user")
+    facts = RequestFacts(request_type="erasure", relationships=("account_user",))
     plan = plan_for(documents()["leadsment"], facts, due_at=DUE, recipients=RecipientDuty(TOLD_BY, "GDPR Art 19"))
     (task,) = [a for a in plan.assignments if a.action == "identify_recipients"]
     assert task.responder_name == RECIPIENTS_BY_KIND and task.responder_kind == "staff_queue"
@@ -76,7 +76,7 @@ def test_recipients_named_only_by_kind_become_one_staff_task_with_every_passage(
 
 def test_an_access_request_reaches_no_recipient() -> None:
     """GDPR Art 19 covers rectification, erasure and restriction only: an access request is not passed on."""
-    facts = RequestFacts(request_type="access", relationship="account_user")
+    facts = RequestFacts(request_type="access", relationships=("account_user",))
     plan = plan_for(documents()["leadsment"], facts, due_at=DUE, recipients=RecipientDuty(TOLD_BY))
     assert {a.action for a in plan.assignments} == {"fulfil"}
 
@@ -84,7 +84,7 @@ def test_an_access_request_reaches_no_recipient() -> None:
 def test_a_withdrawal_of_consent_reaches_only_the_processor_that_acts_on_the_consent() -> None:
     """GDPR Art 7(3), Art 28(3)(a): Seerene links Heap's usage tracking to the account only with consent, so a
     withdrawal must reach Heap; Seerene's other processors do not act on that consent."""
-    facts = RequestFacts(request_type="withdraw_consent", relationship="account_user")
+    facts = RequestFacts(request_type="withdraw_consent", relationships=("account_user",))
     plan = plan_for(documents()["seerene"], facts, due_at=DUE, recipients=RecipientDuty(TOLD_BY))
     told = [a for a in plan.assignments if a.action in ("propagate", "identify_recipients")]
     assert [a.responder_name for a in told] == ["Heap Analytics, Inc."]
@@ -94,7 +94,7 @@ def test_a_withdrawal_of_consent_reaches_only_the_processor_that_acts_on_the_con
 def test_an_opt_out_does_not_reach_the_hosting_providers_but_reaches_the_ad_tech_vendors() -> None:
     """11 CCR 7026(f)(2): the opt-out goes to the third parties the data is sold or shared to (Leadoro: "sharing
     with ad tech vendors may be a sale"), not to every service provider."""
-    facts = RequestFacts(request_type="opt_out", relationship="account_user")
+    facts = RequestFacts(request_type="opt_out", relationships=("account_user",))
     plan = plan_for(documents()["leadoro"], facts, due_at=DUE, recipients=RecipientDuty(TOLD_BY, "7026(f)(2)"))
     (task,) = [a for a in plan.assignments if a.action == "identify_recipients"]
     assert "only by kind: Ad tech vendors." in task.explanation
@@ -104,7 +104,7 @@ def test_an_opt_out_does_not_reach_the_hosting_providers_but_reaches_the_ad_tech
 def test_a_vendor_that_does_not_sell_tells_staff_there_is_no_buyer_to_tell() -> None:
     """CCPA 1798.120: Leadsment's policy says "We do not sell personal data to third parties"; the opt-out is
     recorded and confirmed with nothing to pass on."""
-    facts = RequestFacts(request_type="opt_out", relationship="account_user")
+    facts = RequestFacts(request_type="opt_out", relationships=("account_user",))
     plan = plan_for(documents()["leadsment"], facts, due_at=DUE)
     assert {a.action for a in plan.assignments} == {"fulfil"}
     (fulfil,) = plan.assignments
@@ -161,7 +161,7 @@ def test_deadline_json_gives_the_recipients_target_where_the_law_has_the_duty(
 
 
 def seerene_erasure() -> Request:
-    return routed(vendor_slug="seerene", relationship="account_user", country="DE", request_type="erasure")
+    return routed(vendor_slug="seerene", relationships=["account_user"], country="DE", request_type="erasure")
 
 
 def test_a_seerene_erasure_makes_recipient_tasks_dated_inside_the_request() -> None:
@@ -235,7 +235,7 @@ def test_a_californians_opt_out_is_passed_on_to_the_ad_tech_vendors_end_to_end()
     """11 CCR 7026(f)(2): acted on without the email link (7026), and passed on to the third parties by a date
     inside the opt-out's 15 business days."""
     request = filed(
-        request_type="opt_out", vendor_slug="leadoro", relationship="account_user", country="US", state="CA"
+        request_type="opt_out", vendor_slug="leadoro", relationships=["account_user"], country="US", state="CA"
     )
     assert request.status == Request.Status.VERIFIED and request.verified_at is None
     workflow.route_request(request.pk, now=RECEIVED)

@@ -101,20 +101,11 @@ def prepare(action: str, request: Request) -> Callable[[Actor], object]:
             request, method="signed_permission", note="Signed permission seen.", actor=actor, now=ACT
         )
     if action == "attest_authority":
-        # An agent's signed protocol request (api.drp) attests its authority as it files.
         Request.objects.filter(pk=request.pk).update(agent_name="Consumer Rights Agent")
-
-        def attest(actor: Actor) -> None:
-            with transaction.atomic():
-                workflow.attest_authority(
-                    workflow.lock(pk=request.pk),
-                    method="agent_attestation",
-                    note="Signed with the registered key.",
-                    actor=actor,
-                    now=ACT,
-                )
-
-        return attest
+        request.refresh_from_db()
+        return lambda actor: workflow.attest_authority(
+            request, attestation="The agent holds the person's signed permission.", actor=actor, now=ACT
+        )
     if action == "send_permission":
         Request.objects.filter(pk=request.pk).update(agent_name="Consumer Rights Agent")
         request.refresh_from_db()

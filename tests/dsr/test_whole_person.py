@@ -253,11 +253,17 @@ def test_the_intake_service_takes_the_relationships_as_a_list_and_refuses_an_unk
 def test_routing_a_stored_request_covers_every_relationship_each_task_once(policies: None) -> None:
     request = routed(vendor_slug="sera-leads", relationships=["customer_data_subject", "website_visitor"], country="EE")
     actions = sorted(request.assignments.values_list("action", flat=True))
-    assert actions == ["assist_controller", "fulfil"]
+    # An erasure: Sera's recipients named only by kind also get their task (GDPR Art 19), once.
+    assert actions == ["assist_controller", "fulfil", "identify_recipients"]
     fulfil = request.assignments.get(action=Assignment.Action.FULFIL)
     assert "website_usage_data" in fulfil.categories
     unsure = routed(vendor_slug="sera-leads", relationships=[], email="unsure@example.com")
-    assert set(unsure.assignments.values_list("action", flat=True)) == {"review", "fulfil", "assist_controller"}
+    assert set(unsure.assignments.values_list("action", flat=True)) == {
+        "review",
+        "fulfil",
+        "assist_controller",
+        "identify_recipients",
+    }
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from dsr.engine import deadlines as engine
-from dsr.engine.routing import RequestFacts, choose_laws, person_place, plan_for
+from dsr.engine.routing import RecipientDuty, RequestFacts, choose_laws, person_place, plan_for
 from dsr.requests.schedule import deadlines_for, law_rules, response_due_at
 from policies import vocabulary
 from policies.services import UnknownVendor, laws_in_force, policy_in_force

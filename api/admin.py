@@ -1,0 +1,105 @@
+"""API clients in the staff admin: a team lead registers a client for their vendors and reads its secret
+once; staff see only clients that serve no vendor outside their teams. The admin calls api.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from dsr.requests.selectors import staff_role, team_vendor_ids
+from policies.models import Vendor
+
+from . import services
+from .models import ApiCall, ApiClient
+
+
+def _vendors_led(user: Any) -> QuerySet[Vendor]:
+    vendors = Vendor.objects.all()
+    if user.is_superuser:
+        return vendors
+    return vendors.filter(pk__in=[pk for pk in team_vendor_ids(user) if staff_role(user, pk) == "lead"])
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
+    list_display = ("name", "kind", "active", "callback_url", "created_at", "created_by")
+    list_filter = ("kind", "active")
+    fields = ("name", "kind", "vendors", "callback_url", "active")
+    filter_horizontal = ("vendors",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiClient]:
+        clients = super().get_queryset(request)
+        if request.user.is_superuser:
+            return clients
+        return clients.exclude(vendors__in=Vendor.objects.exclude(pk__in=team_vendor_ids(request.user))).distinct()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiClient | None = None) -> tuple[str, ...]:
+        return ("name", "kind", "vendors") if obj is not None else ()
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "callback_url":
+            kwargs["assume_scheme"] = "https"  # an address typed without a scheme is taken as https
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "vendors":
+            kwargs["queryset"] = _vendors_led(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _vendors_led(request.user).exists()
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        return self.has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        return False  # a client that filed requests stays on record; revoke it (untick "active")
+
+    def save_model(self, request: HttpRequest, obj: ApiClient, form: forms.ModelForm[ApiClient], change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            services.update_client(obj.pk, callback_url=data["callback_url"], active=data["active"])
+            return
+        new = services.create_client(
+            name=data["name"],
+            kind=data["kind"],
+            vendors=list(data["vendors"]),
+            callback_url=data["callback_url"],
+            created_by=request.user.get_username(),
+            now=timezone.now(),
+        )
+        obj.pk = new.client.pk
+        messages.warning(
+            request,
+            f"Give these to {new.client.name} now: they are shown only once. API secret: {new.token} — "
+            f"callback signing secret: {new.callback_secret}",
+        )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass  # the vendors are set by services.create_client and never change
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(admin.ModelAdmin[ApiCall]):
+    list_display = ("at", "client", "method", "path", "status_code", "duration_ms")
+    list_filter = ("status_code", "method")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiCall]:
+        calls = super().get_queryset(request).select_related("client")
+        if request.user.is_superuser:
+            return calls
+        return calls.filter(client__in=ApiClientAdmin(ApiClient, self.admin_site).get_queryset(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,175 @@
+"""Webhooks: signed POSTs written into the outbox with the change that causes them, sent after commit.
+
+The same design as the email outbox (dsr.outbox.emails): `queue_webhook` writes the row inside the
+change's transaction (once per key), the send task is queued after commit on the bulk queue (`work`),
+and `deliver_webhook` claims the row (queued/awaiting_retry -> sending) in its own short statement before
+it talks to the network, so a task delivered twice posts once. A failure (a network error or any answer
+but 2xx) is retried on RETRY_SCHEDULE (exponential backoff), then left `failed`. A row left `sending`
+past STUCK_SENDING_AFTER belongs to a worker that died mid-post: whether the receiver got it is unknown,
+so it is marked failed, never posted again blindly (at most once).
+
+Signing (documented for receivers in api/README.md): with a secret, each POST carries
+`X-DSR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, `t` being the time of this
+attempt; a receiver recomputes it with its secret and refuses a `t` older than SIGNATURE_TOLERANCE (a
+replay). Secrets are never stored: a row keeps a reference, and `signing_secret(reference)` derives the
+secret from the server's SECRET_KEY (rotating SECRET_KEY rotates every webhook secret).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+
+from .. import jobs
+from ..models import OutgoingWebhook, Request
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-DSR-Signature"
+KEY_HEADER = "X-DSR-Delivery"  # the row's key: a receiver drops a delivery it has seen (retries reuse it)
+# How old a signature's timestamp may be when the receiver checks it (documented, and used by `verify`).
+SIGNATURE_TOLERANCE = dt.timedelta(minutes=5)
+# Seconds before each retry; after the last the row is `failed` (shown to staff in the admin).
+RETRY_SCHEDULE: tuple[int, ...] = (30, 2 * 60, 10 * 60, 60 * 60, 6 * 3600)
+TIMEOUT_SECONDS = 10
+STUCK_AFTER = dt.timedelta(minutes=5)
+STUCK_SENDING_AFTER = dt.timedelta(minutes=15)
+BATCH_SIZE = 200
+
+
+def signing_secret(reference: str) -> str:
+    """The HMAC secret named `reference` (e.g. "api-client:7:1"), derived from SECRET_KEY: shown to its
+    owner once, recomputed when signing, never stored."""
+    key = settings.SECRET_KEY.encode()
+    return "whsec_" + hmac.new(key, f"dsr-webhook:{reference}".encode(), hashlib.sha256).hexdigest()
+
+
+def signature(secret: str, body: bytes, *, at: int) -> str:
+    """The X-DSR-Signature value for `body` posted at unix time `at`."""
+    mac = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={at},v1={mac}"
+
+
+def verify(secret: str, body: bytes, header: str, *, now: dt.datetime) -> bool:
+    """What a receiver does: the signature matches and its time is within SIGNATURE_TOLERANCE of `now`."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        at = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(now.timestamp() - at) > SIGNATURE_TOLERANCE.total_seconds():
+        return False
+    return hmac.compare_digest(signature(secret, body, at=at), f"t={at},v1={parts.get('v1', '')}")
+
+
+def queue_webhook(
+    *,
+    url: str,
+    payload: dict[str, Any],
+    key: str,
+    secret: str | None = None,
+    headers: dict[str, str] | None = None,
+    request: Request | None = None,
+    now: dt.datetime,
+) -> OutgoingWebhook:
+    """Write a POST of `payload` (JSON) to `url` into the outbox, once per `key`, and send it after commit.
+
+    `secret` is the reference of the signing secret (`signing_secret`), None for an unsigned POST. Call
+    inside the change's transaction: the row commits or rolls back with it.
+    """
+    existing = OutgoingWebhook.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    body = json.dumps(payload, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
+    webhook = OutgoingWebhook.objects.create(
+        key=key,
+        request=request,
+        url=url,
+        body=body,
+        headers=dict(headers or {}),
+        secret_ref=secret or "",
+        next_attempt_at=now,
+        created_at=now,
+    )
+    jobs.enqueue_after_commit("send_webhook_task", webhook.pk, queue=jobs.WORK)
+    return webhook
+
+
+def claim(webhook_id: int, *, now: dt.datetime) -> bool:
+    """queued/awaiting_retry -> sending, if it is due. True only for the one caller that wins."""
+    return (
+        OutgoingWebhook.objects.filter(
+            pk=webhook_id,
+            status__in=[OutgoingWebhook.Status.QUEUED, OutgoingWebhook.Status.AWAITING_RETRY],
+            next_attempt_at__lte=now,
+        ).update(status=OutgoingWebhook.Status.SENDING, claimed_at=now)
+        == 1
+    )
+
+
+def deliver_webhook(webhook_id: int, *, now: dt.datetime) -> int | None:
+    """POST one outbox row. Returns the seconds until a retry is due, or None when there is nothing to retry."""
+    if not claim(webhook_id, now=now):
+        return None
+    webhook = OutgoingWebhook.objects.get(pk=webhook_id)
+    body = webhook.body.encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "dsr-back-office", KEY_HEADER: webhook.key}
+    headers.update(webhook.headers)
+    if webhook.secret_ref:
+        headers[SIGNATURE_HEADER] = signature(signing_secret(webhook.secret_ref), body, at=int(now.timestamp()))
+    post = urllib.request.Request(webhook.url, data=body, headers=headers, method="POST")  # noqa: S310
+    attempts = webhook.attempts + 1
+    try:
+        with urllib.request.urlopen(post, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310 (http(s) only: the URL field)
+            answer.read(1024)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return _failed(webhook, attempts=attempts, error=str(exc), now=now)
+    OutgoingWebhook.objects.filter(pk=webhook_id).update(
+        status=OutgoingWebhook.Status.SENT, attempts=attempts, sent_at=now, last_error=""
+    )
+    return None
+
+
+def _failed(webhook: OutgoingWebhook, *, attempts: int, error: str, now: dt.datetime) -> int | None:
+    rows = OutgoingWebhook.objects.filter(pk=webhook.pk)
+    if attempts > len(RETRY_SCHEDULE):
+        rows.update(status=OutgoingWebhook.Status.FAILED, attempts=attempts, last_error=error[:1000])
+        log.error("webhook %s failed for good after %s attempts: %s", webhook.key, attempts, error)
+        return None
+    delay = RETRY_SCHEDULE[attempts - 1]
+    rows.update(
+        status=OutgoingWebhook.Status.AWAITING_RETRY,
+        attempts=attempts,
+        last_error=error[:1000],
+        next_attempt_at=now + dt.timedelta(seconds=delay),
+    )
+    log.warning("webhook %s not delivered (attempt %s), retry in %ss: %s", webhook.key, attempts, delay, error)
+    return delay
+
+
+def reconcile_unsent(*, now: dt.datetime) -> dict[str, int]:
+    """Webhooks whose broker message was lost are queued again; a post cut off mid-way is marked failed."""
+    stuck = OutgoingWebhook.objects.filter(
+        status=OutgoingWebhook.Status.SENDING, claimed_at__lt=now - STUCK_SENDING_AFTER
+    ).update(
+        status=OutgoingWebhook.Status.FAILED,
+        last_error="The worker stopped while posting; whether it was received is unknown.",
+    )
+    waiting = OutgoingWebhook.objects.filter(
+        status__in=[OutgoingWebhook.Status.QUEUED, OutgoingWebhook.Status.AWAITING_RETRY],
+        next_attempt_at__lte=now - STUCK_AFTER,
+    ).values_list("pk", flat=True)[:BATCH_SIZE]
+    count = 0
+    for pk in waiting:
+        jobs.enqueue("send_webhook_task", pk, queue=jobs.WORK)
+        count += 1
+    return {"webhooks": count, "stuck_sending": stuck}

@@ -1,0 +1,171 @@
+"""The REST API over HTTP: filing (one and many), idempotency, reading, listing, withdrawing, the vendor
+scope of each client, authentication, the rate limit and the call log."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from api.models import ApiCall, ClientRequest
+from dsr.models import Event, Request
+from dsr.public.forms import offered_relationships, offered_request_types
+from dsr.requests import workflow
+from dsr.requests.timeline import SYSTEM
+from dsr.security import ratelimit
+from policies.services import policy_in_force
+from tests.api.conftest import Caller, new_caller, payload
+
+pytestmark = pytest.mark.usefixtures("policies")
+
+
+def test_a_filed_request_is_stored_on_the_agents_attested_authority_and_put_into_work(agent_a: Caller) -> None:
+    answer = agent_a.call("POST", "/api/v1/requests/", payload())
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    request = Request.objects.get(reference=body["subject_request_id"])
+    assert body["request_status"] == "in_progress" and request.status == Request.Status.VERIFIED
+    assert body["expected_completion_time"] is not None and request.due_at is not None
+    assert request.agent_name == "Rights Agent A" and request.authority_method == "client_attestation"
+    kinds = list(request.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds.index("authority_recorded") < kinds.index("verified")
+    assert ClientRequest.objects.filter(request=request, client=agent_a.client).exists()
+    assert "withdraw" in body["next_actions"]
+
+
+def test_nothing_is_disclosed_on_the_clients_word_before_staff_check_identity(agent_a: Caller) -> None:
+    """GDPR Art. 12(6), 11 CCR 7060-7063: the agent's authority is recorded, the person's identity is not."""
+    request = Request.objects.get(
+        reference=agent_a.call("POST", "/api/v1/requests/", payload()).json()["subject_request_id"]
+    )
+    assert workflow.disclosure_missing(request) == ["the identity check"]
+    assert not request.emails.filter(kind__in=["completed", "package"]).exists()
+
+
+def test_the_forms_validation_refuses_what_the_form_refuses(agent_a: Caller) -> None:
+    answer = agent_a.call("POST", "/api/v1/requests/", payload(country="US", relationships=["job_applicant"]))
+    assert answer.status_code == 400
+    errors = answer.json()
+    assert "state" in errors  # the form's rule: a US resident names the state
+    assert not Request.objects.exists()
+
+
+def test_a_request_covers_every_relationship_given_and_a_quebec_resident_gets_quebecs_law(agent_a: Caller) -> None:
+    """GDPR Art 15/17, CCPA 1798.105/110: the request covers the whole person, every relationship the client
+    gives (as the form's boxes); Quebec's Law 25 reaches a resident of Quebec, named by the province field."""
+    relationships = offered_relationships(policy_in_force("leadsment", timezone.now().date()))[:2]
+    answer = agent_a.call(
+        "POST", "/api/v1/requests/", payload(relationships=relationships, country="CA", province="QC")
+    )
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    request = Request.objects.get(reference=body["subject_request_id"])
+    assert sorted(body["relationships"]) == sorted(request.relationships) == sorted(relationships)
+    assert "CA_QC_LAW25" in body["laws"]
+    missing = agent_a.call("POST", "/api/v1/requests/", payload(country="CA", email="b@rights.example"))
+    assert missing.status_code == 400 and "province" in missing.json()
+
+
+def test_a_client_of_one_vendor_can_neither_file_nor_read_for_another(agent_a: Caller, agent_b: Caller) -> None:
+    refused = agent_b.call("POST", "/api/v1/requests/", payload())
+    assert refused.status_code == 400 and "vendor" in refused.json()
+    reference = agent_a.call("POST", "/api/v1/requests/", payload()).json()["subject_request_id"]
+    assert agent_b.call("GET", f"/api/v1/requests/{reference}/").status_code == 404
+    assert agent_b.call("GET", "/api/v1/requests/DSR-NOTHERE1/").status_code == 404  # the same answer
+    assert agent_b.call("POST", f"/api/v1/requests/{reference}/withdraw/").status_code == 404
+    assert agent_b.call("GET", "/api/v1/requests/").json()["count"] == 0
+    assert Request.objects.get(reference=reference).status != Request.Status.WITHDRAWN
+
+
+def test_the_same_idempotency_key_twice_files_one_request(agent_a: Caller, agent_b: Caller) -> None:
+    first = agent_a.call("POST", "/api/v1/requests/", payload(), idempotency_key="k-1")
+    again = agent_a.call("POST", "/api/v1/requests/", payload(), idempotency_key="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Request.objects.count() == 1
+    other = agent_a.call("POST", "/api/v1/requests/", payload(subject_name="Bob Virtanen"), idempotency_key="k-1")
+    assert other.status_code == 422 and Request.objects.count() == 1
+    # Keys are each client's own: another client's "k-1" is another call.
+    assert agent_b.call("POST", "/api/v1/requests/", payload(vendor="seerene"), idempotency_key="k-1").status_code in (
+        201,
+        400,
+    )
+    assert ClientRequest.objects.filter(client=agent_a.client).count() == 1
+
+
+def test_a_batch_files_each_good_item_and_reports_each_bad_one(agent_a: Caller) -> None:
+    items = [payload(subject_name="Ann One"), payload(country="XX"), payload(subject_name="Cid Three")]
+    answer = agent_a.call("POST", "/api/v1/requests/batch/", {"requests": items})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["created"], body["failed"]) == (2, 1)
+    assert [r["ok"] for r in body["results"]] == [True, False, True]
+    assert "country" in body["results"][1]["errors"]
+    assert set(Request.objects.values_list("subject_name", flat=True)) == {"Ann One", "Cid Three"}
+
+
+def test_a_batch_over_1000_is_refused_whole(agent_a: Caller) -> None:
+    answer = agent_a.call("POST", "/api/v1/requests/batch/", {"requests": [payload()] * 1001})
+    assert answer.status_code == 400 and not Request.objects.exists()
+
+
+def test_the_list_is_paginated_and_filtered(agent_a: Caller) -> None:
+    for name in ("Ann One", "Bea Two", "Cid Three"):
+        agent_a.call("POST", "/api/v1/requests/", payload(subject_name=name))
+    first = agent_a.call("GET", "/api/v1/requests/?page_size=2").json()
+    assert first["count"] == 3 and len(first["results"]) == 2 and first["next"]
+    second = agent_a.call("GET", "/api/v1/requests/?page_size=2&page=2").json()
+    assert len(second["results"]) == 1 and second["next"] is None
+    seen = {r["subject_request_id"] for r in first["results"] + second["results"]}
+    assert len(seen) == 3
+    withdrawn = first["results"][0]["subject_request_id"]
+    agent_a.call("POST", f"/api/v1/requests/{withdrawn}/withdraw/")
+    cancelled = agent_a.call("GET", "/api/v1/requests/?status=cancelled").json()
+    assert [r["subject_request_id"] for r in cancelled["results"]] == [withdrawn]
+    assert agent_a.call("GET", "/api/v1/requests/?vendor=seerene").json()["count"] == 0
+    assert agent_a.call("GET", "/api/v1/requests/?status=nonsense").status_code == 400
+
+
+def test_withdrawing_through_the_api_closes_the_request_once(agent_a: Caller) -> None:
+    reference = agent_a.call("POST", "/api/v1/requests/", payload()).json()["subject_request_id"]
+    answer = agent_a.call("POST", f"/api/v1/requests/{reference}/withdraw/")
+    assert answer.status_code == 200 and answer.json()["request_status"] == "cancelled"
+    assert answer.json()["next_actions"] == []
+    assert agent_a.call("POST", f"/api/v1/requests/{reference}/withdraw/").status_code == 409
+    assert Event.objects.filter(request__reference=reference, kind="withdrawn").count() == 1
+
+
+def test_a_wrong_or_missing_secret_is_refused(agent_a: Caller) -> None:
+    agent_a.token = agent_a.token[:-2] + "xx"
+    assert agent_a.call("GET", "/api/v1/requests/").status_code == 401
+    assert agent_a.http.get("/api/v1/requests/").status_code == 401
+
+
+def test_each_client_is_rate_limited(agent_a: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(ratelimit.LIMITS, "api-client", (2, ratelimit.LIMITS["api-client"][1]))
+    assert [agent_a.call("GET", "/api/v1/requests/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_every_call_is_logged_without_the_bodys_personal_data(agent_a: Caller) -> None:
+    agent_a.call("POST", "/api/v1/requests/", payload(subject_name="Zelda Secretname"))
+    agent_a.call("GET", "/api/v1/requests/")
+    calls = list(ApiCall.objects.order_by("at").values("client", "method", "path", "status_code"))
+    assert calls == [
+        {"client": agent_a.client.pk, "method": "POST", "path": "/api/v1/requests/", "status_code": 201},
+        {"client": agent_a.client.pk, "method": "GET", "path": "/api/v1/requests/", "status_code": 200},
+    ]
+    assert "Secretname" not in str(list(ApiCall.objects.values()))
+
+
+def test_a_request_whose_routing_meets_a_policy_gap_says_so() -> None:
+    """Leadoro's policy names no privacy contact (a template placeholder): its work waits on staff."""
+    leadoro = new_caller("leadoro", name="Rights Agent L")
+    version = policy_in_force("leadoro", timezone.now().date())
+    body = payload(
+        vendor="leadoro",
+        subject_request_type=offered_request_types(version)[0],
+        relationships=[offered_relationships(version)[0]],
+    )
+    reference = leadoro.call("POST", "/api/v1/requests/", body).json()["subject_request_id"]
+    assert leadoro.call("GET", f"/api/v1/requests/{reference}/").json()["policy_gap"] is False  # not routed yet
+    workflow.route_request(Request.objects.get(reference=reference).pk, now=timezone.now(), actor=SYSTEM)
+    assert leadoro.call("GET", f"/api/v1/requests/{reference}/").json()["policy_gap"] is True
