@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "policies",
     "dsr",
+    "api.drp",
     "api",
 ]
 
@@ -223,6 +224,7 @@ CELERY_TASK_ROUTES = {
     "dsr.tasks.reconcile_task": {"queue": "periodic"},
     "dsr.tasks.expire_and_purge_task": {"queue": "periodic"},
     "dsr.tasks.expire_packages_task": {"queue": "periodic"},
+    "api.drp.tasks.purge_seen_messages_task": {"queue": "periodic"},
 }
 # How many processes serve each queue in bin/serve (the person queue is kept free for what people wait for).
 DSR_WORKER_CONCURRENCY = {
@@ -268,6 +270,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-packages": {
         "task": "dsr.tasks.expire_packages_task",
         "schedule": crontab(minute="41"),
+        "options": {"expires": 50 * 60},
+    },
+    # Data Rights Protocol: signed messages seen, forgotten once expired (an expired message is refused anyway).
+    "drp-purge-seen": {
+        "task": "api.drp.tasks.purge_seen_messages_task",
+        "schedule": crontab(minute="23"),
         "options": {"expires": 50 * 60},
     },
 }
@@ -369,6 +377,10 @@ if SENTRY_DSN:
 # Where the versioned policy and law files live (policies/data/README.md).
 # Where staff notifications go until per-vendor teams are set up in the admin.
 DSR_STAFF_EMAIL = env("DSR_STAFF_EMAIL", default="privacy-staff@localhost")
+# Data Rights Protocol (api.drp): the technical contact the service directory gives agents, and whether a
+# status callback may go to a plain-http URL (only for a machine's own tests: agents' callbacks are https).
+DRP_TECHNICAL_CONTACT = env("DRP_TECHNICAL_CONTACT", default=DSR_STAFF_EMAIL)
+DRP_ALLOW_HTTP_CALLBACKS = env.bool("DRP_ALLOW_HTTP_CALLBACKS", default=DEBUG)
 POLICY_DATA_DIR = Path(env("DSR_POLICY_DATA_DIR", default=str(BASE_DIR / "policies" / "data")))
 
 # The REST API (api/): clients authenticate with their secret only (no session, so no CSRF to check), JSON

@@ -8,6 +8,8 @@ admin.site.index_title = "Requests, vendors and policies"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The Data Rights Protocol for authorised agents (api.drp), its API base as the service directory lists it.
+    path("drp/", include("api.drp.urls")),
     path("api/v1/", include("api.urls")),
     path("", include("dsr.public.urls")),
 ]

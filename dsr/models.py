@@ -99,7 +99,9 @@ class Request(models.Model):
     identity_method = models.CharField(max_length=32, blank=True, choices=list(vocabulary.IDENTITY_METHODS.items()))
     identity_note = models.TextField(blank=True, help_text="What was matched (internal).")
     authority_recorded_at = models.DateTimeField(null=True, blank=True)
-    authority_method = models.CharField(max_length=32, blank=True, choices=list(vocabulary.AUTHORITY_METHODS.items()))
+    authority_method = models.CharField(
+        max_length=32, blank=True, choices=list(vocabulary.ALL_AUTHORITY_METHODS.items())
+    )
     authority_note = models.TextField(blank=True, help_text="The permission seen (internal).")
 
     received_at = models.DateTimeField(default=timezone.now)

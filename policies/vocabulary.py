@@ -152,3 +152,10 @@ AUTHORITY_METHODS: dict[str, str] = {
     # holds the person's signed permission (and undertook to produce it on request): api/README.md.
     "client_attestation": "The registered API client attests it holds the person's signed permission",
 }
+
+# Authority the product records itself, never a choice on the staff form: an authorised agent's request signed
+# with the key staff registered for it (Data Rights Protocol), in which the agent attests the person's permission.
+ATTESTED_AUTHORITY_METHODS: dict[str, str] = {
+    "agent_attestation": "The agent's signed Data Rights Protocol request, attesting the person's permission",
+}
+ALL_AUTHORITY_METHODS: dict[str, str] = {**AUTHORITY_METHODS, **ATTESTED_AUTHORITY_METHODS}

@@ -40,12 +40,14 @@ from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
 from .workflow import attest_in, identity_requirement, lock, same_person
 
 __all__ = [
+    "AgentFiling",
     "DomainError",
     "Dropped",
     "RateLimited",
     "Submission",
     "accept_unconfirmed",
     "email_digest",
+    "file_by_agent",
     "file_by_client",
     "submit_request",
     "verify_email",
@@ -424,26 +426,81 @@ def file_by_client(submission: Submission, *, client: ClientFiling, now: dt.date
     Returns the request filed (which may be closed at once as a duplicate of the same person's open
     request: the client is given its own request, never the other one).
     """
-    version = policy_in_force(submission.vendor_slug, now.date())
-    laws = laws_in_force()
-    actor = Actor("subject", client.label)
     with transaction.atomic(durable=True):
-        request = _store(
+        return _file_attested(
             submission,
-            version=version,
-            received_at=now,
-            now=now,
-            actor=actor,
-            laws=laws,
+            actor=Actor("subject", client.label),
             message=f"Request received through the API from {client.label}: {{type}}. Laws applied: {{laws}}.",
             data={"channel": "api", "client": client.label},
+            authority=(client.attestation, "client_attestation") if client.agent else None,
+            confirmed=f"Email address attested by {client.label}: {client.attestation}",
+            now=now,
         )
-        if client.agent:
-            attest_in(request, attestation=client.attestation, actor=actor, now=now)
-        if needs_confirmation(request):
-            _confirm(
-                request, now=now, actor=actor, message=f"Email address attested by {client.label}: {client.attestation}"
-            )
-        else:
-            _accept(request, now=now, actor=SYSTEM)
+
+
+@dataclass(frozen=True)
+class AgentFiling:
+    """What an authorised agent's signed protocol request (api.drp) says beyond the form's fields."""
+
+    agent_label: str  # who acts, on the timeline: the agent and its protocol id
+    attestation: str  # what the agent attests (the person's permission) and what it verified of the person
+    protocol: str  # the protocol's name, for the timeline
+
+
+def file_by_agent(submission: Submission, *, filing: AgentFiling, now: dt.datetime) -> Request:
+    """An authorised agent files a request through its own protocol, inside the caller's transaction.
+
+    The agent proved who it is by signing the request with the key staff registered for it, and its email
+    (`submission.email`) is the one staff registered: the request is confirmed at once in the agent's name,
+    as the agent's confirmation of its own address would (an opt-out that no law asks to verify is accepted).
+    Its attestation of the person's permission is recorded as the authority; the identity check stays staff's,
+    at the level the laws ask for, before anything is disclosed. The clock starts now (receipt).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("file_by_agent() files inside the caller's transaction.")
+    if not submission.agent_name:
+        raise DomainError("An agent's request names the agent.")
+    return _file_attested(
+        submission,
+        actor=Actor("subject", filing.agent_label),
+        message=f"Request received from the authorised agent {filing.agent_label} through the {filing.protocol}: "
+        "{type}. Laws applied: {laws}.",
+        data={"channel": "agent_protocol", "agent": filing.agent_label},
+        authority=(filing.attestation, "agent_attestation"),
+        confirmed=f"Filed by {filing.agent_label}, whose signature was checked against the key staff registered "
+        "for it, from the address staff registered for it: confirmed.",
+        now=now,
+    )
+
+
+def _file_attested(
+    submission: Submission,
+    *,
+    actor: Actor,
+    message: str,
+    data: dict[str, object],
+    authority: tuple[str, str] | None,
+    confirmed: str,
+    now: dt.datetime,
+) -> Request:
+    """A request a registered program files (inside the caller's transaction): stored, the agent's attested
+    authority recorded (`authority`: what it attests, and how), the address confirmed in its name (or the
+    request accepted where no law asks to verify it), and put into work."""
+    request = _store(
+        submission,
+        version=policy_in_force(submission.vendor_slug, now.date()),
+        received_at=now,
+        now=now,
+        actor=actor,
+        laws=laws_in_force(),
+        message=message,
+        data=data,
+    )
+    if authority is not None:
+        attestation, method = authority
+        attest_in(request, attestation=attestation, method=method, actor=actor, now=now)
+    if needs_confirmation(request):
+        _confirm(request, now=now, actor=actor, message=confirmed)
+    else:
+        _accept(request, now=now, actor=SYSTEM)
     return request

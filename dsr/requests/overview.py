@@ -42,7 +42,7 @@ def request_page(request: Request, now: dt.datetime) -> dict[str, Any]:
         "relationships": vocabulary.relationship_labels(request.relationships),
         "identity_requirement": requirement,
         "identity_method": vocabulary.IDENTITY_METHODS.get(request.identity_method, ""),
-        "authority_method": vocabulary.AUTHORITY_METHODS.get(request.authority_method, ""),
+        "authority_method": vocabulary.ALL_AUTHORITY_METHODS.get(request.authority_method, ""),
         "missing": workflow.disclosure_missing(request) if request.is_open else [],
         "laws": [(law.code, law.name) for law in workflow.request_law_rules(request)],
         # Named to the person in a refusal and in every answer (dsr.engine.authority).

@@ -140,11 +140,12 @@ TABLE: dict[str, Transition] = {
         ),
         _t(
             "attest_authority",
-            "An agent's API client attests its authority as it files",
+            "An agent attests its authority as it files (its API client, or its signed protocol request)",
             {S.SUBMITTED},
             {S.SUBMITTED},
-            # A registered API client (api/) files as the person's agent: its attestation is recorded as the
-            # authority at filing, before anything could be disclosed (the identity check stays staff's).
+            # A registered API client (api/), or an agent whose Data Rights Protocol request is signed with the
+            # key staff registered for it (api.drp), files as the person's agent: its attestation is recorded as
+            # the authority at filing, before anything could be disclosed (the identity check stays staff's).
             {"subject"},
             events=("authority_recorded",),
             refusal="A request that is {status} was filed already; staff record the authority now.",

@@ -478,13 +478,23 @@ def attest_authority(request: Request, *, attestation: str, actor: Actor, now: d
     return request
 
 
-def attest_in(request: Request, *, attestation: str, actor: Actor, now: dt.datetime) -> None:
-    """Record the agent's authority as its API client attests it (inside the caller's transaction).
+# How a registered program attests an agent's authority: an API client (api/), or an agent's request signed
+# with the key staff registered for it (the Data Rights Protocol, api.drp).
+ATTESTATION_METHODS = ("client_attestation", *vocabulary.ATTESTED_AUTHORITY_METHODS)
+
+
+def attest_in(
+    request: Request, *, attestation: str, actor: Actor, now: dt.datetime, method: str = "client_attestation"
+) -> None:
+    """Record the agent's authority as its API client (or its signed protocol request) attests it (inside the
+    caller's transaction).
 
     Only at filing (the request is still submitted), only for a request filed by an agent, once. The
     attestation is the authority event the identity/authority gate (`disclosure_missing`) reads: nothing
     that discloses data goes out before it, nor before staff record the identity check the laws ask for.
     """
+    if method not in ATTESTATION_METHODS:
+        raise DomainError(f"An attestation is one of {', '.join(ATTESTATION_METHODS)}.")
     transitions.check("attest_authority", request.status, actor)
     if not request.agent_name:
         raise DomainError("This request was filed by the person, not by an agent.")
@@ -493,14 +503,13 @@ def attest_in(request: Request, *, attestation: str, actor: Actor, now: dt.datet
     if not attestation.strip():
         raise DomainError("Say what the agent attests (for example: it holds the person's signed permission).")
     request.authority_recorded_at = now
-    request.authority_method = "client_attestation"
+    request.authority_method = method
     request.authority_note = attestation.strip()
     request.save(update_fields=["authority_recorded_at", "authority_method", "authority_note"])
-    method = vocabulary.AUTHORITY_METHODS["client_attestation"]
     record(
         request,
         "authority_recorded",
-        f"{AUTHORITY_CHECK.headline}: {method}. {attestation.strip()}",
+        f"{AUTHORITY_CHECK.headline}: {vocabulary.ALL_AUTHORITY_METHODS[method]}. {attestation.strip()}",
         actor=actor,
         now=now,
     )
@@ -546,23 +555,27 @@ AUTHORITY_CHECK = _Check(
 def _record_check(
     request: Request, *, check: _Check, method: str, note: str, actor: Actor, now: dt.datetime
 ) -> Request:
+    with transaction.atomic(durable=True):
+        return _apply_check(lock(pk=request.pk), check=check, method=method, note=note, actor=actor, now=now)
+
+
+def _apply_check(request: Request, *, check: _Check, method: str, note: str, actor: Actor, now: dt.datetime) -> Request:
+    """Record an identity check or an agent's authority on the request locked by the caller."""
     if method not in check.methods:
         raise DomainError(f"{check.ask_method}: one of {', '.join(check.methods)}.")
     if not note.strip():
         raise DomainError(check.ask_note)
     at_field = check.at_field
-    with transaction.atomic(durable=True):
-        request = lock(pk=request.pk)
-        transitions.check(check.action, request.status, actor)
-        if check is AUTHORITY_CHECK and not request.agent_name:
-            raise DomainError("This request was filed by the person, not by an agent.")
-        if getattr(request, at_field) is not None:
-            raise DomainError(check.already)
-        fields = {at_field: now, f"{check.prefix}_method": method, f"{check.prefix}_note": note}
-        for name, value in fields.items():
-            setattr(request, name, value)
-        request.save(update_fields=list(fields))
-        record(request, check.event, f"{check.headline}: {check.methods[method]}. {note}", actor=actor, now=now)
+    transitions.check(check.action, request.status, actor)
+    if check.prefix == "authority" and not request.agent_name:
+        raise DomainError("This request was filed by the person, not by an agent.")
+    if getattr(request, at_field) is not None:
+        raise DomainError(check.already)
+    fields = {at_field: now, f"{check.prefix}_method": method, f"{check.prefix}_note": note}
+    for name, value in fields.items():
+        setattr(request, name, value)
+    request.save(update_fields=list(fields))
+    record(request, check.event, f"{check.headline}: {check.methods[method]}. {note}", actor=actor, now=now)
     return request
 
 
@@ -837,8 +850,9 @@ def _store_files(
     return request
 
 
-def withdraw_request(request: Request, *, now: dt.datetime, actor: Actor = SUBJECT) -> Request:
-    """The person withdraws the request (any time before it is answered)."""
+def withdraw_request(request: Request, *, now: dt.datetime, actor: Actor = SUBJECT, reason: str = "") -> Request:
+    """The person (or their agent) withdraws the request (any time before it is answered), with their reason
+    where they gave one."""
     with transaction.atomic(durable=True):
         request = lock(pk=request.pk)
         transitions.check("withdraw", request.status, actor)
@@ -849,7 +863,9 @@ def withdraw_request(request: Request, *, now: dt.datetime, actor: Actor = SUBJE
         request.assignments.filter(status=Assignment.Status.OPEN).update(
             status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
         )
-        record(request, "withdrawn", "The person withdrew the request.", actor=actor, now=now)
+        said = " ".join(reason.split())
+        message = "The person withdrew the request." + (f" Their reason: {said}" if said else "")
+        record(request, "withdrawn", message, actor=actor, now=now)
         notify_withdrawn(request)
     return request
 

@@ -42,6 +42,10 @@ LIMITS: dict[str, tuple[int, dt.timedelta]] = {
     "bad-link-ip": (60, dt.timedelta(hours=1)),
     # One-time codes for an answer package, per request: each goes to the person's mailbox.
     "package-code": (5, dt.timedelta(hours=1)),
+    # Data Rights Protocol (api.drp): refused messages (bad token, signature, replay) from one network, and
+    # the requests one agent files, whatever the network (an agent files for many people, but not without end).
+    "drp-refused-ip": (60, dt.timedelta(hours=1)),
+    "drp-agent": (5000, dt.timedelta(hours=1)),
     # Calls of one API client (api/): a batch of up to 1,000 requests is one call.
     "api-client": (600, dt.timedelta(minutes=1)),
 }
@@ -75,6 +79,14 @@ def allow(kind: str, value: str, *, now: dt.datetime) -> bool:
 def allow_client(kind: str, address: str, *, now: dt.datetime) -> bool:
     """Count one hit for the network of a client address (kinds ending in -ip)."""
     return allow(kind, network(address), now=now)
+
+
+def exceeded_client(kind: str, address: str, *, now: dt.datetime) -> bool:
+    """Whether the client's network has used up `kind` in this window, without counting a hit (a caller that
+    counts only refusals asks first, then counts a refusal with allow_client)."""
+    key = digest(kind, network(address))
+    count = Throttle.objects.filter(key=key, window_start=window_start(kind, now)).values_list("count", flat=True)
+    return next(iter(count), 0) >= LIMITS[kind][0]
 
 
 def allow_email(email: str, address: str, *, now: dt.datetime) -> bool:

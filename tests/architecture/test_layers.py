@@ -20,6 +20,11 @@ ENTRY_POINTS = [
     *sorted((ROOT / "dsr" / "admin").glob("*.py")),
     ROOT / "dsr" / "tasks.py",
     *sorted((ROOT / "dsr" / "management" / "commands").glob("*.py")),
+    ROOT / "api" / "drp" / "views.py",
+    ROOT / "api" / "drp" / "admin.py",
+    ROOT / "api" / "drp" / "tasks.py",
+    ROOT / "api" / "drp" / "receivers.py",
+    *sorted((ROOT / "api" / "drp" / "management" / "commands").glob("*.py")),
     *(ROOT / "api" / name for name in ("views.py", "admin.py", "auth.py", "receivers.py", "serializers.py")),
 ]
 WRITES = {"save", "delete", "update", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}

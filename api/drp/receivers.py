@@ -1,0 +1,27 @@
+"""Status callbacks (DRP 2.03) queued as the workflow changes a request: a receiver of the workflow's
+`status_changed` signal writes each due callback into the webhook outbox (dsr.outbox.webhooks) inside the
+change's transaction; the outbox sends it after commit, claimed before sending, retried with backoff, at most
+once per change (the key names the change's timeline event). Nothing here talks to the network."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from dsr.models import Event, Request
+from dsr.outbox.webhooks import queue_webhook
+from dsr.requests.signals import status_changed
+
+from . import services
+
+
+def queue_status_callbacks(
+    sender: Any, *, request: Request, old_status: str, event: Event, now: dt.datetime, **_: Any
+) -> None:
+    for due in services.callbacks_for(request, old_status=old_status, change=str(event.pk)):
+        # Unsigned: the protocol defines no signature for callbacks, and they carry no personal data.
+        queue_webhook(url=due.url, payload=due.payload, key=due.key, request=request, now=now)
+
+
+def connect() -> None:
+    status_changed.connect(queue_status_callbacks, sender=Request, dispatch_uid="drp-status-callbacks")

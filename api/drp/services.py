@@ -1,0 +1,289 @@
+"""The protocol's operations as plain functions (the views only read HTTP and call these).
+
+A request an agent files goes through dsr.requests.intake.file_by_agent (the agent's signed attestation
+recorded as the authority) and its revocation through dsr.requests.workflow.withdraw_request: nothing here
+writes a request's state itself. Every refusal is a ProtocolError with the HTTP status the protocol asks for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from dsr.models import Event, Request
+from dsr.requests import intake, workflow
+from dsr.requests.errors import DomainError
+from dsr.requests.timeline import Actor
+from dsr.security import ratelimit
+from policies.models import Vendor
+
+from . import callbacks, protocol, states, vocabulary
+from .models import Agent, AgentRequest, Registration, SeenMessage
+from .protocol import ProtocolError, forbidden
+
+__all__ = [
+    "ProtocolError",
+    "agent_info",
+    "authenticate",
+    "callbacks_for",
+    "exercise",
+    "purge_seen",
+    "revoke",
+    "set_up_key",
+    "status",
+    "status_of",
+]
+
+
+def token_digest(token: str) -> str:
+    """How a bearer token is stored: its SHA-256 (the token is 256 random bits, so no salt or stretching)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def vendor_by_business_id(business: str) -> Vendor | None:
+    return next((v for v in Vendor.objects.all() if hmac.compare_digest(protocol.business_id(v.slug), business)), None)
+
+
+def set_up_key(agent_id: str, body: bytes, *, now: dt.datetime) -> str:
+    """Pair-wise key set-up (DRP 2.05): a new bearer token for the agent and the business its signed message
+    names, where staff registered the agent for that vendor. The token replaces any earlier one."""
+    agent = Agent.objects.filter(agent_id=agent_id, active=True).first()
+    if agent is None:
+        raise forbidden("Unknown agent.")
+    message = protocol.open_signed(body, agent.verify_key)
+    envelope = protocol.check_envelope(protocol.claims_of(message), agent_id=agent.agent_id, business=None, now=now)
+    vendor = vendor_by_business_id(envelope.business_id)
+    registration = Registration.objects.filter(agent=agent, vendor=vendor).first() if vendor else None
+    if registration is None:
+        raise forbidden("The agent is not registered for this business.")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic(durable=True):
+        _remember(agent, message, envelope.expires_at)
+        registration.token_digest = token_digest(token)
+        registration.token_issued_at = now
+        registration.save(update_fields=["token_digest", "token_issued_at"])
+    return token
+
+
+def authenticate(authorization: str) -> Registration | None:
+    """The registration an `Authorization: Bearer <token>` header belongs to (its agent active), else None."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return (
+        Registration.objects.select_related("agent", "vendor")
+        .filter(token_digest=token_digest(token.strip()), agent__active=True)
+        .first()
+    )
+
+
+def agent_info(registration: Registration, agent_id: str) -> dict[str, Any]:
+    """Agent information (2.06): an empty document while the token is the agent's; 403 otherwise."""
+    if not hmac.compare_digest(registration.agent.agent_id, agent_id):
+        raise forbidden("This token is not the agent's.")
+    return {}
+
+
+def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> dict[str, Any]:
+    """A signed Data Rights Exercise request (2.01): checked, filed through the intake, its status returned."""
+    agent = registration.agent
+    message = protocol.open_signed(body, agent.verify_key)
+    claims = protocol.claims_of(message)
+    envelope = protocol.check_envelope(
+        claims, agent_id=agent.agent_id, business=protocol.business_id(registration.vendor.slug), now=now
+    )
+    wanted = protocol.read_exercise(claims, allow_http_callbacks=settings.DRP_ALLOW_HTTP_CALLBACKS)
+    if not ratelimit.allow("drp-agent", agent.agent_id, now=now):
+        raise ProtocolError(429, "Too many requests from this agent: try again later.")
+    try:
+        with transaction.atomic(durable=True):
+            _remember(agent, message, envelope.expires_at)
+            request = intake.file_by_agent(
+                _submission(registration, wanted),
+                filing=intake.AgentFiling(
+                    agent_label=f"{agent.name} ({agent.agent_id})",
+                    attestation=_attestation(agent, wanted),
+                    protocol=vocabulary.PROTOCOL,
+                ),
+                now=now,
+            )
+            filed = AgentRequest.objects.create(
+                registration=registration,
+                request=request,
+                agent_request_id=wanted.agent_request_id,
+                exercise=wanted.action,
+                regime=wanted.regime,
+                relationship_hints=list(wanted.hints),
+                status_callback=wanted.status_callback,
+                created_at=now,
+            )
+    except IntegrityError:
+        raise ProtocolError(409, "This `agent-request-id` was used for an earlier request.") from None
+    except DomainError as error:
+        raise ProtocolError(400, str(error), fatal=True) from None
+    return status_of(filed)
+
+
+def _remember(agent: Agent, message: bytes, expires_at: dt.datetime) -> None:
+    """Refuse a signed message taken before (inside the caller's transaction); keep it until it expires."""
+    try:
+        with transaction.atomic():
+            SeenMessage.objects.create(agent=agent, digest=protocol.digest(message), expires_at=expires_at)
+    except IntegrityError:
+        raise forbidden("This message was received before: a replay is refused.") from None
+
+
+def _submission(registration: Registration, wanted: protocol.Exercise) -> intake.Submission:
+    """The form's fields from the agent's request: the email is the agent's (as on the form for an agent),
+    the person's own claims go into the details for staff and responders to match records with."""
+    vendor = registration.vendor
+    person = wanted.person
+    lines = [f"Filed through the {vocabulary.PROTOCOL} ({wanted.action}) by {registration.agent.name}."]
+    if wanted.scope:
+        lines.append(f"Asked for: {wanted.scope}.")
+    verified = "verified by the agent"
+    for label, value, checked in (
+        ("Email", person.email, person.email_verified),
+        ("Phone", person.phone_number, person.phone_number_verified),
+        ("Address", ", ".join(person.address.values()), person.address_verified),
+    ):
+        if value:
+            lines.append(f"{label}: {value}" + (f" ({verified})" if checked else " (not verified by the agent)"))
+    unknown = [h for h in wanted.hints if protocol.relationship_of(h) is None]
+    if unknown:
+        lines.append("Relationship hints not understood: " + ", ".join(unknown) + ".")
+    return intake.Submission(
+        vendor_slug=vendor.slug,
+        request_type=wanted.request_type,
+        # Every relationship the hints name; none: "not sure", and the request covers every category held.
+        relationships=wanted.relationships,
+        country=wanted.country,
+        state=wanted.state,
+        province=wanted.province,
+        subject_name=person.name,
+        email=registration.agent.email,
+        details="\n".join(lines),
+        agent_name=registration.agent.name,
+    )
+
+
+def _attestation(agent: Agent, wanted: protocol.Exercise) -> str:
+    person = wanted.person
+    checked = [
+        what
+        for what, done in (
+            ("email", person.email_verified),
+            ("phone number", person.phone_number_verified),
+            ("address", person.address_verified),
+        )
+        if done
+    ]
+    parts = [
+        f"Signed with the Ed25519 key staff registered for {agent.name} ({agent.agent_id}); by the "
+        f"{vocabulary.PROTOCOL} the agent attests that the person authorised it and that it verified who they are.",
+        f"It says it verified: {', '.join(checked) if checked else 'nothing'}.",
+    ]
+    if agent.identity_assurance_url:
+        parts.append(f"Its verification process: {agent.identity_assurance_url}.")
+    if person.power_of_attorney:
+        parts.append(f"Power of attorney referenced: {person.power_of_attorney}.")
+    return " ".join(parts)
+
+
+def _owned(registration: Registration, request_id: str) -> AgentRequest:
+    """The agent's own request for this business; 403 for any other id, known or not (no enumeration)."""
+    try:
+        key = uuid.UUID(request_id)
+    except ValueError:
+        raise forbidden("Not a request of this agent.") from None
+    found = (
+        AgentRequest.objects.select_related("request", "registration__agent")
+        .filter(public_id=key, registration=registration)
+        .first()
+    )
+    if found is None:
+        raise forbidden("Not a request of this agent.")
+    return found
+
+
+def status(registration: Registration, request_id: str) -> dict[str, Any]:
+    """Data Rights Status (2.02)."""
+    return status_of(_owned(registration, request_id))
+
+
+def revoke(registration: Registration, request_id: str, body: bytes, *, now: dt.datetime) -> dict[str, Any]:
+    """Data Rights Revoke (2.04): a signed message withdraws the request through the workflow."""
+    agent = registration.agent
+    filed = _owned(registration, request_id)
+    claims = protocol.claims_of(protocol.open_signed(body, agent.verify_key))
+    reason = protocol.revoke_reason(claims)
+    if "expires-at" in claims:  # the protocol's revoke message has only `reason`; where an agent signs more, it holds
+        business = protocol.business_id(filed.request.vendor.slug)
+        protocol.check_envelope(claims, agent_id=agent.agent_id, business=business, now=now)
+    actor = Actor("subject", f"{agent.name} ({agent.agent_id})")
+    try:
+        workflow.withdraw_request(filed.request, now=now, actor=actor, reason=reason)
+    except DomainError as error:
+        raise ProtocolError(400, str(error)) from None
+    filed.request.refresh_from_db()
+    return status_of(filed)
+
+
+def _snapshot(request: Request, filed: AgentRequest) -> states.Snapshot:
+    return states.Snapshot(
+        request_id=str(filed.public_id),
+        agent_request_id=filed.agent_request_id,
+        status=request.status,
+        received_at=request.received_at,
+        due_at=request.due_at,
+        extended=request.extended,
+    )
+
+
+def _followed(request: Request, filed: AgentRequest) -> states.Snapshot | None:
+    """For a duplicate, the request it was joined to (whose state is its state)."""
+    if request.status != Request.Status.DUPLICATE:
+        return None
+    joined = Request.objects.get(pk=request.events.filter(kind="duplicate").values("data")[0]["data"]["of"])
+    return _snapshot(joined, filed)
+
+
+def status_of(filed: AgentRequest) -> dict[str, Any]:
+    """The Exercise Status object (3.03) of a request filed through the protocol."""
+    request = filed.request
+    return states.status_object(_snapshot(request, filed), followed=_followed(request, filed))
+
+
+def callbacks_for(request: Request, *, old_status: str, change: str) -> list[callbacks.Callback]:
+    """The status callbacks (2.03) due for a change of `request` from `old_status`: to the agent that filed it
+    through the protocol with a `status_callback`, and to the agents of the requests joined to it as duplicates
+    (their state is its state), where the change is one they can see."""
+    joined = Event.objects.filter(kind="duplicate", data__of=request.pk).values_list("request_id", flat=True)
+    due = []
+    for filed in AgentRequest.objects.filter(Q(request=request) | Q(request_id__in=joined)).select_related("request"):
+        own = filed.request_id == request.pk
+        sent = callbacks.callback(
+            filed.status_callback,
+            _snapshot(request, filed) if own else _snapshot(filed.request, filed),
+            change=change,
+            old_status=old_status,
+            followed=None if own else _snapshot(request, filed),
+            followed_old_status=None if own else old_status,
+        )
+        if sent is not None:
+            due.append(sent)
+    return due
+
+
+def purge_seen(*, now: dt.datetime) -> int:
+    """Forget seen messages that have expired: an expired message is refused for its time anyway."""
+    deleted, _ = SeenMessage.objects.filter(expires_at__lt=now).delete()
+    return deleted

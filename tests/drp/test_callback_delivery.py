@@ -1,0 +1,88 @@
+"""Status callbacks delivered over HTTP (DRP 2.03): a real receiver on loopback gets the Exercise Status object
+when the workflow changes an agent's request, once per change, through the webhook outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from api.drp.models import AgentRequest
+from dsr.models import OutgoingWebhook
+from dsr.outbox.webhooks import deliver_webhook
+from dsr.requests import workflow
+from tests.drp.agent import DrpAgent
+from tests.factories import STAFF
+
+pytestmark = pytest.mark.usefixtures("policies")
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        length = int(self.headers["Content-Length"])
+        Receiver.received.append(
+            {"path": self.path, "type": self.headers["Content-Type"], "body": json.loads(self.rfile.read(length))}
+        )
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver(settings: Any) -> Iterator[str]:
+    settings.DRP_ALLOW_HTTP_CALLBACKS = True  # a plain-http receiver on this machine
+    Receiver.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/drp/status"
+    server.shutdown()
+    thread.join()
+
+
+def deliver_all() -> None:
+    for pk in OutgoingWebhook.objects.values_list("pk", flat=True):
+        deliver_webhook(pk, now=timezone.now())
+
+
+def test_each_change_of_an_agents_request_is_posted_to_its_status_callback_once(receiver: str) -> None:
+    agent = DrpAgent("CR_AA_CB")
+    agent.register("leadoro")
+    now = timezone.now() - dt.timedelta(seconds=1)
+    assert agent.set_up("LEADORO", now=now).status_code == 200
+    response = agent.exercise("LEADORO", now=now, status_callback=receiver, **{"agent-request-id": "cb-1"})
+    assert response.status_code == 200
+    request = AgentRequest.objects.get().request
+    workflow.record_identity(request, method="email_matches_record", note="Matches.", actor=STAFF, now=timezone.now())
+    workflow.close_request(request, status="completed", message="Erased.", actor=STAFF, now=timezone.now())
+
+    deliver_all()
+    deliver_all()  # a second delivery run posts nothing again: at most once per change
+    assert [r["body"]["status"] for r in Receiver.received] == ["fulfilled"]
+    (posted,) = Receiver.received
+    assert posted["path"] == "/drp/status" and posted["type"] == "application/json"
+    assert posted["body"]["request_id"] == response.json()["request_id"]
+    assert posted["body"]["agent_request_id"] == "cb-1"
+    assert agent.status(response.json()["request_id"]).json() == posted["body"]
+
+
+def test_a_revoke_is_called_back_and_a_request_without_a_callback_posts_nothing(receiver: str) -> None:
+    agent = DrpAgent("CR_AA_CB")
+    agent.register("leadoro")
+    now = timezone.now() - dt.timedelta(seconds=1)
+    agent.set_up("LEADORO", now=now)
+    with_callback = agent.exercise("LEADORO", now=now, status_callback=receiver).json()["request_id"]
+    without = agent.exercise("LEADORO", now=now, name="Dana Reyes").json()["request_id"]
+    assert agent.revoke(with_callback).status_code == agent.revoke(without).status_code == 200
+    deliver_all()
+    assert [(r["body"]["request_id"], r["body"]["status"]) for r in Receiver.received] == [(with_callback, "revoked")]
