@@ -65,6 +65,24 @@ def test_a_revoked_responder_link_stops_working_and_the_new_one_works(client: Cl
     assert "Sent to a shared inbox." in event.message and event.data["new_link"] is True
 
 
+def test_a_second_revocation_also_ends_the_link_sent_after_the_first(client: Client) -> None:
+    """Each revocation ends every link signed so far, the replacement sent after an earlier one included."""
+    _, assignment = request_with_a_responder()
+    workflow.revoke_responder_link(assignment, reason="Shared inbox.", send_new=True, actor=STAFF, now=LATER)
+    _, second = emailed_links(assignment)
+    workflow.revoke_responder_link(assignment, reason="Forwarded again.", send_new=True, actor=STAFF, now=LATER)
+    first, second_again, third = emailed_links(assignment)
+    assert second_again == second and len({first, second, third}) == 3
+    assert page(client, first)[0] == 410 and page(client, second)[0] == 410
+    assert page(client, third)[0] == 200
+
+
+def test_revoking_needs_a_reason_and_says_so() -> None:
+    _, assignment = request_with_a_responder()
+    with pytest.raises(DomainError, match="Say why the link is revoked."):
+        workflow.revoke_responder_link(assignment, reason="  ", send_new=True, actor=STAFF, now=LATER)
+
+
 def test_revoking_without_a_new_link_sends_nothing() -> None:
     _, assignment = request_with_a_responder()
     workflow.revoke_responder_link(assignment, reason="Responder left.", send_new=False, actor=STAFF, now=LATER)
