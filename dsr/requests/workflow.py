@@ -66,8 +66,14 @@ def same_person(a: Request, b: Request) -> bool:
 
     One mailbox is not one person: an agent files for several clients, a family shares an address. The
     subject, the agent (or none) and the business named as controller must all match, else each request
-    is answered on its own.
+    is answered on its own. A request filed on an agent's or a client's attestation carries the agent's
+    address, which tells no person apart: it is joined only where the agent's account of the person (their
+    identifiers, in the details) is the same and not empty; two people of one name stay two requests.
     """
+    if a.authority_method in ATTESTATION_METHODS or b.authority_method in ATTESTATION_METHODS:
+        account = a.details.strip()
+        if not account or account != b.details.strip():
+            return False
     return all(
         name_key(getattr(a, field)) == name_key(getattr(b, field))
         for field in ("subject_name", "agent_name", "customer_name")

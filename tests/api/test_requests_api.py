@@ -41,6 +41,20 @@ def test_nothing_is_disclosed_on_the_clients_word_before_staff_check_identity(ag
     assert not request.emails.filter(kind__in=["completed", "package"]).exists()
 
 
+def test_two_people_of_one_name_filed_by_one_agent_are_two_requests(agent_a: Caller) -> None:
+    """The agent's address is on both: it tells no person apart, so neither is joined to the other as a
+    repeat (each person's request is worked); the same account of the person again is still one."""
+    first = agent_a.call("POST", "/api/v1/requests/", payload()).json()["subject_request_id"]
+    second = agent_a.call("POST", "/api/v1/requests/", payload()).json()["subject_request_id"]
+    statuses = dict(Request.objects.filter(reference__in=[first, second]).values_list("reference", "status"))
+    assert statuses == {first: Request.Status.VERIFIED, second: Request.Status.VERIFIED}
+    told = payload(details="Customer number 4711, alice.virtanen@example.fi")
+    third = agent_a.call("POST", "/api/v1/requests/", told).json()["subject_request_id"]
+    again = agent_a.call("POST", "/api/v1/requests/", told).json()["subject_request_id"]
+    assert Request.objects.get(reference=third).status == Request.Status.VERIFIED
+    assert Request.objects.get(reference=again).status == Request.Status.DUPLICATE
+
+
 def test_the_forms_validation_refuses_what_the_form_refuses(agent_a: Caller) -> None:
     answer = agent_a.call("POST", "/api/v1/requests/", payload(country="US", relationships=["job_applicant"]))
     assert answer.status_code == 400
