@@ -55,7 +55,12 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
         return _vendors_led(request.user).exists()
 
     def has_change_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
-        return self.has_add_permission(request)
+        """Only a lead of every vendor a client serves may change it (its callback address, whether it is
+        active): a lead of one vendor who is a handler on another cannot redirect that vendor's callbacks."""
+        if obj is None or request.user.is_superuser:
+            return self.has_add_permission(request)
+        led = set(_vendors_led(request.user).values_list("pk", flat=True))
+        return bool(led) and set(obj.vendors.values_list("pk", flat=True)) <= led
 
     def has_delete_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
         return False  # a client that filed requests stays on record; revoke it (untick "active")

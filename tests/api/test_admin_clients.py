@@ -42,3 +42,31 @@ def test_a_lead_cannot_register_a_client_for_another_teams_vendor() -> None:
 def test_a_handler_cannot_register_clients() -> None:
     staff = client_for(member("hanna", "leadsment", role="handler"))
     assert staff.get(ADD).status_code == 403
+
+
+def test_a_lead_of_one_vendor_cannot_change_a_client_of_a_vendor_they_only_handle() -> None:
+    """A lead of Leadsment who is a handler on Seerene sees Seerene's client but may not redirect its
+    callbacks nor switch it off; a lead of both may."""
+    from django.utils import timezone
+
+    from dsr.models import StaffMembership
+
+    seerene = Vendor.objects.get(slug="seerene")
+    made = services.create_client(
+        name="Seerene app",
+        kind="vendor_system",
+        vendors=[seerene],
+        callback_url="https://seerene.example/cb",
+        created_by="admin",
+        now=timezone.now(),
+    )
+    lena = member("lena", "leadsment", role="lead")
+    StaffMembership.objects.create(user=lena, vendor=seerene, role="handler")
+    change = f"/admin/api/apiclient/{made.client.pk}/change/"
+    staff = client_for(lena)
+    answer = staff.post(change, {"callback_url": "https://attacker.example/cb", "active": ""})
+    assert answer.status_code == 403
+    made.client.refresh_from_db()
+    assert made.client.callback_url == "https://seerene.example/cb" and made.client.active
+    StaffMembership.objects.filter(user=lena, vendor=seerene).update(role="lead")
+    assert staff.get(change).status_code == 200
