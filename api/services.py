@@ -185,8 +185,11 @@ def file_request(client: ApiClient, submission: intake.Submission, *, now: dt.da
     """File one validated submission for the client and remember that the client filed it."""
     if submission.vendor_slug not in client_vendors(client):
         raise DomainError("Not one of this client's vendors.")
-    request = intake.file_by_client(submission, client=filing(client), now=now)
-    ClientRequest.objects.create(client=client, request=request)
+    # One transaction: the client's link to its request commits with the request, so a request it filed is
+    # always one it can read, and the status callbacks queued once it commits find the link.
+    with transaction.atomic(durable=True):
+        request = intake.file_by_client(submission, client=filing(client), now=now)
+        ClientRequest.objects.create(client=client, request=request)
     return request
 
 

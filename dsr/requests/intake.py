@@ -424,9 +424,10 @@ def file_by_client(submission: Submission, *, client: ClientFiling, now: dt.date
     attests them, and put into work (deadlines, acknowledgement, routing queued). One transaction.
 
     Returns the request filed (which may be closed at once as a duplicate of the same person's open
-    request: the client is given its own request, never the other one).
+    request: the client is given its own request, never the other one). A caller that records more with the
+    filing (the API's link of the request to its client) calls it inside its own transaction.
     """
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         return _file_attested(
             submission,
             actor=Actor("subject", client.label),

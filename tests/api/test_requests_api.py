@@ -183,3 +183,29 @@ def test_a_request_whose_routing_meets_a_policy_gap_says_so() -> None:
     assert leadoro.call("GET", f"/api/v1/requests/{reference}/").json()["policy_gap"] is False  # not routed yet
     workflow.route_request(Request.objects.get(reference=reference).pk, now=timezone.now(), actor=SYSTEM)
     assert leadoro.call("GET", f"/api/v1/requests/{reference}/").json()["policy_gap"] is True
+
+
+def test_a_request_is_never_stored_without_its_clients_link(agent_a: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's link to the request commits with the request: were it to fail, nothing is filed (the
+    client could otherwise never read or withdraw a request it filed)."""
+    from api import services
+    from dsr.requests.intake import Submission
+
+    submission = Submission(
+        vendor_slug="leadsment",
+        request_type="erasure",
+        relationships=["account_user"],
+        country="FI",
+        state="",
+        subject_name="Alice Virtanen",
+        email="agent@rights.example",
+        agent_name="Rights Agent A",
+    )
+
+    def refuse(**kwargs: object) -> None:
+        raise RuntimeError("the link could not be written")
+
+    monkeypatch.setattr(services.ClientRequest.objects, "create", refuse)
+    with pytest.raises(RuntimeError):
+        services.file_request(agent_a.client, submission, now=timezone.now())
+    assert not Request.objects.exists()
