@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -263,6 +264,17 @@ def check_callback_url(url: str, *, allow_http: bool) -> None:
         raise ProtocolError(400, "`status_callback` must be an https URL.")
 
 
-def revoke_reason(claims: dict[str, Any]) -> str:
-    """The revoke message (2.04): an optional `reason`."""
-    return text(claims, "reason", required=False, limit=1000)
+@dataclass(frozen=True)
+class Revoke:
+    request_id: uuid.UUID
+    reason: str
+
+
+def read_revoke(claims: dict[str, Any]) -> Revoke:
+    """The revoke message (2.04): an optional `reason`, and, as we require, the `request_id` it revokes (the
+    protocol's name for a request's id, 3.03), so that a signed revoke holds for that one request only."""
+    try:
+        request_id = uuid.UUID(text(claims, "request_id", limit=64))
+    except ValueError:
+        raise ProtocolError(400, "`request_id` is not a request id.") from None
+    return Revoke(request_id=request_id, reason=text(claims, "reason", required=False, limit=1000))

@@ -1,7 +1,7 @@
 """The protocol's operations as plain functions (the views only read HTTP and call these).
 
 A request an agent files goes through dsr.requests.intake.file_by_agent (the agent's signed attestation
-recorded as the authority) and its revocation through dsr.requests.workflow.withdraw_request: nothing here
+recorded as the authority) and its revocation through dsr.requests.workflow.withdraw_by_agent: nothing here
 writes a request's state itself. Every refusal is a ProtocolError with the HTTP status the protocol asks for.
 """
 
@@ -95,11 +95,7 @@ def agent_info(registration: Registration, agent_id: str) -> dict[str, Any]:
 def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> dict[str, Any]:
     """A signed Data Rights Exercise request (2.01): checked, filed through the intake, its status returned."""
     agent = registration.agent
-    message = protocol.open_signed(body, agent.verify_key)
-    claims = protocol.claims_of(message)
-    envelope = protocol.check_envelope(
-        claims, agent_id=agent.agent_id, business=protocol.business_id(registration.vendor.slug), now=now
-    )
+    message, claims, envelope = _signed(registration, body, now=now)
     wanted = protocol.read_exercise(claims, allow_http_callbacks=settings.DRP_ALLOW_HTTP_CALLBACKS)
     if not ratelimit.allow("drp-agent", agent.agent_id, now=now):
         raise ProtocolError(429, "Too many requests from this agent: try again later.")
@@ -130,6 +126,20 @@ def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> di
     except DomainError as error:
         raise ProtocolError(400, str(error), fatal=True) from None
     return status_of(filed)
+
+
+def _signed(
+    registration: Registration, body: bytes, *, now: dt.datetime
+) -> tuple[bytes, dict[str, Any], protocol.Envelope]:
+    """A signed message under a bearer token (3.07): the agent's signature, then its envelope (the token's
+    agent and business, now inside its time window). Returns the message, its claims and its envelope."""
+    agent = registration.agent
+    message = protocol.open_signed(body, agent.verify_key)
+    claims = protocol.claims_of(message)
+    envelope = protocol.check_envelope(
+        claims, agent_id=agent.agent_id, business=protocol.business_id(registration.vendor.slug), now=now
+    )
+    return message, claims, envelope
 
 
 def _remember(agent: Agent, message: bytes, expires_at: dt.datetime) -> None:
@@ -220,17 +230,22 @@ def status(registration: Registration, request_id: str) -> dict[str, Any]:
 
 
 def revoke(registration: Registration, request_id: str, body: bytes, *, now: dt.datetime) -> dict[str, Any]:
-    """Data Rights Revoke (2.04): a signed message withdraws the request through the workflow."""
+    """Data Rights Revoke (2.04): a signed message withdraws the request through the workflow.
+
+    The message carries the envelope (3.07, as an exercise does) and names the request it revokes
+    (`request_id`): one signed for another request, expired, or taken before is refused, and it is recorded
+    in the replay store in the withdrawal's transaction."""
     agent = registration.agent
     filed = _owned(registration, request_id)
-    claims = protocol.claims_of(protocol.open_signed(body, agent.verify_key))
-    reason = protocol.revoke_reason(claims)
-    if "expires-at" in claims:  # the protocol's revoke message has only `reason`; where an agent signs more, it holds
-        business = protocol.business_id(filed.request.vendor.slug)
-        protocol.check_envelope(claims, agent_id=agent.agent_id, business=business, now=now)
+    message, claims, envelope = _signed(registration, body, now=now)
+    wanted = protocol.read_revoke(claims)
+    if wanted.request_id != filed.public_id:
+        raise forbidden("The revoke message is signed for another request than the one in the URL.")
     actor = Actor("subject", f"{agent.name} ({agent.agent_id})")
     try:
-        workflow.withdraw_request(filed.request, now=now, actor=actor, reason=reason)
+        with transaction.atomic(durable=True):
+            _remember(agent, message, envelope.expires_at)
+            workflow.withdraw_by_agent(filed.request, now=now, actor=actor, reason=wanted.reason)
     except DomainError as error:
         raise ProtocolError(400, str(error)) from None
     filed.request.refresh_from_db()

@@ -860,19 +860,27 @@ def withdraw_request(request: Request, *, now: dt.datetime, actor: Actor = SUBJE
     """The person (or their agent) withdraws the request (any time before it is answered), with their reason
     where they gave one."""
     with transaction.atomic(durable=True):
-        request = lock(pk=request.pk)
-        transitions.check("withdraw", request.status, actor)
-        request.status = Request.Status.WITHDRAWN
-        request.closed_at = now
-        request.next_action_at = None
-        request.save(update_fields=["status", "closed_at", "next_action_at"])
-        request.assignments.filter(status=Assignment.Status.OPEN).update(
-            status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
-        )
-        said = " ".join(reason.split())
-        message = "The person withdrew the request." + (f" Their reason: {said}" if said else "")
-        record(request, "withdrawn", message, actor=actor, now=now)
-        notify_withdrawn(request)
+        return withdraw_by_agent(request, now=now, actor=actor, reason=reason)
+
+
+def withdraw_by_agent(request: Request, *, now: dt.datetime, actor: Actor, reason: str = "") -> Request:
+    """withdraw_request inside the caller's transaction: an agent's protocol records the signed message it
+    acts on (its replay store) in the same transaction as the withdrawal, so a message is used once."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("withdraw_by_agent() withdraws inside the caller's transaction.")
+    request = lock(pk=request.pk)
+    transitions.check("withdraw", request.status, actor)
+    request.status = Request.Status.WITHDRAWN
+    request.closed_at = now
+    request.next_action_at = None
+    request.save(update_fields=["status", "closed_at", "next_action_at"])
+    request.assignments.filter(status=Assignment.Status.OPEN).update(
+        status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
+    )
+    said = " ".join(reason.split())
+    message = "The person withdrew the request." + (f" Their reason: {said}" if said else "")
+    record(request, "withdrawn", message, actor=actor, now=now)
+    notify_withdrawn(request)
     return request
 
 

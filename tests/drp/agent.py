@@ -90,10 +90,17 @@ class DrpAgent:
     def status(self, request_id: str) -> Any:
         return self.client.get(f"{BASE}/data-rights-request/{request_id}", **self.auth())
 
-    def revoke(self, request_id: str, reason: str = "I changed my mind") -> Any:
+    def revoke_body(
+        self, request_id: str, *, now: dt.datetime, business: str = "LEADORO", reason: str = "I changed my mind"
+    ) -> bytes:
+        """A signed revoke: the envelope, and the request it revokes (our requirement, docs/drp.md)."""
+        return sign(self.key, self.envelope(business, now=now, request_id=request_id, reason=reason))
+
+    def delete(self, request_id: str, body: bytes) -> Any:
         return self.client.delete(
-            f"{BASE}/data-rights-request/{request_id}",
-            sign(self.key, {"reason": reason}),
-            content_type="text/plain",
-            **self.auth(),
+            f"{BASE}/data-rights-request/{request_id}", body, content_type="text/plain", **self.auth()
         )
+
+    def revoke(self, request_id: str, reason: str = "I changed my mind", *, now: dt.datetime | None = None) -> Any:
+        moment = now or dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        return self.delete(request_id, self.revoke_body(request_id, now=moment, reason=reason))

@@ -230,6 +230,49 @@ def test_a_revoke_must_be_signed_by_the_agent_and_be_for_its_own_request(agent: 
     assert Request.objects.get().status != "withdrawn"
 
 
+def test_a_revoke_without_the_envelope_is_refused(agent: DrpAgent) -> None:
+    """Only `reason` (2.04's text) would let anyone holding the token and one earlier revoke withdraw any request."""
+    request_id = agent.exercise(LEADORO, now=now()).json()["request_id"]
+    for document in ({"reason": "I changed my mind"}, {"request_id": request_id, "reason": "I changed my mind"}):
+        response = agent.delete(request_id, sign(agent.key, document))
+        assert response.status_code in (400, 403), response.content
+    assert Request.objects.get().status != "withdrawn"
+
+
+def test_a_replayed_revoke_is_refused(agent: DrpAgent) -> None:
+    request_id = agent.exercise(LEADORO, now=now()).json()["request_id"]
+    body = agent.revoke_body(request_id, now=now())
+    assert agent.delete(request_id, body).status_code == 200
+    seen = SeenMessage.objects.count()  # the key set-up, the exercise and the revoke
+    assert seen == 3
+    replay = agent.delete(request_id, body)
+    assert replay.status_code == 403 and "replay" in replay.json()["message"]
+    assert SeenMessage.objects.count() == seen
+
+
+def test_a_revoke_signed_for_one_request_is_refused_for_another(agent: DrpAgent) -> None:
+    first = agent.exercise(LEADORO, now=now()).json()["request_id"]
+    second = agent.exercise(LEADORO, now=now(), name="Dana Reyes").json()["request_id"]
+    for_first = agent.revoke_body(first, now=now())
+    refused = agent.delete(second, for_first)
+    assert refused.status_code == 403 and "another request" in refused.json()["message"]
+    assert AgentRequest.objects.get(public_id=second).request.status != "withdrawn"
+    assert AgentRequest.objects.get(public_id=first).request.status != "withdrawn"
+    assert agent.delete(first, for_first).status_code == 200  # the refusal did not use the message up
+    assert AgentRequest.objects.get(public_id=first).request.status == "withdrawn"
+    assert AgentRequest.objects.get(public_id=second).request.status != "withdrawn"
+
+
+def test_an_expired_or_other_business_revoke_is_refused(agent: DrpAgent) -> None:
+    request_id = agent.exercise(LEADORO, now=now()).json()["request_id"]
+    expired = agent.revoke(request_id, now=now() - dt.timedelta(minutes=11))
+    assert expired.status_code == 403 and expired.json()["fatal"] is True
+    other = agent.delete(request_id, agent.revoke_body(request_id, now=now(), business=SERAI))
+    assert other.status_code == 403
+    assert Request.objects.get().status != "withdrawn"
+    assert agent.revoke(request_id).status_code == 200
+
+
 def test_an_opt_out_is_accepted_at_once_and_an_opt_in_is_refused(agent: DrpAgent) -> None:
     """CCPA opt-outs are not verifiable requests (11 CCR 7026, 7027(e)): acted on at once. Opting in is the
     person's own two-step choice (11 CCR 7028(a)): refused, listed nowhere as supported."""

@@ -64,7 +64,7 @@ def test_an_exchange_over_http(live_server: Any) -> None:
     status, revoked = call(
         f"{base}/data-rights-request/{filed['request_id']}",
         method="DELETE",
-        body=sign(agent.key, {"reason": "The person changed their mind."}),
+        body=agent.revoke_body(filed["request_id"], now=now, business="SERA_LEADS", reason="Changed their mind."),
         token=token,
     )
     assert status == 200 and revoked["status"] == "revoked"
