@@ -112,6 +112,12 @@ class ClientView(APIView):
         return response
 
 
+# The list's filters and pages: anything else in the query is refused.
+LIST_PARAMETERS = frozenset(
+    {"status", "subject_request_type", "vendor", "submitted_after", "submitted_before", "page", "page_size"}
+)
+
+
 class RequestList(ClientView):
     @extend_schema(
         operation_id="requests_list",
@@ -132,6 +138,9 @@ class RequestList(ClientView):
         responses={200: RequestPage, 400: OpenApiTypes.OBJECT, 404: ErrorOut, **COMMON},
     )
     def get(self, request: ApiRequest) -> Response:
+        unknown = sorted(set(request.query_params) - LIST_PARAMETERS)
+        if unknown:  # a misspelt filter would otherwise list everything, silently
+            raise exceptions.ValidationError({"detail": f"Unknown query parameter: {', '.join(unknown) or '(empty)'}."})
         try:
             rows = services.filter_requests(
                 services.requests_of(self.client(request)),

@@ -209,3 +209,10 @@ def test_a_request_is_never_stored_without_its_clients_link(agent_a: Caller, mon
     with pytest.raises(RuntimeError):
         services.file_request(agent_a.client, submission, now=timezone.now())
     assert not Request.objects.exists()
+
+
+def test_the_list_refuses_a_filter_it_does_not_know(agent_a: Caller) -> None:
+    """A misspelt filter (`statuss=`) must not silently list every request."""
+    answer = agent_a.call("GET", "/api/v1/requests/?statuss=completed")
+    assert answer.status_code == 400 and "statuss" in answer.json()["detail"]
+    assert agent_a.call("GET", "/api/v1/requests/?status=completed&page=1").status_code == 200
