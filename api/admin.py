@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from dsr.requests.errors import DomainError
 from dsr.requests.selectors import staff_role, team_vendor_ids
 from policies.models import Vendor
 
@@ -25,8 +26,19 @@ def _vendors_led(user: Any) -> QuerySet[Vendor]:
     return vendors.filter(pk__in=[pk for pk in team_vendor_ids(user) if staff_role(user, pk) == "lead"])
 
 
+class ApiClientForm(forms.ModelForm[ApiClient]):
+    def clean_callback_url(self) -> str:
+        url: str = self.cleaned_data.get("callback_url") or ""
+        try:
+            services.check_callback_url(url)
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return url
+
+
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
+    form = ApiClientForm
     list_display = ("name", "kind", "active", "callback_url", "created_at", "created_by")
     list_filter = ("kind", "active")
     fields = ("name", "kind", "vendors", "callback_url", "active")

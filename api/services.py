@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
@@ -52,8 +53,7 @@ def create_client(
         raise DomainError(f"The kind of client is one of {', '.join(ApiClient.Kind.values)}.")
     if not vendors:
         raise DomainError("Choose at least one vendor the client files for.")
-    if callback_url and not callback_url.startswith(("https://", "http://")):
-        raise DomainError("The callback address must be an http(s) URL.")
+    check_callback_url(callback_url)
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     with transaction.atomic():
         client = ApiClient.objects.create(
@@ -71,10 +71,17 @@ def create_client(
 
 def update_client(client_id: int, *, callback_url: str, active: bool) -> ApiClient:
     """Change where a client's callbacks go, or revoke (or restore) its access."""
-    if callback_url and not callback_url.startswith(("https://", "http://")):
-        raise DomainError("The callback address must be an http(s) URL.")
+    check_callback_url(callback_url)
     ApiClient.objects.filter(pk=client_id).update(callback_url=callback_url, active=active)
     return ApiClient.objects.get(pk=client_id)
+
+
+def check_callback_url(callback_url: str) -> None:
+    """A client's callback address: https, to a public host (DSR_WEBHOOK_ALLOW_PRIVATE lets local ones in)."""
+    if callback_url:
+        problem = webhooks.registration_problem(callback_url, allow_private=settings.DSR_WEBHOOK_ALLOW_PRIVATE)
+        if problem:
+            raise DomainError(problem)
 
 
 def callback_secret_ref(client: ApiClient) -> str:

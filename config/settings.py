@@ -381,6 +381,9 @@ DSR_STAFF_EMAIL = env("DSR_STAFF_EMAIL", default="privacy-staff@localhost")
 # status callback may go to a plain-http URL (only for a machine's own tests: agents' callbacks are https).
 DRP_TECHNICAL_CONTACT = env("DRP_TECHNICAL_CONTACT", default=DSR_STAFF_EMAIL)
 DRP_ALLOW_HTTP_CALLBACKS = env.bool("DRP_ALLOW_HTTP_CALLBACKS", default=DEBUG)
+# Webhooks and status callbacks (dsr.outbox.webhooks) go only to public addresses over https; this lets
+# them reach loopback and private receivers (plain http too) for tests and local development. Never in production.
+DSR_WEBHOOK_ALLOW_PRIVATE = env.bool("DSR_WEBHOOK_ALLOW_PRIVATE", default=False)
 POLICY_DATA_DIR = Path(env("DSR_POLICY_DATA_DIR", default=str(BASE_DIR / "policies" / "data")))
 
 # The REST API (api/): clients authenticate with their secret only (no session, so no CSRF to check), JSON

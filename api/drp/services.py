@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from dsr.models import Event, Request
+from dsr.outbox import webhooks
 from dsr.requests import intake, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
@@ -97,6 +98,12 @@ def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> di
     agent = registration.agent
     message, claims, envelope = _signed(registration, body, now=now)
     wanted = protocol.read_exercise(claims, allow_http_callbacks=settings.DRP_ALLOW_HTTP_CALLBACKS)
+    if wanted.status_callback and webhooks.registration_problem(
+        wanted.status_callback,
+        allow_http=settings.DRP_ALLOW_HTTP_CALLBACKS,
+        allow_private=settings.DSR_WEBHOOK_ALLOW_PRIVATE,
+    ):
+        raise ProtocolError(400, "`status_callback` must be an https URL to a public host.")
     if not ratelimit.allow("drp-agent", agent.agent_id, now=now):
         raise ProtocolError(429, "Too many requests from this agent: try again later.")
     try:

@@ -13,6 +13,15 @@ Signing (documented for receivers in api/README.md): with a secret, each POST ca
 attempt; a receiver recomputes it with its secret and refuses a `t` older than SIGNATURE_TOLERANCE (a
 replay). Secrets are never stored: a row keeps a reference, and `signing_secret(reference)` derives the
 secret from the server's SECRET_KEY (rotating SECRET_KEY rotates every webhook secret).
+
+Addresses (no requests to the inside): a callback URL is registered only with https and a host that is
+not `localhost` or a literal local/private IP (`registration_problem`). At send time the host is resolved
+and the POST refused (the row `failed`, never posted) when any address it resolves to is not a global
+one (loopback, private, link-local such as the cloud metadata 169.254.169.254, IPv4-mapped, ...); the
+connection then goes to the address checked, not to a second lookup, so DNS rebinding gains nothing.
+Redirects are never followed: a 3xx answer is a failed attempt, retried like any other.
+`DSR_WEBHOOK_ALLOW_PRIVATE` lets loopback and private receivers (and plain http to them) through, for
+tests and local development only.
 """
 
 from __future__ import annotations
@@ -20,11 +29,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
-import urllib.error
-import urllib.request
+import socket
+import ssl
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -44,6 +56,118 @@ TIMEOUT_SECONDS = 10
 STUCK_AFTER = dt.timedelta(minutes=5)
 STUCK_SENDING_AFTER = dt.timedelta(minutes=15)
 BATCH_SIZE = 200
+
+
+class Refused(Exception):
+    """A callback address that is never posted to (a local or private address)."""
+
+
+def _local_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Not a global address: loopback, private, link-local (cloud metadata), shared, reserved, multicast,
+    or an IPv6 form of an IPv4 address (mapped, 6to4, NAT64 and the like)."""
+    if not address.is_global or address.is_multicast:
+        return True
+    return isinstance(address, ipaddress.IPv6Address) and (
+        address.ipv4_mapped is not None or address.sixtofour is not None or address.teredo is not None
+    )
+
+
+def registration_problem(url: str, *, allow_http: bool = False, allow_private: bool = False) -> str | None:
+    """Why `url` cannot be a callback address (None when it can): https (http only if `allow_http`, or to a
+    local host when `allow_private`), a host, no credentials, and not `localhost` or a literal local IP."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 (a port out of range raises here)
+    except ValueError:
+        return "The callback address is not a valid URL."
+    if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
+        return "The callback address must be an https URL with a host (and no user name or password)."
+    local = _local_host(host)
+    if local and not allow_private:
+        return "The callback address must not be localhost or a local or private IP address."
+    if parts.scheme == "http" and not allow_http and not (allow_private and local):
+        return "The callback address must be an https URL."
+    return None
+
+
+def _local_host(host: str) -> bool:
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return _local_address(ipaddress.ip_address(name))
+    except ValueError:
+        return False
+
+
+def resolve_checked(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """The addresses `host` resolves to, all of them global (else Refused). OSError when it does not resolve."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    for address in addresses:
+        if not allow_private and _local_address(ipaddress.ip_address(address.split("%", 1)[0])):
+            raise Refused(
+                f"Not sent: the callback host {host} resolves to {address}, a local or private address "
+                "(callbacks go only to public addresses)."
+            )
+    if not addresses:
+        raise OSError(f"{host} resolves to no address")
+    return addresses
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """An HTTP connection to an address already checked; the Host header stays the URL's host."""
+
+    def __init__(self, host: str, port: int, *, addresses: list[str], timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        self.sock = _connect(self.addresses, self.port, self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """An HTTPS connection to an address already checked; the certificate is checked for the URL's host."""
+
+    def __init__(self, host: str, port: int, *, addresses: list[str], timeout: float) -> None:
+        self.context = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self.context)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        raw = _connect(self.addresses, self.port, self.timeout)
+        self.sock = self.context.wrap_socket(raw, server_hostname=self.host)
+
+
+def _connect(addresses: list[str], port: int, timeout: Any) -> socket.socket:
+    error: OSError = OSError("no address to connect to")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout=timeout)
+        except OSError as exc:
+            error = exc
+    raise error
+
+
+def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool) -> int:
+    """POST `body` to `url` at a checked address, no redirects followed; the answer's status code.
+    Refused for a local or private address; OSError/HTTPException when it could not be posted."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise Refused("Not sent: the callback address is not an http(s) URL with a host.")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    addresses = resolve_checked(parts.hostname, port, allow_private=allow_private)
+    kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
+    connection = kind(parts.hostname, port, addresses=addresses, timeout=TIMEOUT_SECONDS)
+    try:
+        path = parts.path or "/"
+        connection.request("POST", f"{path}?{parts.query}" if parts.query else path, body=body, headers=headers)
+        answer = connection.getresponse()
+        answer.read(1024)
+        return answer.status
+    finally:
+        connection.close()
 
 
 def signing_secret(reference: str) -> str:
@@ -126,13 +250,21 @@ def deliver_webhook(webhook_id: int, *, now: dt.datetime) -> int | None:
     headers.update(webhook.headers)
     if webhook.secret_ref:
         headers[SIGNATURE_HEADER] = signature(signing_secret(webhook.secret_ref), body, at=int(now.timestamp()))
-    post = urllib.request.Request(webhook.url, data=body, headers=headers, method="POST")  # noqa: S310
     attempts = webhook.attempts + 1
     try:
-        with urllib.request.urlopen(post, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310 (http(s) only: the URL field)
-            answer.read(1024)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return _failed(webhook, attempts=attempts, error=str(exc), now=now)
+        status = post(webhook.url, body, headers, allow_private=settings.DSR_WEBHOOK_ALLOW_PRIVATE)
+    except Refused as exc:
+        OutgoingWebhook.objects.filter(pk=webhook_id).update(
+            status=OutgoingWebhook.Status.FAILED, attempts=attempts, last_error=str(exc)[:1000]
+        )
+        log.error("webhook %s refused: %s", webhook.key, exc)
+        return None
+    except (http.client.HTTPException, OSError, ValueError) as exc:
+        return _failed(webhook, attempts=attempts, error=str(exc) or type(exc).__name__, now=now)
+    if not 200 <= status < 300:
+        # A redirect is not followed (it would turn the POST into a GET elsewhere, signed): it failed.
+        note = " (redirects are not followed)" if 300 <= status < 400 else ""
+        return _failed(webhook, attempts=attempts, error=f"The receiver answered HTTP {status}{note}.", now=now)
     OutgoingWebhook.objects.filter(pk=webhook_id).update(
         status=OutgoingWebhook.Status.SENT, attempts=attempts, sent_at=now, last_error=""
     )
