@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / "var" / "mutation"
 # What a test run needs besides the code under test (mutmut imports only from its own copy).
-COPIED = ("dsr", "policies", "config", "templates", "locale", "tools", "tests", "manage.py")
+COPIED = ("dsr", "api", "policies", "config", "templates", "locale", "tools", "tests", "manage.py")
 
 
 @dataclass(frozen=True)
