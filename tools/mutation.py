@@ -65,6 +65,12 @@ AREAS = (
             "tests/dsr/test_identity_rules.py",
             "tests/dsr/test_whole_person.py",  # a request covers every relationship (routing's union)
             "tests/dsr/test_law_reach.py",  # laws by their territorial reach (routing.choose_laws)
+            # The engine's rules added with the legal second pass: recipients told, fees and authorities, the
+            # new request types and appeals, the person's words for the deadline.
+            "tests/dsr/test_recipients_told.py",
+            "tests/dsr/test_fees_authorities.py",
+            "tests/dsr/test_rights_fileable.py",
+            "tests/dsr/test_person_deadline_words.py",
         ),
         0.85,
         pure=True,
@@ -96,6 +102,12 @@ AREAS = (
             "tests/dsr/test_not_merged.py",
             "tests/dsr/test_opt_out_friction.py",
             "tests/dsr/test_processor_forwarding.py",
+            # The state changes of the legal second pass and of the API: recipients told, appeals denied,
+            # filing on a client's or an agent's attestation, an agent's revoke.
+            "tests/dsr/test_recipients_told.py",
+            "tests/dsr/test_rights_fileable.py",
+            "tests/api/test_requests_api.py",
+            "tests/drp/test_exchange.py",
         ),
         0.75,
         pure=False,
