@@ -138,6 +138,10 @@ def erase_personal_data(request: Request, *, now: dt.datetime) -> bool:
     Event.objects.filter(request=request).exclude(kind__in=KEPT_EVENT_KINDS).redact(message=REDACTED)
     OutgoingEmail.objects.filter(request=request).update(**PERSONAL_DATA[OutgoingEmail])
     OutgoingWebhook.objects.filter(request=request).update(**PERSONAL_DATA[OutgoingWebhook])
+    # A callback not yet sent would now go out blank (and signed): it is ended instead, with the reason.
+    OutgoingWebhook.objects.filter(
+        request=request, status__in=(OutgoingWebhook.Status.QUEUED, OutgoingWebhook.Status.AWAITING_RETRY)
+    ).update(status=OutgoingWebhook.Status.FAILED, last_error="Not sent: the request's personal data was erased.")
     for attachment in Attachment.objects.filter(request=request).exclude(file=""):
         # Deleted once the row no longer names it; a file left by a crash between the two is only orphaned.
         name, storage = attachment.file.name, attachment.file.storage

@@ -97,3 +97,21 @@ def test_a_callback_that_keeps_failing_ends_failed_after_the_schedule(agent: Cal
     assert delays == list(webhooks.RETRY_SCHEDULE)  # growing waits, then no more
     hook.refresh_from_db()
     assert hook.status == OutgoingWebhook.Status.FAILED and len(receiver.posts) == len(delays) + 1
+
+
+def test_a_callback_not_yet_sent_when_the_persons_data_is_erased_is_never_posted(
+    agent: Caller, receiver: Receiver
+) -> None:
+    """The shredder blanks a queued callback's body: it is ended, not posted blank with a valid signature."""
+    from django.db import transaction
+
+    from dsr.privacy import shredder
+
+    request = file_and_route(agent)
+    hook = OutgoingWebhook.objects.get(request=request)
+    with transaction.atomic():
+        shredder.erase_personal_data(Request.objects.select_for_update().get(pk=request.pk), now=timezone.now())
+    assert webhooks.deliver_webhook(hook.pk, now=timezone.now()) is None
+    assert receiver.posts == []
+    hook.refresh_from_db()
+    assert hook.status == OutgoingWebhook.Status.FAILED and "erased" in hook.last_error
