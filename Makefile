@@ -41,6 +41,8 @@ lint: install
 
 migrations-check: install
 	DSR_VAR_DIR=$(CURDIR)/var/check $(PY) manage.py makemigrations --check --dry-run
+	DSR_VAR_DIR=$(CURDIR)/var/check $(PY) manage.py check
+	DSR_VAR_DIR=$(CURDIR)/var/check $(PY) manage.py holiday_calendars --check
 
 # Benchmarks on their own database (recreated by the bench) and Redis db; sizes: bench/__main__.py.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dsr_bench

@@ -15,8 +15,8 @@ How counting works (each step is a rule in laws.yaml and is cited in the explana
      month (Reg 1182/71 Art 3(2)(c): 31 Jan -> 28/29 Feb, never 1 or 3 March).
    - days: the day after receipt is day 1, unless the rule says the day of receipt counts (CCPA reg
      7021(b): 45 days = receipt + 44).
-   - business days: Saturdays, Sundays and public holidays (from the `holidays` library, never a hand
-     list) are skipped.
+   - business days: Saturdays, Sundays and public holidays (from the `holidays` library, written out as
+     data by `manage.py holiday_calendars` (dsr.engine.holiday_calendars), never a hand list) are skipped.
 3. 'stop' pauses add the paused days (end - start); a 'restart' pause starts the period again on the
    day the pause ends (UK 'relevant time'). A pause the law does not recognise is reported and not
    applied.
@@ -39,12 +39,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
+from dsr.engine import holiday_calendars
 from dsr.engine.explain import format_date as format_date  # dates in words, used here and by callers
 from dsr.engine.explain import render_english, render_forward_english, render_pause_english
 from dsr.engine.steps import Step
@@ -66,9 +66,6 @@ from policies.laws import (
     Unit,
     describe_amount,
 )
-
-if TYPE_CHECKING:
-    from holidays import HolidayBase
 
 DeadlineKind = Literal[
     "response",  # a law's answer deadline for the request
@@ -329,16 +326,12 @@ def end_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
 # --- Working days -------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
-def _holidays_for(country: str, subdivision: str | None) -> HolidayBase:
-    # Imported when a calendar is first needed: a process that never counts working days (the person
-    # queue's email worker, a web worker serving pages) does not load the library's registry (~10 MiB).
-    import holidays
-
+def _holidays_for(country: str, subdivision: str | None) -> holiday_calendars.Calendar:
+    """The place's public holidays, from the generated calendars (dsr.engine.holiday_calendars)."""
     try:
-        return holidays.country_holidays(country, subdiv=subdivision)
-    except NotImplementedError:
-        place = f"{country}-{subdivision}" if subdivision else country
+        return holiday_calendars.calendar(country, subdivision)
+    except holiday_calendars.UnknownPlace:
+        place = holiday_calendars.place_label(country, subdivision)
         raise DeadlineError(f"There is no public-holiday calendar for {place!r}.") from None
 
 
