@@ -43,6 +43,7 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
     list_filter = ("kind", "active")
     fields = ("name", "kind", "vendors", "callback_url", "active")
     filter_horizontal = ("vendors",)
+    actions = ["new_api_secret", "new_callback_secret"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApiClient]:
         clients = super().get_queryset(request)
@@ -99,6 +100,32 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         pass  # the vendors are set by services.create_client and never change
+
+    @admin.action(description="Issue a new API secret (the old one stops working at once)")
+    def new_api_secret(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        self._rotate(request, queryset, api_secret=True)
+
+    @admin.action(description="Issue a new callback signing secret (the old one stops working at once)")
+    def new_callback_secret(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        self._rotate(request, queryset, callback_secret=True)
+
+    def _rotate(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ApiClient],
+        *,
+        api_secret: bool = False,
+        callback_secret: bool = False,
+    ) -> None:
+        for client in queryset:
+            if not self.has_change_permission(request, client):
+                messages.error(
+                    request, f"{client.name}: only a lead of every vendor it serves may replace its secrets."
+                )
+                continue
+            new = services.rotate_secrets(client.pk, api_secret=api_secret, callback_secret=callback_secret)
+            shown = f"API secret: {new.token}" if new.token else f"callback signing secret: {new.callback_secret}"
+            messages.warning(request, f"Give this to {client.name} now: it is shown only once. {shown}")
 
 
 @admin.register(ApiCall)

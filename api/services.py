@@ -70,10 +70,53 @@ def create_client(
 
 
 def update_client(client_id: int, *, callback_url: str, active: bool) -> ApiClient:
-    """Change where a client's callbacks go, or revoke (or restore) its access."""
+    """Change where a client's callbacks go, or revoke (or restore) its access.
+
+    Callbacks not yet posted follow the change: to the new address, or, for a revoked client, ended unsent
+    (a revoked client hears nothing more, even of changes made before it was revoked).
+    """
     check_callback_url(callback_url)
-    ApiClient.objects.filter(pk=client_id).update(callback_url=callback_url, active=active)
+    with transaction.atomic():
+        client = ApiClient.objects.select_for_update().get(pk=client_id)
+        ApiClient.objects.filter(pk=client_id).update(callback_url=callback_url, active=active)
+        if not active:
+            webhooks.end_unsent(_callback_refs_of(client), reason="Not sent: the API client was revoked.")
+        elif callback_url and callback_url != client.callback_url:
+            webhooks.retarget_unsent(callback_secret_ref(client), url=callback_url)
+        elif not callback_url:
+            webhooks.end_unsent(_callback_refs_of(client), reason="Not sent: the client removed its callback address.")
     return ApiClient.objects.get(pk=client_id)
+
+
+@dataclass(frozen=True)
+class NewSecrets:
+    client: ApiClient
+    token: str | None  # the new API secret, shown once (None: unchanged)
+    callback_secret: str | None  # the new callback signing secret, shown once (None: unchanged)
+
+
+def rotate_secrets(client_id: int, *, api_secret: bool, callback_secret: bool) -> NewSecrets:
+    """Issue a new API secret and/or callback signing secret; the old one stops working at once.
+
+    Callbacks not yet posted are signed with the new callback secret when they go, since the receiver
+    will know only that one.
+    """
+    if not (api_secret or callback_secret):
+        raise DomainError("Choose which secret to replace.")
+    token = signing = None
+    with transaction.atomic():
+        client = ApiClient.objects.select_for_update().get(pk=client_id)
+        if api_secret:
+            prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+            client.key_prefix, client.secret_hash = prefix, _hash(secret)
+            token = f"{TOKEN_PREFIX}{prefix}_{secret}"
+        if callback_secret:
+            old_ref = callback_secret_ref(client)
+            client.secret_generation += 1
+            webhooks.retarget_unsent(old_ref, new_secret_ref=callback_secret_ref(client))
+            signing = webhooks.signing_secret(callback_secret_ref(client))
+        client.save(update_fields=["key_prefix", "secret_hash", "secret_generation"])
+    return NewSecrets(client, token, signing)
 
 
 def check_callback_url(callback_url: str) -> None:
@@ -85,7 +128,12 @@ def check_callback_url(callback_url: str) -> None:
 
 
 def callback_secret_ref(client: ApiClient) -> str:
-    return f"api-client:{client.pk}:{client.secret_generation}"
+    return f"{_callback_refs_of(client)}{client.secret_generation}"
+
+
+def _callback_refs_of(client: ApiClient) -> str:
+    """What every generation of the client's callback secret reference starts with."""
+    return f"api-client:{client.pk}:"
 
 
 def _hash(secret: str) -> str:
@@ -110,6 +158,14 @@ def allow_call(client: ApiClient, *, now: dt.datetime) -> bool:
 
 def retry_after(now: dt.datetime) -> int:
     return ratelimit.retry_after("api-client", now)
+
+
+def purge_records(*, now: dt.datetime) -> dict[str, int]:
+    """Delete idempotency keys past KEY_LIFETIME (a retry after that files anew, as documented) and calls of
+    the log older than settings.DSR_API_CALL_LOG_DAYS."""
+    keys, _ = IdempotencyKey.objects.filter(created_at__lt=now - KEY_LIFETIME).delete()
+    calls, _ = ApiCall.objects.filter(at__lt=now - dt.timedelta(days=settings.DSR_API_CALL_LOG_DAYS)).delete()
+    return {"idempotency_keys": keys, "calls": calls}
 
 
 def log_call(client: ApiClient | None, *, method: str, path: str, status_code: int, at: dt.datetime, ms: int) -> None:

@@ -55,6 +55,15 @@ class Page(pagination.PageNumberPagination):
             raise exceptions.ValidationError({"page_size": ["A whole number from 1 to 200."]})
         return min(int(value), self.max_page_size)
 
+    def get_page_number(self, request: Any, paginator: Any) -> int:
+        """A page that is not a whole number from 1 is refused (400); an empty one is not read as page 1."""
+        if self.page_query_param not in request.query_params:
+            return 1
+        value = request.query_params[self.page_query_param]
+        if not value.isdigit() or int(value) < 1:
+            raise exceptions.ValidationError({"page": ["A whole number from 1."]})
+        return int(value)
+
 
 class ClientView(APIView):
     """Authenticated by the client's secret; rate-limited and logged per client."""

@@ -225,6 +225,7 @@ CELERY_TASK_ROUTES = {
     "dsr.tasks.expire_and_purge_task": {"queue": "periodic"},
     "dsr.tasks.expire_packages_task": {"queue": "periodic"},
     "api.drp.tasks.purge_seen_messages_task": {"queue": "periodic"},
+    "api.tasks.purge_api_records_task": {"queue": "periodic"},
 }
 # How many processes serve each queue in bin/serve (the person queue is kept free for what people wait for).
 DSR_WORKER_CONCURRENCY = {
@@ -277,6 +278,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "api.drp.tasks.purge_seen_messages_task",
         "schedule": crontab(minute="23"),
         "options": {"expires": 50 * 60},
+    },
+    # The API's idempotency keys past their 24 hours, and its call log past DSR_API_CALL_LOG_DAYS.
+    "api-purge": {
+        "task": "api.tasks.purge_api_records_task",
+        "schedule": crontab(hour="3", minute="47"),
+        "options": {"expires": 60 * 60},
     },
 }
 # Beat sends a heartbeat to each queue every minute; the worker that runs it records it, and /health/
@@ -384,6 +391,9 @@ DRP_ALLOW_HTTP_CALLBACKS = env.bool("DRP_ALLOW_HTTP_CALLBACKS", default=DEBUG)
 # Webhooks and status callbacks (dsr.outbox.webhooks) go only to public addresses over https; this lets
 # them reach loopback and private receivers (plain http too) for tests and local development. Never in production.
 DSR_WEBHOOK_ALLOW_PRIVATE = env.bool("DSR_WEBHOOK_ALLOW_PRIVATE", default=False)
+# How long the API's call log (who called what, when, with which answer; never a body) is kept: long enough
+# to answer for a year of calls in an audit, then deleted by the daily api-purge job.
+DSR_API_CALL_LOG_DAYS = env.int("DSR_API_CALL_LOG_DAYS", default=400)
 POLICY_DATA_DIR = Path(env("DSR_POLICY_DATA_DIR", default=str(BASE_DIR / "policies" / "data")))
 
 # The REST API (api/): clients authenticate with their secret only (no session, so no CSRF to check), JSON

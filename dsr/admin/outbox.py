@@ -1,8 +1,8 @@
-"""Outgoing email in the staff admin: read-only, each staff member sees only their vendors' mail.
+"""Outgoing email and callbacks in the staff admin: read-only, each staff member sees only their vendors'.
 
-Failed email is sent again from here (the list's action, or the button on an email's page), through
-dsr.requests.mail. Signed links in what staff read are masked: staff see where a link went, never the
-person's live link.
+Failed email is sent again from here (the list's action, or the button on an email's page), and so are
+failed callbacks (the list's action), through dsr.requests.mail. Signed links in what staff read are
+masked: staff see where a link went, never the person's live link.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 
 from policies.admin import ReadOnly
 
-from ..models import OutgoingEmail
+from ..models import OutgoingEmail, OutgoingWebhook
 from ..requests import mail
-from ..requests.selectors import is_vendor_staff, visible_emails
+from ..requests.selectors import is_vendor_staff, visible_emails, visible_webhooks
 from ..security.tokens import hide_links
 
 
@@ -101,3 +101,44 @@ class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin[OutgoingEmail]):
         found = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
         can_retry = found is not None and found.status == OutgoingEmail.Status.FAILED
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "can_retry": can_retry})
+
+
+@admin.register(OutgoingWebhook)
+class OutgoingWebhookAdmin(ReadOnly, admin.ModelAdmin[OutgoingWebhook]):
+    """Status callbacks to API clients and agents: where each went, whether it arrived, and why not."""
+
+    list_display = ("created_at", "request", "url", "status", "attempts", "next_attempt_at", "last_error")
+    list_filter = ("status",)
+    search_fields = ("key", "url")
+    fields = (
+        "key",
+        "request",
+        "url",
+        "body",
+        "secret_ref",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "last_error",
+        "created_at",
+    )
+    actions = ["retry"]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_vendor_staff(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_vendor_staff(request.user)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OutgoingWebhook]:
+        return visible_webhooks(request.user, super().get_queryset(request).select_related("request"))
+
+    @admin.action(description="Send the selected failed callbacks again")
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutgoingWebhook]) -> None:
+        count = mail.retry_failed_webhooks(request.user, queryset.values_list("pk", flat=True), now=timezone.now())
+        if count:
+            messages.success(request, f"{count} failed callback{'' if count == 1 else 's'} queued again.")
+        else:
+            messages.warning(request, "None of the selected callbacks had failed: nothing was queued again.")

@@ -288,6 +288,45 @@ def _failed(webhook: OutgoingWebhook, *, attempts: int, error: str, now: dt.date
     return delay
 
 
+# Rows not posted yet: a change of the sender's address, secret or standing still reaches them.
+NOT_YET_POSTED = (OutgoingWebhook.Status.QUEUED, OutgoingWebhook.Status.AWAITING_RETRY)
+
+
+def retarget_unsent(secret_ref: str, *, url: str | None = None, new_secret_ref: str | None = None) -> int:
+    """Point the rows signed with `secret_ref` and not yet posted at a new address and/or a new secret (the
+    receiver moved, or its secret was rotated: it would refuse the old one). Returns how many."""
+    changes: dict[str, str] = {}
+    if url is not None:
+        changes["url"] = url
+    if new_secret_ref is not None:
+        changes["secret_ref"] = new_secret_ref
+    if not changes:
+        return 0
+    return OutgoingWebhook.objects.filter(secret_ref=secret_ref, status__in=NOT_YET_POSTED).update(**changes)
+
+
+def end_unsent(secret_ref_prefix: str, *, reason: str) -> int:
+    """End, unsent, every row whose secret reference starts with `secret_ref_prefix` (a revoked receiver)."""
+    return OutgoingWebhook.objects.filter(secret_ref__startswith=secret_ref_prefix, status__in=NOT_YET_POSTED).update(
+        status=OutgoingWebhook.Status.FAILED, last_error=reason[:1000]
+    )
+
+
+def retry(webhook_id: int, *, now: dt.datetime) -> bool:
+    """Staff send a failed row again (its key header lets the receiver drop a copy it already has).
+
+    Only a failed row, and never one whose request's personal data was erased. True if it was queued.
+    """
+    queued = (
+        OutgoingWebhook.objects.filter(pk=webhook_id, status=OutgoingWebhook.Status.FAILED)
+        .exclude(request__purged_at__isnull=False)
+        .update(status=OutgoingWebhook.Status.QUEUED, next_attempt_at=now, attempts=0, claimed_at=None)
+    )
+    if queued:
+        jobs.enqueue_after_commit("send_webhook_task", webhook_id, queue=jobs.WORK)
+    return bool(queued)
+
+
 def reconcile_unsent(*, now: dt.datetime) -> dict[str, int]:
     """Webhooks whose broker message was lost are queued again; a post cut off mid-way is marked failed."""
     stuck = OutgoingWebhook.objects.filter(

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from ..models import OutgoingEmail, Request, StaffMembership
+from ..models import OutgoingEmail, OutgoingWebhook, Request, StaffMembership
 from .timeline import Role
 
 
@@ -56,6 +56,14 @@ def visible_requests(user: Any, queryset: QuerySet[Request] | None = None) -> Qu
     # The team's vendor ids as values, not a subquery: for one team the planner then reads one page
     # straight from the (vendor, received) index instead of guessing how many vendors the subquery holds.
     return queryset.filter(vendor_id__in=team_vendor_ids(user))
+
+
+def visible_webhooks(user: Any, queryset: QuerySet[OutgoingWebhook] | None = None) -> QuerySet[OutgoingWebhook]:
+    """Outgoing callbacks about requests of the vendors `user` works on (superusers: all)."""
+    queryset = OutgoingWebhook.objects.all() if queryset is None else queryset
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(request__vendor_id__in=member_vendor_ids(user))
 
 
 def visible_emails(user: Any, queryset: QuerySet[OutgoingEmail] | None = None) -> QuerySet[OutgoingEmail]:

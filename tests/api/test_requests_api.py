@@ -216,3 +216,10 @@ def test_the_list_refuses_a_filter_it_does_not_know(agent_a: Caller) -> None:
     answer = agent_a.call("GET", "/api/v1/requests/?statuss=completed")
     assert answer.status_code == 400 and "statuss" in answer.json()["detail"]
     assert agent_a.call("GET", "/api/v1/requests/?status=completed&page=1").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["", "0", "-1", "two", "1.5"])
+def test_the_list_refuses_a_page_that_is_not_a_whole_number_from_1(agent_a: Caller, page: str) -> None:
+    """An empty `page=` must not quietly answer page 1 (found by the schema fuzzing)."""
+    answer = agent_a.call("GET", f"/api/v1/requests/?page={page}")
+    assert answer.status_code == 400 and "page" in answer.json()
