@@ -12,6 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from api import services
+from dsr.models import Request
+from dsr.requests import workflow
+from dsr.requests.timeline import SYSTEM
 from policies.models import Vendor
 
 
@@ -105,3 +108,15 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     with Receiver() as running:
         yield running
+
+
+@pytest.fixture
+def agent(receiver: Receiver) -> Caller:
+    """An agent of Leadsment whose callbacks go to `receiver`."""
+    return new_caller("leadsment", name="Rights Agent C", callback_url=receiver.url)
+
+
+def file_and_route(agent: Caller) -> Request:
+    """A request the agent filed, routed: its 'in progress' callback queued, not yet posted."""
+    reference = agent.call("POST", "/api/v1/requests/", payload()).json()["subject_request_id"]
+    return workflow.route_request(Request.objects.get(reference=reference).pk, now=timezone.now(), actor=SYSTEM)

@@ -16,19 +16,9 @@ from dsr.models import OutgoingWebhook, Request
 from dsr.outbox import webhooks
 from dsr.requests import workflow
 from dsr.requests.timeline import SYSTEM
-from tests.api.conftest import Caller, Receiver, new_caller, payload
+from tests.api.conftest import Caller, Receiver, file_and_route
 
 pytestmark = pytest.mark.usefixtures("policies")
-
-
-@pytest.fixture
-def agent(receiver: Receiver) -> Caller:
-    return new_caller("leadsment", name="Rights Agent C", callback_url=receiver.url)
-
-
-def file_and_route(agent: Caller) -> Request:
-    reference = agent.call("POST", "/api/v1/requests/", payload()).json()["subject_request_id"]
-    return workflow.route_request(Request.objects.get(reference=reference).pk, now=timezone.now(), actor=SYSTEM)
 
 
 def test_a_status_change_is_queued_once_with_the_new_status_and_no_personal_data(agent: Caller) -> None:

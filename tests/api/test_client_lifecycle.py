@@ -13,25 +13,14 @@ from django.utils import timezone
 
 from api import services
 from api.models import ApiCall, ApiClient, IdempotencyKey
-from dsr.models import Event, OutgoingWebhook, Request
+from dsr.models import Event, OutgoingWebhook
 from dsr.outbox import webhooks
 from dsr.requests import workflow
-from dsr.requests.timeline import SUBJECT, SYSTEM
-from tests.api.conftest import Caller, Receiver, new_caller, payload
+from dsr.requests.timeline import SUBJECT
+from tests.api.conftest import Caller, Receiver, file_and_route, payload
 from tests.staff import client_for, member
 
 pytestmark = pytest.mark.usefixtures("policies")
-
-
-@pytest.fixture
-def agent(receiver: Receiver) -> Caller:
-    return new_caller("leadsment", name="Rights Agent C", callback_url=receiver.url)
-
-
-def routed(agent: Caller) -> Request:
-    """A request the agent filed, routed: its 'in progress' callback queued, not yet posted."""
-    reference = agent.call("POST", "/api/v1/requests/", payload()).json()["subject_request_id"]
-    return workflow.route_request(Request.objects.get(reference=reference).pk, now=timezone.now(), actor=SYSTEM)
 
 
 def test_a_new_api_secret_replaces_the_old_one_at_once(agent: Caller) -> None:
@@ -47,7 +36,7 @@ def test_a_queued_callback_is_signed_with_the_new_callback_secret_after_rotation
 ) -> None:
     """The receiver knows only the new secret once it has it: a callback queued before the rotation and
     posted after it is signed with the new one."""
-    hook = OutgoingWebhook.objects.get(request=routed(agent))
+    hook = OutgoingWebhook.objects.get(request=file_and_route(agent))
     new = services.rotate_secrets(agent.client.pk, api_secret=False, callback_secret=True)
     assert new.callback_secret and new.callback_secret != agent.callback_secret
     now = timezone.now()
@@ -59,7 +48,7 @@ def test_a_queued_callback_is_signed_with_the_new_callback_secret_after_rotation
 
 def test_a_revoked_client_hears_nothing_more(agent: Caller, receiver: Receiver) -> None:
     """Revoked with a callback still queued: the callback is ended unsent, and later changes queue none."""
-    request = routed(agent)
+    request = file_and_route(agent)
     hook = OutgoingWebhook.objects.get(request=request)
     services.update_client(agent.client.pk, callback_url=agent.client.callback_url, active=False)
     assert webhooks.deliver_webhook(hook.pk, now=timezone.now()) is None
@@ -71,7 +60,7 @@ def test_a_revoked_client_hears_nothing_more(agent: Caller, receiver: Receiver) 
 
 
 def test_a_moved_callback_address_takes_the_callbacks_not_yet_posted(agent: Caller) -> None:
-    hook = OutgoingWebhook.objects.get(request=routed(agent))
+    hook = OutgoingWebhook.objects.get(request=file_and_route(agent))
     with Receiver() as moved:
         services.update_client(agent.client.pk, callback_url=moved.url, active=True)
         webhooks.deliver_webhook(hook.pk, now=timezone.now())
@@ -79,7 +68,7 @@ def test_a_moved_callback_address_takes_the_callbacks_not_yet_posted(agent: Call
 
 
 def test_staff_send_a_failed_callback_again_and_the_timeline_says_who(agent: Caller, receiver: Receiver) -> None:
-    request = routed(agent)
+    request = file_and_route(agent)
     hook = OutgoingWebhook.objects.get(request=request)
     OutgoingWebhook.objects.filter(pk=hook.pk).update(status=OutgoingWebhook.Status.FAILED, attempts=6)
     other = client_for(member("otto", "seerene", role="lead"))
