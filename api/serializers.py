@@ -148,7 +148,8 @@ class RequestOut(serializers.Serializer[Any]):
 
     @extend_schema_field(serializers.BooleanField())
     def get_policy_gap(self, request: Request) -> bool:
-        return has_policy_gap(request)
+        known = self.context.get("policy_gaps")  # read for many requests at once (the batch)
+        return request.pk in known if known is not None else has_policy_gap(request)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_next_actions(self, request: Request) -> list[str]:

@@ -256,6 +256,34 @@ def file_request(client: ApiClient, submission: intake.Submission, *, now: dt.da
     return request
 
 
+def file_requests(
+    client: ApiClient, submissions: list[intake.Submission], *, now: dt.datetime
+) -> list[Request | DomainError]:
+    """File many validated submissions for the client at once (the batch call): each result is the request
+    filed or why it was refused, in order. One transaction, written set-wise (intake.file_many_by_client);
+    the client's links to its requests commit with them."""
+    vendors = client_vendors(client)
+    results: list[Request | DomainError] = [DomainError("Not one of this client's vendors.")] * len(submissions)
+    ours = [index for index, submission in enumerate(submissions) if submission.vendor_slug in vendors]
+    with transaction.atomic(durable=True):
+        filed = intake.file_many_by_client([submissions[i] for i in ours], client=filing(client), now=now)
+        ClientRequest.objects.bulk_create(
+            [ClientRequest(client=client, request=result) for result in filed if isinstance(result, Request)]
+        )
+    for index, result in zip(ours, filed, strict=True):
+        results[index] = result
+    return results
+
+
+def policy_gaps(requests: list[Request]) -> set[int]:
+    """The ids of those of `requests` whose work waits on staff for a fact the policy lacks (one query)."""
+    return set(
+        Request.objects.filter(pk__in=[r.pk for r in requests], assignments__policy_gap=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 def requests_of(client: ApiClient) -> QuerySet[Request]:
     """What the client may read: what it filed, for the vendors it still serves."""
     return (

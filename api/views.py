@@ -200,20 +200,24 @@ class RequestBatch(ClientView):
         batch = BatchCreate(data=request.data)
         batch.is_valid(raise_exception=True)
         client = self.client(request)
-        results: list[dict[str, Any]] = []
+        results: dict[int, dict[str, Any]] = {}
+        valid: dict[int, Any] = {}
         for index, item in enumerate(batch.validated_data["requests"]):
             incoming = RequestCreate(data=item, context={"client": client})
-            if not incoming.is_valid():
-                results.append({"index": index, "ok": False, "errors": incoming.errors})
-                continue
-            try:
-                filed = services.file_request(client, submission_of(incoming.validated_data), now=timezone.now())
-            except DomainError as exc:
-                results.append({"index": index, "ok": False, "errors": {"detail": [str(exc)]}})
-                continue
-            results.append({"index": index, "ok": True, "request": RequestOut(filed).data})
-        created = sum(1 for r in results if r["ok"])
-        return Response({"created": created, "failed": len(results) - created, "results": results})
+            if incoming.is_valid():
+                valid[index] = submission_of(incoming.validated_data)
+            else:
+                results[index] = {"index": index, "ok": False, "errors": incoming.errors}
+        filed = services.file_requests(client, list(valid.values()), now=timezone.now())
+        made = [result for result in filed if not isinstance(result, DomainError)]
+        context = {"policy_gaps": services.policy_gaps(made)}
+        for index, result in zip(valid, filed, strict=True):
+            if isinstance(result, DomainError):
+                results[index] = {"index": index, "ok": False, "errors": {"detail": [str(result)]}}
+            else:
+                results[index] = {"index": index, "ok": True, "request": RequestOut(result, context=context).data}
+        ordered = [results[index] for index in sorted(results)]
+        return Response({"created": len(made), "failed": len(ordered) - len(made), "results": ordered})
 
 
 class OneRequest(ClientView):

@@ -219,6 +219,7 @@ CELERY_TASK_DEFAULT_QUEUE = "work"
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ROUTES = {
     "dsr.tasks.route_request_task": {"queue": "work"},
+    "dsr.tasks.route_requests_task": {"queue": "work"},
     "dsr.tasks.send_webhook_task": {"queue": "work"},
     "dsr.tasks.sweep_deadlines_task": {"queue": "periodic"},
     "dsr.tasks.reconcile_task": {"queue": "periodic"},

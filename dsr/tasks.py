@@ -7,6 +7,7 @@ through dsr.jobs, so nothing below this module imports it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
@@ -19,6 +20,8 @@ from .ops import health
 from .outbox import emails, webhooks
 from .privacy import retention
 from .requests import sweeps, workflow
+
+log = logging.getLogger(__name__)
 
 # A deadlock, a serialization failure, "database is locked" or a dropped connection: the work is
 # tried again with backoff (its service is idempotent); reconcile picks up whatever still fails.
@@ -56,6 +59,18 @@ def send_webhook_task(self: Task[[int], None], webhook_id: int) -> None:
 @shared_task(max_retries=10, **RETRY_ON_TRANSIENT)
 def route_request_task(request_id: int) -> None:
     workflow.route_request(request_id, now=timezone.now())
+
+
+@shared_task
+def route_requests_task(request_ids: list[int]) -> None:
+    """Requests filed together, routed one after the other (each in its own transaction); one that fails
+    is queued on its own, with route_request_task's retries."""
+    for request_id in request_ids:
+        try:
+            workflow.route_request(request_id, now=timezone.now())
+        except Exception:
+            log.exception("routing of request %s failed in a batch; queued on its own", request_id)
+            jobs.enqueue("route_request_task", request_id, queue=jobs.WORK)
 
 
 @shared_task

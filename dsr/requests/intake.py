@@ -28,16 +28,16 @@ from policies.services import LawSet, laws_in_force, policy_in_force
 from .. import jobs
 from ..engine.routing import choose_laws
 from ..models import Request
-from ..outbox.emails import queue_email
+from ..outbox.emails import queue_email, queue_many
 from ..security import ratelimit
 from ..security.tokens import LIFETIMES, make_token
 from . import transitions
 from .errors import DomainError
-from .notices import ask_agent_for_permission, notify_subject
-from .schedule import apply_deadlines, store_law_rules
+from .notices import ask_agent_for_permission, notify_subject, subject_notice
+from .schedule import DEADLINE_FIELDS, apply_deadlines, deadlines_step, set_deadlines, store_law_rules
 from .selectors import staff_role
-from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
-from .workflow import attest_in, identity_requirement, lock, same_person
+from .timeline import AGENT, SUBJECT, SYSTEM, Actor, Step, record, record_new
+from .workflow import attest_in, authority_step, identity_requirement, lock, name_key, same_person
 
 __all__ = [
     "AgentFiling",
@@ -172,16 +172,19 @@ def _accept(request: Request, *, now: dt.datetime, actor: Actor) -> None:
         raise DomainError("A law of this request asks to verify it: it waits for the email link.")
     request.status = Request.Status.VERIFIED
     request.save(update_fields=["status"])
+    step = _accepted_step(request)
+    record(request, step.kind, step.message, actor=SYSTEM, now=now, policy_version=step.policy_version)
+    _start_work(request, now=now, reason="request accepted")
+
+
+def _accepted_step(request: Request) -> Step:
     cites = "; ".join(sorted({law.cite for law in identity_requirement(request).by_law if law.level == "none"}))
-    record(
+    return Step(
         request,
         "accepted",
         f"Accepted without email confirmation: the laws of this request ask no verification for it ({cites}).",
-        actor=SYSTEM,
-        now=now,
         policy_version=request.policy_version,
     )
-    _start_work(request, now=now, reason="request accepted")
 
 
 def _store(
@@ -199,6 +202,26 @@ def _store(
 
     `message` may use {type} and {laws}: the request type and the laws applied, with why.
     """
+    request, step = _build(submission, version=version, received_at=received_at, laws=laws, message=message, data=data)
+    request.save(force_insert=True)
+    record(request, step.kind, step.message, actor=actor, now=now, data=step.data, policy_version=step.policy_version)
+    return request
+
+
+def _build(
+    submission: Submission,
+    *,
+    version: PolicyVersion,
+    received_at: dt.datetime,
+    laws: LawSet,
+    message: str,
+    data: dict[str, object] | None = None,
+    digests: dict[tuple[str, ...], str] | None = None,
+) -> tuple[Request, Step]:
+    """The request as filed (not saved; its laws' rules stored) and its first timeline step.
+
+    `digests`: the law-rules versions this caller stored already, by laws (a batch stores each set once).
+    """
     choice = choose_laws(
         version.policy,
         laws.territories(),
@@ -209,7 +232,11 @@ def _store(
     law_codes = list(choice.codes)
     with translation.override("en"):  # the timeline is staff's record, in English
         why = choice.explanation
-    request = Request.objects.create(
+    digests = {} if digests is None else digests
+    if tuple(law_codes) not in digests:
+        digests[tuple(law_codes)] = store_law_rules(law_codes, laws=laws)
+    law_rules_id = digests[tuple(law_codes)]
+    request = Request(
         vendor=version.vendor,
         policy_version=version,
         request_type=submission.request_type,
@@ -218,7 +245,7 @@ def _store(
         state=submission.state,
         province=submission.province,
         law_codes=law_codes,
-        law_rules_id=store_law_rules(law_codes, laws=laws),
+        law_rules_id=law_rules_id,
         language=submission.language,
         subject_name=submission.subject_name,
         subject_email=submission.email,
@@ -229,12 +256,10 @@ def _store(
         email_digest=email_digest(submission.email),
         received_at=received_at,
     )
-    record(
+    step = Step(
         request,
         "submitted",
         message.format(type=request.get_request_type_display(), laws=f"{', '.join(law_codes) or 'none'} ({why})"),
-        actor=actor,
-        now=now,
         data={
             "law_codes": law_codes,
             "law_steps": [step.as_dict() for step in choice.steps],
@@ -243,7 +268,7 @@ def _store(
         },
         policy_version=version,
     )
-    return request
+    return request, step
 
 
 def _queue_verification(request: Request, version: PolicyVersion) -> None:
@@ -428,15 +453,166 @@ def file_by_client(submission: Submission, *, client: ClientFiling, now: dt.date
     filing (the API's link of the request to its client) calls it inside its own transaction.
     """
     with transaction.atomic():
+        message, data = _api_filing(client)
         return _file_attested(
             submission,
             actor=Actor("subject", client.label),
-            message=f"Request received through the API from {client.label}: {{type}}. Laws applied: {{laws}}.",
-            data={"channel": "api", "client": client.label},
+            message=message,
+            data=data,
             authority=(client.attestation, "client_attestation") if client.agent else None,
-            confirmed=f"Email address attested by {client.label}: {client.attestation}",
+            confirmed=_attested(client),
             now=now,
         )
+
+
+# Requests routed per message when many are filed at once (each still routed in its own transaction).
+ROUTE_CHUNK = 50
+
+
+def file_many_by_client(
+    submissions: Sequence[Submission], *, client: ClientFiling, now: dt.datetime
+) -> list[Request | DomainError]:
+    """File many requests for one API client at once, inside the caller's transaction: each result is the
+    request filed, or the DomainError that refused it, in the order given.
+
+    The same requests, events, deadlines and emails as `file_by_client` one by one, written set-wise: the
+    requests in one INSERT, their timelines chained in memory and written in one INSERT, the deadline engine
+    asked once per distinct case (vendor's policy, laws, request type: every request here is received at
+    `now`), the acknowledgements in one INSERT, and routing queued in chunks. A request that may repeat
+    an open one (the same vendor, address, type and relationships, stored or earlier in the list), or that
+    names an agent a vendor's system files for (the agent is asked for its permission), goes the one-by-one
+    way, after the others, so it finds them.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("file_many_by_client() files inside the caller's transaction.")
+    results: list[Request | DomainError | None] = [None] * len(submissions)
+    actor = Actor("subject", client.label)
+    laws = laws_in_force()
+    versions: dict[str, PolicyVersion | DomainError] = {}
+    built: list[tuple[int, Request, Step]] = []
+    digests: dict[tuple[str, ...], str] = {}
+    for index, submission in enumerate(submissions):
+        try:
+            version = versions.get(submission.vendor_slug) or policy_in_force(submission.vendor_slug, now.date())
+        except DomainError as exc:
+            version = exc
+        versions[submission.vendor_slug] = version
+        if isinstance(version, DomainError):
+            results[index] = version
+            continue
+        message, data = _api_filing(client)
+        built.append(
+            (
+                index,
+                *_build(
+                    submission, version=version, received_at=now, laws=laws, message=message, data=data, digests=digests
+                ),
+            )
+        )
+    fast, slow = _set_wise(built, client=client)
+    steps: list[tuple[Step, Actor]] = []
+    # Per distinct case: the deadline fields, and the words of its acceptance where no law asks to verify it.
+    cases: dict[tuple[object, ...], tuple[dict[str, object], str | None]] = {}
+    for _, request, submitted in fast:
+        steps.append((submitted, actor))
+        if client.agent:
+            request.authority_recorded_at, request.authority_method = now, "client_attestation"
+            request.authority_note = client.attestation.strip()
+            steps.append((authority_step(request, attestation=client.attestation, method="client_attestation"), actor))
+        request.status = Request.Status.VERIFIED
+        case = (request.policy_version_id, request.law_rules_id, tuple(request.law_codes), request.request_type)
+        if case not in cases:
+            set_deadlines(request, now=now, new=True)
+            accepted = None if needs_confirmation(request) else _accepted_step(request).message
+            cases[case] = ({name: getattr(request, name) for name in DEADLINE_FIELDS}, accepted)
+        fields, accepted = cases[case]
+        for name, value in fields.items():
+            setattr(request, name, value)
+        if accepted is None:
+            request.verified_at = now
+            steps.append((Step(request, "verified", _attested(client), policy_version=request.policy_version), actor))
+            reason = "email confirmed"
+        else:
+            steps.append((Step(request, "accepted", accepted, policy_version=request.policy_version), SYSTEM))
+            reason = "request accepted"
+        steps.append((deadlines_step(request, reason=reason), SYSTEM))
+    Request.objects.bulk_create([request for _, request, _ in fast])
+    record_new([step for step, _ in steps], actors=[who for _, who in steps], now=now)
+    queue_many([subject_notice(request, "acknowledged", "acknowledged") for _, request, _ in fast])
+    ids = [request.pk for _, request, _ in fast]
+    for start in range(0, len(ids), ROUTE_CHUNK):
+        jobs.enqueue_after_commit("route_requests_task", ids[start : start + ROUTE_CHUNK])
+    for index, request, _ in fast:
+        results[index] = request
+    for index in slow:
+        try:
+            with transaction.atomic():
+                results[index] = file_by_client(submissions[index], client=client, now=now)
+        except DomainError as exc:
+            results[index] = exc
+    done = [result for result in results if result is not None]
+    assert len(done) == len(submissions), "every submission is filed or refused"
+    return done
+
+
+def _set_wise(
+    built: list[tuple[int, Request, Step]], *, client: ClientFiling
+) -> tuple[list[tuple[int, Request, Step]], list[int]]:
+    """Which of the built requests can be filed set-wise, and the indexes of those filed one by one: any
+    that `same_person` finds repeating an open request (stored, or earlier in the list) goes one by one,
+    where verification joins it to that request exactly as it would alone."""
+
+    def group(request: Request) -> tuple[object, ...]:
+        # What every pair `same_person` may join shares; same_person decides within the group.
+        return (
+            request.vendor_id,
+            request.email_digest,
+            request.request_type,
+            tuple(request.relationships),
+            name_key(request.subject_name),
+        )
+
+    candidates: dict[tuple[object, ...], list[Request]] = {}
+    for stored in Request.objects.filter(
+        vendor_id__in={request.vendor_id for _, request, _ in built},
+        email_digest__in={request.email_digest for _, request, _ in built},
+        status__in=Request.OPEN_STATUSES,
+    ).only(
+        "vendor_id",
+        "email_digest",
+        "request_type",
+        "relationships",
+        "subject_name",
+        "agent_name",
+        "customer_name",
+        "details",
+        "authority_method",
+    ):
+        candidates.setdefault(group(stored), []).append(stored)
+    fast, slow = [], []
+    for item in built:
+        index, request, _ = item
+        if client.agent:  # as attest_in will record it, for same_person's reading of an attested request
+            request.authority_method = "client_attestation"
+        earlier = candidates.setdefault(group(request), [])
+        # An agent's client files only for agents (else attest_in refuses it); a vendor's system filing for an
+        # agent asks the agent for its permission: both the one-by-one way, which says or does so.
+        if bool(request.agent_name) != client.agent or any(same_person(other, request) for other in earlier):
+            slow.append(index)
+        else:
+            fast.append(item)
+        earlier.append(request)
+    return fast, slow
+
+
+def _api_filing(client: ClientFiling) -> tuple[str, dict[str, object]]:
+    """What `file_by_client` says of a filing: the first event's words and data."""
+    message = f"Request received through the API from {client.label}: {{type}}. Laws applied: {{laws}}."
+    return message, {"channel": "api", "client": client.label}
+
+
+def _attested(client: ClientFiling) -> str:
+    return f"Email address attested by {client.label}: {client.attestation}"
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,12 @@ def identity_words(request: Request) -> str:
 
 def notify_subject(request: Request, template: str, key: str, **extra: object) -> None:
     """Queue an email to the person, in their language, once per `key` (e.g. "acknowledged")."""
-    queue_email(
+    queue_email(**vars(subject_notice(request, template, key, **extra)))  # rendered now, unlike queue_many
+
+
+def subject_notice(request: Request, template: str, key: str, **extra: object) -> Pending:
+    """The email `notify_subject` queues, for `queue_many` (many requests at once)."""
+    return Pending(
         key=f"{request.reference}:{key}",
         to=request.subject_email,
         template=template,

@@ -17,7 +17,7 @@ from policies.services import LawSet, laws_in_force, response_promises
 
 from ..engine import deadlines as engine
 from ..models import Assignment, Request
-from .timeline import SYSTEM, Actor, record
+from .timeline import SYSTEM, Actor, Step, record
 
 # Reminders to an assignee this many days before its due date; escalation to staff once it is overdue.
 REMINDER_DAYS: tuple[int, ...] = (7, 2)
@@ -137,13 +137,17 @@ def compute_for(
     now: dt.datetime,
     extension_on: dt.date | None = None,
     extended: bool | None = None,
+    new: bool = False,
 ) -> engine.DeadlineResult:
-    """The deadlines of this request as it stands at `now` (or as it would be with the given extension)."""
+    """The deadlines of this request as it stands at `now` (or as it would be with the given extension).
+
+    `new`: a request not stored yet (filed in bulk), which has no pauses to read.
+    """
     today = local_date(request, now)
     pauses = [
         # An open pause counts up to today; resuming recomputes with its real end.
         engine.Pause(start=p.started_on, end=p.ended_on or max(today, p.started_on), kind=p.kind)  # type: ignore[arg-type]
-        for p in request.pauses.all()
+        for p in (() if new else request.pauses.all())
     ]
     return deadlines_for(
         request.policy_version,
@@ -174,18 +178,9 @@ def response_due_at(result: engine.DeadlineResult) -> tuple[dt.datetime, str]:
 
 def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: Actor = SYSTEM) -> engine.DeadlineResult:
     """Recompute and store the request's deadlines (inside the caller's transaction), with an event."""
-    result = compute_for(request, now=now)
     previous = request.due_at
-    request.deadlines = result.as_dict()
-    request.due_at, request.deadlines["summary"] = response_due_at(result)
-    request.ack_due_at = result.acknowledgement.due_at if result.acknowledgement else None
-    request.extension_notice_due_at = result.extension_notice.due_at if result.extension_notice else None
-    forward = forward_for(request)
-    request.deadlines["forward"] = forward.to_dict() if forward is not None else None
-    recipients = recipients_target_for(request)
-    request.deadlines["recipients"] = recipients.to_dict() if recipients is not None else None
-    request.next_action_at = request.due_at
-    request.save(update_fields=["deadlines", "due_at", "ack_due_at", "extension_notice_due_at", "next_action_at"])
+    result = set_deadlines(request, now=now)
+    request.save(update_fields=list(DEADLINE_FIELDS))
     if request.due_at != previous:
         # A new due date starts the reminders and the escalation over, counted from it.
         open_ = request.assignments.filter(status=Assignment.Status.OPEN)
@@ -195,16 +190,39 @@ def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: A
         open_.filter(action=Assignment.Action.ASSIST_CONTROLLER).update(due_at=assist_due_at(request), **reset)
         open_.filter(action__in=RECIPIENT_ACTIONS).update(due_at=recipients_due_at(request), **reset)
         schedule_assignments(request)
-    record(
+    step = deadlines_step(request, reason=reason)
+    record(request, step.kind, step.message, actor=actor, now=now, data=step.data, policy_version=step.policy_version)
+    return result
+
+
+# What set_deadlines writes on a request.
+DEADLINE_FIELDS = ("deadlines", "due_at", "ack_due_at", "extension_notice_due_at", "next_action_at")
+
+
+def set_deadlines(request: Request, *, now: dt.datetime, new: bool = False) -> engine.DeadlineResult:
+    """Compute the request's deadlines onto the instance (DEADLINE_FIELDS; nothing saved)."""
+    result = compute_for(request, now=now, new=new)
+    request.deadlines = result.as_dict()
+    request.due_at, request.deadlines["summary"] = response_due_at(result)
+    request.ack_due_at = result.acknowledgement.due_at if result.acknowledgement else None
+    request.extension_notice_due_at = result.extension_notice.due_at if result.extension_notice else None
+    forward = forward_for(request)
+    request.deadlines["forward"] = forward.to_dict() if forward is not None else None
+    recipients = recipients_target_for(request)
+    request.deadlines["recipients"] = recipients.to_dict() if recipients is not None else None
+    request.next_action_at = request.due_at
+    return result
+
+
+def deadlines_step(request: Request, *, reason: str) -> Step:
+    """The timeline step saying the deadlines were computed, and why."""
+    return Step(
         request,
         "deadlines",
         f"Deadlines computed ({reason}). " + deadline_summary(request),
-        actor=actor,
-        now=now,
         data={"due_at": request.due_at.isoformat() if request.due_at else None, "reason": reason},
         policy_version=request.policy_version,
     )
-    return result
 
 
 def forward_for(request: Request) -> engine.ForwardTarget | None:

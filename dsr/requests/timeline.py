@@ -131,6 +131,28 @@ def record_many(steps: Sequence[Step], *, actor: Actor, now: dt.datetime) -> lis
     return Event.objects.bulk_create(events)
 
 
+def record_new(steps: Sequence[Step], *, actors: Sequence[Actor], now: dt.datetime) -> list[Event]:
+    """The first steps of requests inserted in this transaction (filed in bulk): each chained after its
+    request's previous step, in one INSERT and one UPDATE of the heads. `actors[i]` took `steps[i]`.
+
+    Nobody else can append to a request not yet committed, so the heads are those in memory. No status
+    change is announced: a filing is the request's first state, not a change of one.
+    """
+    if not steps:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_new() appends inside the transaction that inserted the requests.")
+    events = []
+    heads: dict[int, list[str]] = {}
+    for step, actor in zip(steps, actors, strict=True):
+        event = _chained(step, step.request.last_event_hash, actor=actor, now=now)
+        step.request.last_event_hash = event.hash
+        heads[step.request.pk] = [event.hash]
+        events.append(event)
+    update_each(Request, ["last_event_hash"], heads)
+    return Event.objects.bulk_create(events)
+
+
 def _chained(step: Step, prev: str, *, actor: Actor, now: dt.datetime) -> Event:
     """The step as an unsaved event chained after `prev`: a fresh salt, its content digest and its link."""
     data = step.data or {}

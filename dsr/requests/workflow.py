@@ -45,7 +45,7 @@ from .schedule import (
     request_law_rules,
     schedule_assignments,
 )
-from .timeline import AGENT, SUBJECT, SYSTEM, Actor, record
+from .timeline import AGENT, SUBJECT, SYSTEM, Actor, Step, record
 
 __all__ = ["request_law_rules"]
 
@@ -512,12 +512,16 @@ def attest_in(
     request.authority_method = method
     request.authority_note = attestation.strip()
     request.save(update_fields=["authority_recorded_at", "authority_method", "authority_note"])
-    record(
+    step = authority_step(request, attestation=attestation, method=method)
+    record(request, step.kind, step.message, actor=actor, now=now)
+
+
+def authority_step(request: Request, *, attestation: str, method: str) -> Step:
+    """The timeline step recording an agent's attested authority."""
+    return Step(
         request,
         "authority_recorded",
         f"{AUTHORITY_CHECK.headline}: {vocabulary.ALL_AUTHORITY_METHODS[method]}. {attestation.strip()}",
-        actor=actor,
-        now=now,
     )
 
 

@@ -1,0 +1,256 @@
+"""The batch call files set-wise (intake.file_many_by_client): what it stores for each request must be what
+filing the same request on its own stores (its status, authority, laws, deadlines, timeline and the
+person's acknowledgement), with fewer round trips. Varied requests over all five vendors are filed both
+ways at the same instant and compared field by field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from api import services
+from api.models import ApiClient, ClientRequest
+from api.serializers import RequestCreate, submission_of
+from dsr import tasks
+from dsr.models import Event, OutgoingEmail, Request
+from dsr.outbox.emails import render_email
+from dsr.public.forms import offered_relationships
+from dsr.requests import audit, intake
+from dsr.requests.errors import DomainError
+from policies.models import Vendor
+from policies.services import policy_in_force
+
+pytestmark = pytest.mark.usefixtures("policies")
+
+PLACES: list[dict[str, str]] = [
+    {"country": "FI"},
+    {"country": "US", "state": "CA"},
+    {"country": "CH"},
+    {"country": "GB"},
+    {"country": "EE"},
+]
+TYPES = ["access", "erasure", "opt_out", "rectification", "objection"]
+
+
+def agent(name: str = "Rights Agent S") -> ApiClient:
+    return services.create_client(
+        name=name, kind="agent", vendors=list(Vendor.objects.all()), callback_url="", created_by="t", now=timezone.now()
+    ).client
+
+
+def varied(
+    client: ApiClient, count: int, people: str = "A", email: str = "agent@rights.example"
+) -> list[intake.Submission]:
+    """Valid submissions over every vendor, request type and place the forms accept, each a different person
+    (`people` tells one set of people from another), a Californian's opt-out among them."""
+    found: list[intake.Submission] = []
+    for n, (vendor, kind, place) in enumerate(itertools.product(Vendor.objects.order_by("slug"), TYPES, PLACES)):
+        relationships = offered_relationships(policy_in_force(vendor.slug, timezone.now().date()))[:2]
+        item = {
+            "vendor": vendor.slug,
+            "subject_request_type": kind,
+            "relationships": relationships[n % 2 : n % 2 + 1] or ["not_sure"],
+            "subject_name": f"Person {people}{n}",
+            "email": email,
+            "details": f"Customer number {people}{n}",
+            "agent_name": "Rights Agent S",
+            **place,
+        }
+        incoming = RequestCreate(data=item, context={"client": client})
+        if incoming.is_valid():
+            found.append(submission_of(incoming.validated_data))
+    assert len(found) >= count, f"only {len(found)} valid combinations"
+    chosen = found[:: len(found) // count][:count]
+    californian = next(s for s in found if s.request_type == "opt_out" and s.state == "CA")
+    return chosen if californian in chosen else [californian, *chosen[1:]]
+
+
+def masked(text: str, request: Request) -> str:
+    text = text.replace(request.reference, "REF").replace(request.subject_name, "NAME")
+    text = text.replace(request.subject_email, "EMAIL")
+    return re.sub(r"/status/[^/\s\"]+/", "/status/…/", text)
+
+
+def picture(request: Request) -> dict[str, Any]:
+    """Everything a person, staff or the client would see of a just-filed request, its reference masked."""
+    request.refresh_from_db()
+    email = OutgoingEmail.objects.get(request=request)
+    if email.context is not None:  # queued set-wise: rendered by the worker; render it as the worker will
+        email.subject, email.body_text, _ = render_email(email.kind, email.context, language=email.language)
+    return {
+        "fields": {
+            name: getattr(request, name)
+            for name in (
+                "vendor_id",
+                "request_type",
+                "relationships",
+                "country",
+                "state",
+                "law_codes",
+                "law_rules_id",
+                "status",
+                "verified_at",
+                "authority_recorded_at",
+                "authority_method",
+                "authority_note",
+                "due_at",
+                "ack_due_at",
+                "extension_notice_due_at",
+                "next_action_at",
+                "deadlines",
+                "received_at",
+            )
+        },
+        "events": [
+            (e.kind, e.actor, e.message, e.data, e.policy_version_id, e.at)
+            for e in Event.objects.filter(request=request).order_by("id")
+        ],
+        "email": (email.kind, masked(email.to, request), email.language, email.urgent, masked(email.subject, request)),
+        "email_body": masked(email.body_text, request),
+        "chain_intact": audit.verify_request(request.reference).intact,
+    }
+
+
+def test_a_batch_stores_for_each_request_what_filing_it_alone_stores() -> None:
+    one_by_one, set_wise = agent(), agent()
+    submissions = varied(one_by_one, 24)
+    # The same requests of other people, through another agent's address: none repeats another.
+    others = varied(set_wise, 24, people="B", email="other-agent@rights.example")
+    assert len({s.vendor_slug for s in submissions}) == 5
+    assert {"opt_out", "erasure"} <= {s.request_type for s in submissions}
+    now = timezone.now().replace(microsecond=0)
+    alone = [services.file_request(one_by_one, s, now=now) for s in submissions]
+    with mock.patch.object(intake, "file_by_client", side_effect=AssertionError("filed one by one")):
+        together = services.file_requests(set_wise, others, now=now)  # every one set-wise
+    assert all(isinstance(r, Request) for r in together)
+    statuses = set()
+    for single, batched in zip(alone, together, strict=True):
+        assert isinstance(batched, Request)
+        expected, got = picture(single), picture(batched)
+        assert got == expected, f"{single.request_type} to {single.vendor_id} in {single.country}"
+        statuses.add(got["fields"]["status"])
+        assert ClientRequest.objects.filter(client=set_wise, request=batched).exists()
+    assert statuses == {Request.Status.VERIFIED}
+    accepted = [r for r in together if isinstance(r, Request) and r.verified_at is None]
+    assert accepted, "an opt-out no law asks to verify is accepted without confirmation"
+
+
+def test_a_batch_costs_queries_per_distinct_case_not_per_request() -> None:
+    """The deadline engine's inputs are read once per case (policy, laws, type); everything else is set-wise:
+    three times the requests of the same five cases cost no more queries."""
+    client = agent()
+    with CaptureQueriesContext(connection) as few:
+        services.file_requests(client, varied(client, 5, people="A"), now=timezone.now())
+    many_people = [s for people in "BCD" for s in varied(client, 5, people=people)]
+    with CaptureQueriesContext(connection) as many:
+        services.file_requests(client, many_people, now=timezone.now())
+    assert len(many.captured_queries) <= len(few.captured_queries)
+
+
+def test_repeats_in_the_batch_and_of_open_requests_are_joined_as_filing_alone_would() -> None:
+    client = agent()
+    # Not an opt-out no law asks to verify: it is accepted at once, never joined (filed alone or not).
+    first, second = [s for s in varied(client, 6) if s.request_type != "opt_out"][:2]
+    earlier = services.file_request(client, first, now=timezone.now())
+    results = services.file_requests(client, [first, second, second], now=timezone.now())
+    assert [r.status for r in results if isinstance(r, Request)] == [
+        Request.Status.DUPLICATE,  # the same person's open request, stored before
+        Request.Status.VERIFIED,
+        Request.Status.DUPLICATE,  # repeats the one before it in the list
+    ]
+    joined = Event.objects.get(request=results[0], kind="duplicate").data["of"]
+    assert joined == earlier.pk
+    assert Event.objects.get(request=results[2], kind="duplicate").data["of"] == results[1].pk  # type: ignore[union-attr]
+
+
+def test_one_refused_item_does_not_sink_the_others_and_the_order_is_kept() -> None:
+    client = agent()
+    only_one = services.create_client(
+        name="Leadsment only",
+        kind="agent",
+        vendors=[Vendor.objects.get(slug="leadsment")],
+        callback_url="",
+        created_by="t",
+        now=timezone.now(),
+    ).client
+    mixed = varied(client, 25)
+    leadsment = [s for s in mixed if s.vendor_slug == "leadsment"]
+    seerene = [s for s in mixed if s.vendor_slug == "seerene"]
+    submissions = [seerene[0], leadsment[0], seerene[1], leadsment[1]]
+    assert {s.vendor_slug for s in submissions} == {"leadsment", "seerene"}
+    results = services.file_requests(only_one, submissions, now=timezone.now())
+    for submission, result in zip(submissions, results, strict=True):
+        if submission.vendor_slug == "leadsment":
+            assert isinstance(result, Request) and result.vendor.slug == "leadsment"
+        else:
+            assert isinstance(result, DomainError) and "Not one of this client's vendors" in str(result)
+
+
+def test_requests_filed_together_are_routed_together(django_capture_on_commit_callbacks: Any) -> None:
+    client = agent()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        results = services.file_requests(client, varied(client, 6), now=timezone.now())
+    assert queued  # routing (and the acknowledgements) go once the batch commits
+    ids = [r.pk for r in results if isinstance(r, Request)]
+    tasks.route_requests_task(ids)
+    for request in Request.objects.filter(pk__in=ids):
+        assert request.status != Request.Status.VERIFIED  # routed: in progress, or waiting on staff
+        assert request.events.filter(kind="routed").exists() or request.assignments.exists()
+
+
+def test_the_batch_call_answers_each_item_in_order() -> None:
+    from tests.api.conftest import Caller
+
+    new = services.create_client(
+        name="HTTP agent",
+        kind="agent",
+        vendors=list(Vendor.objects.all()),
+        callback_url="",
+        created_by="t",
+        now=timezone.now(),
+    )
+    caller = Caller(new)
+    items = [
+        {
+            "vendor": "leadsment",
+            "subject_request_type": "erasure",
+            "relationships": ["account_user"],
+            "country": "FI",
+            "subject_name": "Ann One",
+            "email": "agent@rights.example",
+            "agent_name": "HTTP agent",
+        },
+        {
+            "vendor": "leadsment",
+            "subject_request_type": "erasure",
+            "relationships": ["account_user"],
+            "country": "XX",
+            "subject_name": "Bea Two",
+            "email": "agent@rights.example",
+            "agent_name": "HTTP agent",
+        },
+        {
+            "vendor": "seerene",
+            "subject_request_type": "access",
+            "relationships": ["not_sure"],
+            "country": "DE",
+            "subject_name": "Cid Three",
+            "email": "agent@rights.example",
+            "agent_name": "HTTP agent",
+        },
+    ]
+    body = caller.call("POST", "/api/v1/requests/batch/", {"requests": items}).json()
+    assert (body["created"], body["failed"]) == (2, 1)
+    assert [r["index"] for r in body["results"]] == [0, 1, 2]
+    assert [r["ok"] for r in body["results"]] == [True, False, True]
+    assert body["results"][2]["request"]["vendor"] == "seerene"
+    assert body["results"][0]["request"]["policy_gap"] is False
+    assert dt.datetime.fromisoformat(body["results"][0]["request"]["expected_completion_time"])
