@@ -61,9 +61,17 @@ class RequestCreate(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         client: ApiClient = self.context["client"]
-        if attrs["vendor"] not in client_vendors(client):
+        # A batch shares one context among its items: the client's vendors and their policies read once.
+        shared: dict[Any, Any] = self.context.setdefault("shared", {})
+        vendors = shared.get("vendors")
+        if vendors is None:
+            vendors = shared["vendors"] = client_vendors(client)
+        if attrs["vendor"] not in vendors:
             raise serializers.ValidationError({"vendor": ["Not one of this client's vendors."]})
-        version = policy_in_force(attrs["vendor"], timezone.now().date())
+        today = timezone.now().date()
+        version = shared.get((attrs["vendor"], today))
+        if version is None:
+            version = shared[(attrs["vendor"], today)] = policy_in_force(attrs["vendor"], today)
         agent = client.kind == ApiClient.Kind.AGENT
         data = {
             "request_type": attrs["subject_request_type"],

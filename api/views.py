@@ -202,8 +202,9 @@ class RequestBatch(ClientView):
         client = self.client(request)
         results: dict[int, dict[str, Any]] = {}
         valid: dict[int, Any] = {}
+        shared: dict[Any, Any] = {}  # what every item's validation reads alike, read once
         for index, item in enumerate(batch.validated_data["requests"]):
-            incoming = RequestCreate(data=item, context={"client": client})
+            incoming = RequestCreate(data=item, context={"client": client, "shared": shared})
             if incoming.is_valid():
                 valid[index] = submission_of(incoming.validated_data)
             else:

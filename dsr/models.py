@@ -19,6 +19,24 @@ from policies import vocabulary
 from policies.models import LawRulesVersion, PolicyVersion, Vendor
 
 
+class BulkJSONField(models.JSONField):
+    """JSON that many rows are inserted with at once (a batch of requests, their events, their emails).
+
+    Django inserts many rows on PostgreSQL as one UNNEST of an array per column, and the driver quotes
+    each JSON value into an array literal character by character: about 2 ms a request for the deadlines
+    and the events' data (measured for issue #13). A field with its own placeholder makes Django use a
+    plain VALUES list instead, where each value is sent as it is. Same column type, same values.
+    """
+
+    def get_placeholder(self, value: object, compiler: object, connection: object) -> str:
+        return "%s"
+
+    def deconstruct(self) -> Any:
+        # To migrations it is a JSONField: nothing in the database differs, so no migration rebuilds a table.
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
+
+
 def new_reference() -> str:
     """A short reference a person can read out on the phone: no 0/O or 1/I to confuse."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -116,7 +134,7 @@ class Request(models.Model):
     extended = models.BooleanField(default=False)
     extension_announced_on = models.DateField(null=True, blank=True)
     extension_reason = models.TextField(blank=True)
-    deadlines = models.JSONField(default=dict, blank=True, help_text="The engine's full answer, with explanations.")
+    deadlines = BulkJSONField(default=dict, blank=True, help_text="The engine's full answer, with explanations.")
     next_action_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Who on the vendor's team works the request (dsr.requests.workflow.assign_owner).
@@ -287,7 +305,7 @@ class Event(models.Model):
         help_text="The staff member who acted, where one did (the label says who otherwise).",
     )
     message = models.TextField()
-    data = models.JSONField(default=dict, blank=True)
+    data = BulkJSONField(default=dict, blank=True)
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, null=True, related_name="+")
     redacted = models.BooleanField(default=False)
     # The hash chain (dsr.requests.timeline.link_hash): hex SHA-256 digests; "" before the first event.
@@ -453,7 +471,7 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
-    context = models.JSONField(
+    context = BulkJSONField(
         null=True,
         blank=True,
         help_text="Set while the email waits to be rendered by the worker (template `kind`); "

@@ -254,3 +254,18 @@ def test_the_batch_call_answers_each_item_in_order() -> None:
     assert body["results"][2]["request"]["vendor"] == "seerene"
     assert body["results"][0]["request"]["policy_gap"] is False
     assert dt.datetime.fromisoformat(body["results"][0]["request"]["expected_completion_time"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the UNNEST insert is PostgreSQL's")
+def test_the_batch_sends_each_requests_json_as_it_is_not_quoted_into_arrays() -> None:
+    """dsr.models.BulkJSONField: an UNNEST insert makes the driver quote every JSON value into an array
+    literal character by character, the batch's largest cost after validation (issue #13)."""
+    client = agent()
+    with CaptureQueriesContext(connection) as queries:
+        services.file_requests(client, varied(client, 3), now=timezone.now())
+    inserts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(('INSERT INTO "dsr_request"', 'INSERT INTO "dsr_event"'))
+    ]
+    assert len(inserts) == 2 and not any("UNNEST" in sql for sql in inserts)
