@@ -131,9 +131,23 @@ def callback_secret_ref(client: ApiClient) -> str:
     return f"{_callback_refs_of(client)}{client.secret_generation}"
 
 
+# Every client's callback secret reference starts with this (dsr.outbox.webhooks asks us about them).
+CALLBACK_REF_PREFIX = "api-client:"
+
+
 def _callback_refs_of(client: ApiClient) -> str:
     """What every generation of the client's callback secret reference starts with."""
-    return f"api-client:{client.pk}:"
+    return f"{CALLBACK_REF_PREFIX}{client.pk}:"
+
+
+def client_callback_receiver(secret_ref: str) -> webhooks.Receiver | None:
+    """Where a client's callback goes at send time (dsr.outbox.webhooks asks just before each post): the
+    client's current address and secret, or None once it is revoked or has removed its address."""
+    _, pk, _ = secret_ref.split(":", 2)
+    client = ApiClient.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+    if client is None or not client.active or not client.callback_url:
+        return None
+    return webhooks.Receiver(client.callback_url, callback_secret_ref(client))
 
 
 def _hash(secret: str) -> str:

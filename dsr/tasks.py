@@ -12,6 +12,7 @@ from typing import Any
 
 from celery import shared_task
 from celery.app.task import Task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -68,9 +69,14 @@ def route_requests_task(request_ids: list[int]) -> None:
     for request_id in request_ids:
         try:
             workflow.route_request(request_id, now=timezone.now())
+        except SoftTimeLimitExceeded:
+            raise  # the worker is stopping this task: the rest is picked up by reconciliation
         except Exception:
             log.exception("routing of request %s failed in a batch; queued on its own", request_id)
-            jobs.enqueue("route_request_task", request_id, queue=jobs.WORK)
+            try:
+                jobs.enqueue("route_request_task", request_id, queue=jobs.WORK)
+            except Exception:  # the broker is down: reconciliation queues it again from the database
+                log.exception("could not queue request %s on its own; reconciliation will", request_id)
 
 
 @shared_task

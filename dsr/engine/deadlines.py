@@ -353,7 +353,10 @@ class _Calendar:
     def holiday(self, day: dt.date) -> str | None:
         if self.country is None:
             return None
-        return _holidays_for(self.country, self.subdivision).get(day)
+        try:
+            return _holidays_for(self.country, self.subdivision).get(day)
+        except holiday_calendars.UnknownPlace:  # a year outside the files, for a place the library lost
+            raise DeadlineError(f"There is no public-holiday calendar for {self.label!r} in {day.year}.") from None
 
     def is_working_day(self, day: dt.date) -> bool:
         return day.weekday() < 5 and self.holiday(day) is None

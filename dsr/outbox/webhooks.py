@@ -35,6 +35,8 @@ import json
 import logging
 import socket
 import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -195,6 +197,32 @@ def verify(secret: str, body: bytes, header: str, *, now: dt.datetime) -> bool:
     return hmac.compare_digest(signature(secret, body, at=at), f"t={at},v1={parts.get('v1', '')}")
 
 
+@dataclass(frozen=True)
+class Receiver:
+    """Where a sender's callbacks go now, and which secret signs them."""
+
+    url: str
+    secret_ref: str
+
+
+# Who owns callbacks by the start of their secret reference (e.g. "api-client:"): asked just before each
+# post where the receiver is now (None: revoked, or it gave up its address). Registered by the owning app.
+_RESOLVERS: dict[str, Callable[[str], Receiver | None]] = {}
+
+
+def register_receiver_resolver(prefix: str, resolve: Callable[[str], Receiver | None]) -> None:
+    """Let the app that owns the callbacks signed by `prefix…` say, at send time, where they go now."""
+    _RESOLVERS[prefix] = resolve
+
+
+def current_receiver(webhook: OutgoingWebhook) -> Receiver | None:
+    """The row's receiver as it stands now: its owner's answer, else the row's own address and secret."""
+    for prefix, resolve in _RESOLVERS.items():
+        if webhook.secret_ref.startswith(prefix):
+            return resolve(webhook.secret_ref)
+    return Receiver(webhook.url, webhook.secret_ref)
+
+
 def queue_webhook(
     *,
     url: str,
@@ -245,6 +273,15 @@ def deliver_webhook(webhook_id: int, *, now: dt.datetime) -> int | None:
     if not claim(webhook_id, now=now):
         return None
     webhook = OutgoingWebhook.objects.get(pk=webhook_id)
+    receiver = current_receiver(webhook)
+    if receiver is None:  # revoked since it was queued (or retried): never posted
+        OutgoingWebhook.objects.filter(pk=webhook_id).update(
+            status=OutgoingWebhook.Status.FAILED, last_error="Not sent: its receiver was revoked."
+        )
+        return None
+    if (receiver.url, receiver.secret_ref) != (webhook.url, webhook.secret_ref):  # moved, or a new secret
+        webhook.url, webhook.secret_ref = receiver.url, receiver.secret_ref
+        OutgoingWebhook.objects.filter(pk=webhook_id).update(url=receiver.url, secret_ref=receiver.secret_ref)
     body = webhook.body.encode()
     headers = {"Content-Type": "application/json", "User-Agent": "dsr-back-office", KEY_HEADER: webhook.key}
     headers.update(webhook.headers)
@@ -315,8 +352,12 @@ def end_unsent(secret_ref_prefix: str, *, reason: str) -> int:
 def retry(webhook_id: int, *, now: dt.datetime) -> bool:
     """Staff send a failed row again (its key header lets the receiver drop a copy it already has).
 
-    Only a failed row, and never one whose request's personal data was erased. True if it was queued.
+    Only a failed row, never one whose request's personal data was erased, nor one whose receiver was
+    revoked. True if it was queued.
     """
+    row = OutgoingWebhook.objects.filter(pk=webhook_id).first()
+    if row is None or current_receiver(row) is None:
+        return False
     queued = (
         OutgoingWebhook.objects.filter(pk=webhook_id, status=OutgoingWebhook.Status.FAILED)
         .exclude(request__purged_at__isnull=False)

@@ -26,6 +26,7 @@ from policies.models import PolicyVersion
 from policies.services import LawSet, laws_in_force, policy_in_force
 
 from .. import jobs
+from ..engine.deadlines import DeadlineError
 from ..engine.routing import choose_laws
 from ..models import Request
 from ..outbox.emails import queue_email, queue_many
@@ -511,23 +512,34 @@ def file_many_by_client(
         )
     fast, slow = _set_wise(built, client=client)
     steps: list[tuple[Step, Actor]] = []
-    # Per distinct case: the deadline fields, and the words of its acceptance where no law asks to verify it.
-    cases: dict[tuple[object, ...], tuple[dict[str, object], str | None]] = {}
-    for _, request, submitted in fast:
+    filed: list[tuple[int, Request]] = []
+    # Per distinct case: the deadline fields, and the words of its acceptance where no law asks to verify it
+    # (shared by the case's requests, read-only: nothing here changes a request's deadlines), or why not.
+    cases: dict[tuple[object, ...], tuple[dict[str, object], str | None] | DomainError] = {}
+    for index, request, submitted in fast:
+        case = (request.policy_version_id, request.law_rules_id, tuple(request.law_codes), request.request_type)
+        if case not in cases:
+            try:
+                set_deadlines(request, now=now, new=True)
+            except DeadlineError as exc:  # this case's laws cannot be counted: its items refused, not the batch
+                cases[case] = DomainError(f"The deadlines of this request cannot be computed: {exc}")
+            else:
+                accepted = None if needs_confirmation(request) else _accepted_step(request).message
+                cases[case] = ({name: getattr(request, name) for name in DEADLINE_FIELDS}, accepted)
+        known = cases[case]
+        if isinstance(known, DomainError):
+            results[index] = known
+            continue
+        fields, accepted = known
+        for name, value in fields.items():
+            setattr(request, name, value)
+        filed.append((index, request))
         steps.append((submitted, actor))
         if client.agent:
             request.authority_recorded_at, request.authority_method = now, "client_attestation"
             request.authority_note = client.attestation.strip()
             steps.append((authority_step(request, attestation=client.attestation, method="client_attestation"), actor))
         request.status = Request.Status.VERIFIED
-        case = (request.policy_version_id, request.law_rules_id, tuple(request.law_codes), request.request_type)
-        if case not in cases:
-            set_deadlines(request, now=now, new=True)
-            accepted = None if needs_confirmation(request) else _accepted_step(request).message
-            cases[case] = ({name: getattr(request, name) for name in DEADLINE_FIELDS}, accepted)
-        fields, accepted = cases[case]
-        for name, value in fields.items():
-            setattr(request, name, value)
         if accepted is None:
             request.verified_at = now
             steps.append((Step(request, "verified", _attested(client), policy_version=request.policy_version), actor))
@@ -536,13 +548,13 @@ def file_many_by_client(
             steps.append((Step(request, "accepted", accepted, policy_version=request.policy_version), SYSTEM))
             reason = "request accepted"
         steps.append((deadlines_step(request, reason=reason), SYSTEM))
-    Request.objects.bulk_create([request for _, request, _ in fast])
+    Request.objects.bulk_create([request for _, request in filed])
     record_new([step for step, _ in steps], actors=[who for _, who in steps], now=now)
-    queue_many([subject_notice(request, "acknowledged", "acknowledged") for _, request, _ in fast])
-    ids = [request.pk for _, request, _ in fast]
+    queue_many([subject_notice(request, "acknowledged", "acknowledged") for _, request in filed])
+    ids = [request.pk for _, request in filed]
     for start in range(0, len(ids), ROUTE_CHUNK):
         jobs.enqueue_after_commit("route_requests_task", ids[start : start + ROUTE_CHUNK])
-    for index, request, _ in fast:
+    for index, request in filed:
         results[index] = request
     for index in slow:
         try:
@@ -551,7 +563,8 @@ def file_many_by_client(
         except DomainError as exc:
             results[index] = exc
     done = [result for result in results if result is not None]
-    assert len(done) == len(submissions), "every submission is filed or refused"
+    if len(done) != len(submissions):
+        raise RuntimeError("A submission of the batch was neither filed nor refused.")
     return done
 
 

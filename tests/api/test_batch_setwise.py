@@ -269,3 +269,26 @@ def test_the_batch_sends_each_requests_json_as_it_is_not_quoted_into_arrays() ->
         if q["sql"].startswith(('INSERT INTO "dsr_request"', 'INSERT INTO "dsr_event"'))
     ]
     assert len(inserts) == 2 and not any("UNNEST" in sql for sql in inserts)
+
+
+def test_a_case_whose_deadlines_cannot_be_computed_is_refused_without_sinking_the_batch() -> None:
+    from dsr.engine.deadlines import DeadlineError
+
+    client = agent()
+    submissions = varied(client, 10)
+    real = intake.set_deadlines
+
+    def failing(request: Request, **kwargs: Any) -> Any:
+        if request.request_type == "erasure":
+            raise DeadlineError("no calendar")
+        return real(request, **kwargs)
+
+    with mock.patch.object(intake, "set_deadlines", side_effect=failing):
+        results = services.file_requests(client, submissions, now=timezone.now())
+    for submission, result in zip(submissions, results, strict=True):
+        if submission.request_type == "erasure":
+            assert isinstance(result, DomainError) and "cannot be computed" in str(result)
+        else:
+            assert isinstance(result, Request) and audit.verify_request(result.reference).intact
+    assert Request.objects.filter(request_type="erasure").count() == 0
+    assert any(isinstance(r, DomainError) for r in results) and any(isinstance(r, Request) for r in results)

@@ -112,3 +112,39 @@ def test_idempotency_keys_and_the_call_log_are_deleted_on_schedule(agent: Caller
     years = now + dt.timedelta(days=401)
     assert services.purge_records(now=years)["calls"] == 1
     assert not ApiClient.objects.filter(pk=agent.client.pk, active=False).exists()
+
+
+def test_a_revoked_clients_callbacks_are_never_posted_not_even_when_staff_retry(
+    agent: Caller, receiver: Receiver
+) -> None:
+    """Revoked while a change was being recorded (its callback queued after the revocation ended the
+    others), and a failed callback that staff send again: neither reaches the revoked client."""
+    request = file_and_route(agent)
+    hook = OutgoingWebhook.objects.get(request=request)
+    OutgoingWebhook.objects.filter(pk=hook.pk).update(status=OutgoingWebhook.Status.FAILED, attempts=6)
+    services.update_client(agent.client.pk, callback_url=agent.client.callback_url, active=False)
+    late = webhooks.queue_webhook(
+        url=hook.url, payload={"late": True}, key="late", secret=hook.secret_ref, request=request, now=timezone.now()
+    )
+    assert webhooks.deliver_webhook(late.pk, now=timezone.now()) is None
+    late.refresh_from_db()
+    assert late.status == OutgoingWebhook.Status.FAILED and "revoked" in late.last_error
+    staff = client_for(member("hanna", "leadsment", role="handler"))
+    answer = staff.post("/admin/dsr/outgoingwebhook/", {"action": "retry", "_selected_action": [hook.pk]})
+    assert "nothing was queued again" in " ".join(str(m) for m in get_messages(answer.wsgi_request))
+    assert receiver.posts == []
+
+
+def test_a_callback_sent_again_after_a_rotation_is_signed_with_the_new_secret(
+    agent: Caller, receiver: Receiver
+) -> None:
+    hook = OutgoingWebhook.objects.get(request=file_and_route(agent))
+    OutgoingWebhook.objects.filter(pk=hook.pk).update(status=OutgoingWebhook.Status.FAILED, attempts=6)
+    new = services.rotate_secrets(agent.client.pk, api_secret=False, callback_secret=True)
+    assert webhooks.retry(hook.pk, now=timezone.now())
+    now = timezone.now()
+    webhooks.deliver_webhook(hook.pk, now=now)
+    headers, body = receiver.posts[0]
+    assert new.callback_secret and webhooks.verify(
+        new.callback_secret, body, headers[webhooks.SIGNATURE_HEADER], now=now
+    )
