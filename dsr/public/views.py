@@ -190,7 +190,9 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
             )
         return redirect(_status_url(followed.reference))
     filed = Request.objects.filter(reference=data.reference).values_list("language", flat=True).first()
-    with translation.override(person_language(request, filed or request.LANGUAGE_CODE)):
+    if filed is None:  # a link for no request of ours (a signed value, but not one we sent): not valid
+        return _invalid(request)
+    with translation.override(person_language(request, filed)):
         return render(request, "dsr/verify.html", {"reference": data.reference})
 
 

@@ -439,3 +439,12 @@ def test_every_label_a_person_reads_is_translated(language: str) -> None:
     with translation.override(language):
         untranslated = [label for label in labels if translation.gettext(label) == label]
     assert untranslated == []
+
+
+@pytest.mark.django_db
+def test_a_confirmation_link_for_no_request_of_ours_is_not_valid(client: Client) -> None:
+    """Signed, so only we could have made it, but for no request (none with that reference, or an empty
+    one): the page says the link is not valid instead of asking to confirm nothing (found by fuzzing)."""
+    for reference in ("", "DSR-NOSUCH00"):
+        answer = client.get(f"/verify/{make_token('verify', reference)}/")
+        assert answer.status_code == 400 and "not valid" in answer.content.decode()
