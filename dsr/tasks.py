@@ -64,8 +64,16 @@ def route_request_task(request_id: int) -> None:
 
 @shared_task
 def route_requests_task(request_ids: list[int]) -> None:
-    """Requests filed together, routed one after the other (each in its own transaction); one that fails
-    is queued on its own, with route_request_task's retries."""
+    """Requests filed together, routed together in one transaction (workflow.route_many); if that fails,
+    each is routed on its own (its own transaction), and one that fails then is queued on its own, with
+    route_request_task's retries."""
+    try:
+        workflow.route_many(request_ids, now=timezone.now())
+        return
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:
+        log.exception("routing %s requests together failed; routing them one by one", len(request_ids))
     for request_id in request_ids:
         try:
             workflow.route_request(request_id, now=timezone.now())

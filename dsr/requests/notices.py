@@ -156,14 +156,8 @@ def handler_emails(
     return staff if staff is not None else staff_emails(request)
 
 
-def queue_to_each(addresses: list[str], *, key: str, **email: Any) -> None:
-    """One outbox row per address; the first keeps the plain key so existing keys stay stable."""
-    for i, address in enumerate(addresses):
-        queue_email(key=key if i == 0 else f"{key}:{address}", to=address, **email)
-
-
 def to_each(addresses: list[str], *, key: str, **email: Any) -> list[Pending]:
-    """As `queue_to_each`, for `queue_many`: one email per address, the first with the plain key."""
+    """One email per address; the first keeps the plain key so existing keys stay stable."""
     return [
         Pending(key=key if i == 0 else f"{key}:{address}", to=address, **email) for i, address in enumerate(addresses)
     ]
@@ -180,8 +174,21 @@ def notify_assignee(request: Request, assignment: Assignment) -> None:
     """The responder's task, with its signed link, sent when the request is routed (or, for an address
     the requester typed, once staff approve it). It names the proven email and the identity check
     required before anything is disclosed."""
+    for notice in assignee_notices(request, assignment):
+        queue_email(**vars(notice))
+
+
+def assignee_notices(
+    request: Request,
+    assignment: Assignment,
+    *,
+    staff: list[str] | None = None,
+    contacts: dict[int, str] | None = None,
+) -> list[Pending]:
+    """The emails `notify_assignee` queues (for `queue_many` when many requests are routed at once); none
+    for an address the requester typed that staff have not approved."""
     if not assignment.contact_approved:
-        return
+        return []
     context: dict[str, Any] = {
         "reference": request.reference,
         "vendor": request.vendor.name,
@@ -199,8 +206,8 @@ def notify_assignee(request: Request, assignment: Assignment) -> None:
         "filed_by_agent": request.agent_name,
         "identity_words": identity_words(request),
     }
-    queue_to_each(
-        handler_emails(request, assignment),
+    return to_each(
+        handler_emails(request, assignment, staff=staff, contacts=contacts),
         # A link sent again after staff revoked the last one is a new email (the first keeps the plain key).
         key=f"{request.reference}:assignment:{assignment.pk}"
         + (f":link{assignment.link_generation}" if assignment.link_generation else ""),

@@ -110,10 +110,11 @@ class Step:
     policy_version: PolicyVersion | None = None
 
 
-def record_many(steps: Sequence[Step], *, actor: Actor, now: dt.datetime) -> list[Event]:
+def record_many(steps: Sequence[Step], *, actor: Actor, now: dt.datetime, announce: bool = False) -> list[Event]:
     """Append many steps at once, each chained to its request's previous step, in one INSERT and one UPDATE
     of the heads (inside the caller's transaction, which must hold the requests' rows: the sweep's
-    `lock_requests`). The heads are read from the database, so a retried write chains from what is stored."""
+    `lock_requests`). The heads are read from the database, so a retried write chains from what is stored.
+    With `announce`, each event that records a new status sends `status_changed`, as `record` does."""
     if not steps:
         return []
     if not transaction.get_connection().in_atomic_block:
@@ -128,7 +129,11 @@ def record_many(steps: Sequence[Step], *, actor: Actor, now: dt.datetime) -> lis
         heads[step.request.pk] = step.request.last_event_hash = event.hash
         events.append(event)
     update_each(Request, ["last_event_hash"], {pk: [head] for pk, head in heads.items()})
-    return Event.objects.bulk_create(events)
+    written = Event.objects.bulk_create(events)
+    if announce:
+        for step, event in zip(steps, written, strict=True):
+            _announce(step.request, event, now=now)
+    return written
 
 
 def record_new(steps: Sequence[Step], *, actors: Sequence[Actor], now: dt.datetime) -> list[Event]:

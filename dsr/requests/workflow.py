@@ -27,12 +27,23 @@ from ..engine import identity as engine_identity
 from ..engine.identity import IdentityRequirement
 from ..engine.routing import Plan, RecipientDuty, RequestFacts, plan_for
 from ..models import Answer, Assignment, Attachment, Package, Pause, Request, StaffMembership
+from ..outbox.emails import queue_many
 from ..packages import letter
 from ..packages import services as packages
 from ..security import ratelimit
 from . import answers, transitions
 from .errors import DomainError
-from .notices import appeal_denial_complaints, notify_assignee, notify_subject, notify_withdrawn, subject_context
+from .notices import (
+    appeal_denial_complaints,
+    assignee_notices,
+    contact_emails_by_version,
+    notify_assignee,
+    notify_subject,
+    notify_withdrawn,
+    staff_emails_by_vendor,
+    subject_context,
+    subject_notice,
+)
 from .schedule import (
     RECIPIENT_ACTIONS,
     apply_deadlines,
@@ -40,12 +51,13 @@ from .schedule import (
     can_extend,
     compute_for,
     local_date,
+    next_reminder_at,
     recipients_basis,
     recipients_due_at,
     request_law_rules,
     schedule_assignments,
 )
-from .timeline import AGENT, SUBJECT, SYSTEM, Actor, Step, record
+from .timeline import AGENT, SUBJECT, SYSTEM, Actor, Step, record, record_many
 
 __all__ = ["request_law_rules"]
 
@@ -88,33 +100,10 @@ def route_request(request_id: int, *, now: dt.datetime, actor: Actor = SYSTEM) -
             return request  # already routed, or closed meanwhile: nothing to do
         transitions.check("route", request.status, actor)
         plan = make_plan(request)
-        forward = (request.deadlines or {}).get("forward")
-        recipients = (request.deadlines or {}).get("recipients")
         for planned in plan.assignments:
-            explanation = planned.explanation
-            if planned.action == Assignment.Action.ASSIST_CONTROLLER and forward:
-                explanation += "\n" + forward["explanation"]
-            if planned.action in RECIPIENT_ACTIONS and recipients:
-                explanation += "\n" + recipients["explanation"]
-            Assignment.objects.get_or_create(
-                request=request,
-                responder_kind=planned.responder_kind,
-                responder_name=planned.responder_name,
-                action=planned.action,
-                defaults={
-                    "responder_email": planned.responder_email,
-                    "categories": list(planned.categories),
-                    "due_at": planned.due_at,
-                    "explanation": explanation,
-                    "citations": [{"fact": c.fact, "passage": c.passage} for c in planned.citations],
-                    "partial": planned.partial,
-                    "policy_gap": planned.policy_gap,
-                    # The requester typed this controller's address: a hint, approved by staff before use.
-                    "contact_approved": not (
-                        planned.responder_kind == Assignment.ResponderKind.CUSTOMER and planned.responder_email
-                    ),
-                },
-            )
+            fields = _assignment_fields(request, planned)
+            identity = {name: fields.pop(name) for name in ("responder_kind", "responder_name", "action")}
+            Assignment.objects.get_or_create(request=request, **identity, defaults=fields)
         schedule_assignments(request)
         request.status = Request.Status.IN_PROGRESS
         request.save(update_fields=["status"])
@@ -131,6 +120,91 @@ def route_request(request_id: int, *, now: dt.datetime, actor: Actor = SYSTEM) -
             notify_assignee(request, assignment)
         notify_subject(request, "routed", "routed", notes=list(plan.subject_notes))
     return request
+
+
+def route_many(request_ids: Sequence[int], *, now: dt.datetime, actor: Actor = SYSTEM) -> list[Request]:
+    """Route requests filed together (an API batch), in one transaction: for each, what `route_request`
+    makes (the plan's assignments with their reminders, the status, the event and its announcement, the
+    responders' and the person's emails), written set-wise. Those already routed or closed are left as
+    they are. Returns the requests routed now."""
+    with transaction.atomic(durable=True):
+        requests = [
+            request
+            for request in Request.objects.select_for_update(of=("self",))
+            .select_related("vendor", "policy_version")
+            .filter(pk__in=list(request_ids))
+            .order_by("pk")
+            if transitions.is_allowed("route", request.status)
+        ]
+        plans: dict[int, Plan] = {}
+        assignments: list[Assignment] = []
+        for request in requests:
+            transitions.check("route", request.status, actor)
+            plans[request.pk] = plan = make_plan(request)
+            made = set()
+            for planned in plan.assignments:
+                once = (planned.responder_kind, planned.responder_name, planned.action)
+                if once in made:  # as route_request's get_or_create: one task per responder and action
+                    continue
+                made.add(once)
+                assignment = Assignment(request=request, **_assignment_fields(request, planned))
+                assignment.next_action_at = next_reminder_at(assignment)
+                assignments.append(assignment)
+        Assignment.objects.bulk_create(assignments)
+        Request.objects.filter(pk__in=[r.pk for r in requests]).update(status=Request.Status.IN_PROGRESS)
+        steps = []
+        for request in requests:
+            request.status = Request.Status.IN_PROGRESS
+            plan = plans[request.pk]
+            steps.append(
+                Step(
+                    request,
+                    "routed",
+                    "Routed: " + "; ".join(f"{a.responder_name} — {a.action}" for a in plan.assignments),
+                    data={"assignments": len(plan.assignments), "notes": list(plan.subject_notes)},
+                    policy_version=request.policy_version,
+                )
+            )
+        record_many(steps, actor=actor, now=now, announce=True)
+        staff = staff_emails_by_vendor({r.vendor_id for r in requests})
+        contacts = contact_emails_by_version({r.policy_version_id for r in requests})
+        by_request: dict[int, list[Assignment]] = {}
+        for assignment in assignments:
+            by_request.setdefault(assignment.request_id, []).append(assignment)
+        emails = []
+        for request in requests:
+            for assignment in sorted(by_request.get(request.pk, []), key=lambda a: a.pk):
+                emails += assignee_notices(request, assignment, staff=staff[request.vendor_id], contacts=contacts)
+            emails.append(subject_notice(request, "routed", "routed", notes=list(plans[request.pk].subject_notes)))
+        queue_many(emails)
+    return requests
+
+
+def _assignment_fields(request: Request, planned: Any) -> dict[str, Any]:
+    """An assignment of the routing plan as stored (route_request and route_many)."""
+    explanation = planned.explanation
+    forward = (request.deadlines or {}).get("forward")
+    recipients = (request.deadlines or {}).get("recipients")
+    if planned.action == Assignment.Action.ASSIST_CONTROLLER and forward:
+        explanation += "\n" + forward["explanation"]
+    if planned.action in RECIPIENT_ACTIONS and recipients:
+        explanation += "\n" + recipients["explanation"]
+    return {
+        "responder_kind": planned.responder_kind,
+        "responder_name": planned.responder_name,
+        "action": planned.action,
+        "responder_email": planned.responder_email,
+        "categories": list(planned.categories),
+        "due_at": planned.due_at,
+        "explanation": explanation,
+        "citations": [{"fact": c.fact, "passage": c.passage} for c in planned.citations],
+        "partial": planned.partial,
+        "policy_gap": planned.policy_gap,
+        # The requester typed this controller's address: a hint, approved by staff before use.
+        "contact_approved": not (
+            planned.responder_kind == Assignment.ResponderKind.CUSTOMER and planned.responder_email
+        ),
+    }
 
 
 def make_plan(request: Request) -> Plan:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
 from typing import Any
 from unittest import mock
@@ -20,7 +21,7 @@ from api import services
 from api.models import ApiClient, ClientRequest
 from api.serializers import RequestCreate, submission_of
 from dsr import tasks
-from dsr.models import Event, OutgoingEmail, Request
+from dsr.models import Event, OutgoingEmail, OutgoingWebhook, Request
 from dsr.outbox.emails import render_email
 from dsr.public.forms import offered_relationships
 from dsr.requests import audit, intake
@@ -292,3 +293,49 @@ def test_a_case_whose_deadlines_cannot_be_computed_is_refused_without_sinking_th
             assert isinstance(result, Request) and audit.verify_request(result.reference).intact
     assert Request.objects.filter(request_type="erasure").count() == 0
     assert any(isinstance(r, DomainError) for r in results) and any(isinstance(r, Request) for r in results)
+
+
+def routed_picture(request: Request) -> dict[str, Any]:
+    """What routing made of a request: its tasks, timeline, emails and callbacks, references masked."""
+    request.refresh_from_db()
+    skip = {"id", "request_id", "_state"}
+    return {
+        "status": request.status,
+        "assignments": [
+            {k: v for k, v in vars(a).items() if k not in skip} for a in request.assignments.order_by("id")
+        ],
+        "events": [(e.kind, e.actor, e.message, e.data) for e in Event.objects.filter(request=request).order_by("id")],
+        "emails": sorted(
+            (e.kind, masked(e.to, request), masked(e.key.split(":", 1)[1].split(":")[0], request))
+            for e in OutgoingEmail.objects.filter(request=request)
+        ),
+        "callbacks": sorted(json.loads(w.body)["status"] for w in OutgoingWebhook.objects.filter(request=request)),
+        "chain_intact": audit.verify_request(request.reference).intact,
+    }
+
+
+def test_requests_routed_together_get_what_routing_each_alone_gives(receiver: Any) -> None:
+    """workflow.route_many (an API batch's routing) against route_request one by one, on the same requests
+    of other people: the same tasks with their reminders, events, emails to responders and person, and the
+    clients' status callbacks."""
+    from dsr.requests import workflow
+
+    one, other = agent("Agent R"), agent("Agent R")
+    for client in (one, other):
+        services.update_client(client.pk, callback_url=receiver.url, active=True)
+    now = timezone.now().replace(microsecond=0)
+    alone = services.file_requests(one, varied(one, 16, people="A"), now=now)
+    together = services.file_requests(other, varied(other, 16, people="B", email="b@rights.example"), now=now)
+    for request in alone:
+        assert isinstance(request, Request)
+        workflow.route_request(request.pk, now=now)
+    routed = workflow.route_many([r.pk for r in together if isinstance(r, Request)], now=now)
+    assert len(routed) == 16
+    assert workflow.route_many([r.pk for r in routed], now=now) == []  # routed already: nothing again
+    for single, batched in zip(alone, together, strict=True):
+        assert isinstance(single, Request) and isinstance(batched, Request)
+        expected, got = routed_picture(single), routed_picture(batched)
+        for assignment in expected["assignments"] + got["assignments"]:
+            assignment["explanation"] = masked(assignment["explanation"], single)
+        assert got == expected, f"{single.request_type} to {single.vendor_id} in {single.country}"
+        assert got["callbacks"] == ["in_progress"] and got["assignments"]
