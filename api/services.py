@@ -24,6 +24,7 @@ from dsr.models import Event, Request
 from dsr.outbox import webhooks
 from dsr.requests import intake, transitions, workflow
 from dsr.requests.errors import DomainError
+from dsr.requests.signals import StatusChange
 from dsr.requests.timeline import Actor
 from dsr.security import ratelimit
 from policies.models import Vendor
@@ -382,13 +383,33 @@ def callback_payload(request: Request, *, old_status: str, new_status: str, even
     }
 
 
+def queue_status_callbacks(changes: list[StatusChange], *, now: dt.datetime) -> None:
+    """`queue_status_callback` for many changes (requests routed together): their clients read at once."""
+    links = {
+        link.request_id: link
+        for link in ClientRequest.objects.filter(request_id__in=[c.request.pk for c in changes]).select_related(
+            "client"
+        )
+    }
+    for change in changes:
+        if (link := links.get(change.request.pk)) is not None:
+            _queue_callback(link, change.request, change.old_status, change.new_status, change.event, now=now)
+
+
 def queue_status_callback(
     request: Request, *, old_status: str, new_status: str, event: Event, now: dt.datetime
 ) -> None:
     """Queue the POST of a status change to the callback of the client that filed the request, if any:
     once per change (the key names the request and the event), in the change's transaction."""
     link = ClientRequest.objects.filter(request_id=request.pk).select_related("client").first()
-    if link is None or not link.client.callback_url or not link.client.active:
+    if link is not None:
+        _queue_callback(link, request, old_status, new_status, event, now=now)
+
+
+def _queue_callback(
+    link: ClientRequest, request: Request, old_status: str, new_status: str, event: Event, *, now: dt.datetime
+) -> None:
+    if not link.client.callback_url or not link.client.active:
         return
     webhooks.queue_webhook(
         url=link.client.callback_url,

@@ -363,7 +363,7 @@ class Assignment(models.Model):
     categories = models.JSONField(default=list)
     due_at = models.DateTimeField()
     explanation = models.TextField()
-    citations = models.JSONField(default=list)
+    citations = BulkJSONField(default=list)
     partial = models.BooleanField(default=False, help_text="Some data is kept under a legal obligation.")
     policy_gap = models.BooleanField(default=False)
     contact_approved = models.BooleanField(

@@ -108,6 +108,8 @@ AREAS = (
             "tests/dsr/test_rights_fileable.py",
             "tests/api/test_requests_api.py",
             "tests/drp/test_exchange.py",
+            # Requests routed together (route_many) against route_request, field by field.
+            "tests/api/test_batch_setwise.py",
         ),
         0.75,
         pure=False,

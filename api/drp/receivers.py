@@ -10,7 +10,7 @@ from typing import Any
 
 from dsr.models import Event, Request
 from dsr.outbox.webhooks import queue_webhook
-from dsr.requests.signals import status_changed
+from dsr.requests.signals import StatusChange, status_changed, statuses_changed
 
 from . import services
 
@@ -23,5 +23,16 @@ def queue_status_callbacks(
         queue_webhook(url=due.url, payload=due.payload, key=due.key, request=request, now=now)
 
 
+def queue_many_status_callbacks(sender: Any, *, changes: list[StatusChange], now: dt.datetime, **_: Any) -> None:
+    """As `queue_status_callbacks` for each change, asking only of the requests an agent follows."""
+    followed = services.followed_by_agents([change.request.pk for change in changes])
+    for change in changes:
+        if change.request.pk in followed:
+            queue_status_callbacks(
+                sender, request=change.request, old_status=change.old_status, event=change.event, now=now
+            )
+
+
 def connect() -> None:
     status_changed.connect(queue_status_callbacks, sender=Request, dispatch_uid="drp-status-callbacks")
+    statuses_changed.connect(queue_many_status_callbacks, sender=Request, dispatch_uid="drp-statuses-callbacks")

@@ -79,9 +79,23 @@ def law_rules(codes: Sequence[str], *, entries: dict[str, Any] | None = None) ->
     return [parse_law(entries[code], where="request") for code in codes]
 
 
+# Parsed rules of stored law-rules versions, by digest and laws: a version never changes, and LawRules are
+# immutable, so every request kept under one version shares them (parsing is most of routing's CPU).
+_PARSED: dict[tuple[str, tuple[str, ...]], list[LawRules]] = {}
+
+
 def request_law_rules(request: Request) -> list[LawRules]:
     """The rules of the laws that apply to this request, as kept with it at receipt."""
-    return law_rules(request.law_codes, entries=stored_entries(request.law_rules_id) if request.law_rules_id else None)
+    if not request.law_rules_id:
+        return law_rules(request.law_codes)
+    key = (request.law_rules_id, tuple(request.law_codes))
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        parsed = law_rules(request.law_codes, entries=stored_entries(request.law_rules_id))
+        if len(_PARSED) >= _STORED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = parsed
+    return list(parsed)
 
 
 def deadlines_for(

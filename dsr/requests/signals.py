@@ -8,10 +8,26 @@ that listen.
 
 Arguments: `request` (the Request), `old_status`, `new_status` (Request.Status values), `event` (the
 timeline Event that records the change: its id makes a per-change key), `now`.
+
+`statuses_changed` announces many changes at once, from `timeline.record_many` (requests routed
+together): `changes`, a list of `StatusChange`, and `now`. A receiver handles them as it would each
+`status_changed`, reading what it needs for all of them at once.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.dispatch import Signal
 
 status_changed = Signal()
+statuses_changed = Signal()
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    request: Any  # dsr.models.Request (this module is imported by the models' users, not the models)
+    old_status: str
+    new_status: str
+    event: Any  # dsr.models.Event

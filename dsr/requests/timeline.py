@@ -21,7 +21,7 @@ from policies.models import PolicyVersion
 
 from ..models import Event, Request
 from .bulk import update_each
-from .signals import status_changed
+from .signals import StatusChange, status_changed, statuses_changed
 
 # Staff act as a vendor team's handler or lead (StaffMembership.role; superusers act as leads).
 Role = Literal["subject", "handler", "lead", "responder", "system"]
@@ -90,13 +90,26 @@ def _announce(request: Request, event: Event, *, now: dt.datetime) -> None:
 
     The first event a new instance writes only notes its status: a request's filing is not a change.
     """
+    change = _change(request, event)
+    if change is not None:
+        status_changed.send(
+            sender=Request,
+            request=request,
+            old_status=change.old_status,
+            new_status=change.new_status,
+            event=event,
+            now=now,
+        )
+
+
+def _change(request: Request, event: Event) -> StatusChange | None:
+    """The status change `event` records (the request now announces its status), or None."""
     status = request.__dict__.get("status")
     announced = request.announced_status
     request.announced_status = status
     if announced is not None and status is not None and status != announced:
-        status_changed.send(
-            sender=Request, request=request, old_status=announced, new_status=status, event=event, now=now
-        )
+        return StatusChange(request, announced, status, event)
+    return None
 
 
 @dataclass(frozen=True)
@@ -114,7 +127,7 @@ def record_many(steps: Sequence[Step], *, actor: Actor, now: dt.datetime, announ
     """Append many steps at once, each chained to its request's previous step, in one INSERT and one UPDATE
     of the heads (inside the caller's transaction, which must hold the requests' rows: the sweep's
     `lock_requests`). The heads are read from the database, so a retried write chains from what is stored.
-    With `announce`, each event that records a new status sends `status_changed`, as `record` does."""
+    With `announce`, the events that record a new status are announced together (`statuses_changed`)."""
     if not steps:
         return []
     if not transaction.get_connection().in_atomic_block:
@@ -131,8 +144,9 @@ def record_many(steps: Sequence[Step], *, actor: Actor, now: dt.datetime, announ
     update_each(Request, ["last_event_hash"], {pk: [head] for pk, head in heads.items()})
     written = Event.objects.bulk_create(events)
     if announce:
-        for step, event in zip(steps, written, strict=True):
-            _announce(step.request, event, now=now)
+        changes = [c for step, event in zip(steps, written, strict=True) if (c := _change(step.request, event))]
+        if changes:
+            statuses_changed.send(sender=Request, changes=changes, now=now)
     return written
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -356,3 +357,27 @@ def test_the_agent_of_a_joined_request_is_called_back_when_the_open_one_changes(
     assert set(sent) == {"https://agent.example/a", "https://agent.example/b"}
     assert sent["https://agent.example/b"]["request_id"] == again.json()["request_id"]
     assert sent["https://agent.example/b"]["status"] == "revoked"
+
+
+def test_changes_announced_together_call_the_agents_back_as_one_by_one(agent: DrpAgent) -> None:
+    """timeline.record_many(announce=True) (requests routed together) announces its changes at once
+    (statuses_changed): a change an agent can see is called back as it is when announced alone."""
+    from django.db import transaction
+
+    from dsr.models import OutgoingWebhook
+    from dsr.requests.timeline import SYSTEM, Step, record_many
+
+    url = "https://agent.example/drp/status"
+    followed = filed(agent.exercise(LEADORO, now=now(), status_callback=url))
+    quiet = filed(agent.exercise(LEADORO, now=now(), name="Dana Reyes"))  # no status_callback
+    with transaction.atomic():
+        rows = list(Request.objects.select_for_update().filter(pk__in=[followed.pk, quiet.pk]).order_by("pk"))
+        for row in rows:
+            row.status = Request.Status.WITHDRAWN
+            row.save(update_fields=["status"])
+        record_many(
+            [Step(row, "withdrawn", "Withdrawn.") for row in rows], actor=SYSTEM, now=timezone.now(), announce=True
+        )
+    (sent,) = OutgoingWebhook.objects.filter(url=url)
+    assert sent.request_id == followed.pk and json.loads(sent.body)["status"] == "revoked"
+    assert not OutgoingWebhook.objects.filter(request=quiet).exists()
