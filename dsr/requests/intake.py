@@ -589,6 +589,7 @@ def _set_wise(
     for stored in Request.objects.filter(
         vendor_id__in={request.vendor_id for _, request, _ in built},
         email_digest__in={request.email_digest for _, request, _ in built},
+        request_type__in={request.request_type for _, request, _ in built},
         status__in=Request.OPEN_STATUSES,
     ).only(
         "vendor_id",
