@@ -746,9 +746,7 @@ def _draft_by_hand(request: Request, *, partial: bool, cover: str, actor: Actor,
     answer = Answer.objects.select_for_update().get(request=request)
     answer.cover, answer.partial = cover.strip(), partial
     answer.save(update_fields=["cover", "partial"])
-    request.assignments.filter(status=Assignment.Status.OPEN).update(
-        status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
-    )
+    _stop_open_tasks(request)
     if request.status != Request.Status.AWAITING_SUBJECT:  # else once the person has answered (resume)
         request.status = Request.Status.AWAITING_APPROVAL
         request.save(update_fields=["status"])
@@ -764,6 +762,23 @@ def _draft_by_hand(request: Request, *, partial: bool, cover: str, actor: Actor,
     )
 
 
+def _end(request: Request, *, status: str, now: dt.datetime) -> None:
+    """The request leaves work in `status` (answered, withdrawn, joined to a duplicate): closed now, nothing
+    more due, and the tasks still open no longer waited for."""
+    request.status = status
+    request.closed_at = now
+    request.next_action_at = None
+    request.save(update_fields=["status", "closed_at", "next_action_at"])
+    _stop_open_tasks(request)
+
+
+def _stop_open_tasks(request: Request) -> None:
+    """The request's open tasks are no longer waited for: not applicable, out of the sweep's reminders."""
+    request.assignments.filter(status=Assignment.Status.OPEN).update(
+        status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
+    )
+
+
 def _close(
     request: Request,
     *,
@@ -775,13 +790,7 @@ def _close(
     parts: list[dict[str, Any]] | None = None,
 ) -> None:
     """Close the request and send the person its answer (or refusal): one email, with every part given."""
-    request.status = status
-    request.closed_at = now
-    request.next_action_at = None
-    request.save(update_fields=["status", "closed_at", "next_action_at"])
-    request.assignments.filter(status=Assignment.Status.OPEN).update(
-        status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
-    )
+    _end(request, status=status, now=now)
     offer = _offer_package(request, now=now) if status != Request.Status.REJECTED else {}
     data = {**(data or {}), **_package_event_data(request)} if offer else data
     record(request, status, message or "Request answered.", actor=actor, now=now, data=data)
@@ -948,13 +957,7 @@ def withdraw_by_agent(request: Request, *, now: dt.datetime, actor: Actor, reaso
         raise RuntimeError("withdraw_by_agent() withdraws inside the caller's transaction.")
     request = lock(pk=request.pk)
     transitions.check("withdraw", request.status, actor)
-    request.status = Request.Status.WITHDRAWN
-    request.closed_at = now
-    request.next_action_at = None
-    request.save(update_fields=["status", "closed_at", "next_action_at"])
-    request.assignments.filter(status=Assignment.Status.OPEN).update(
-        status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
-    )
+    _end(request, status=Request.Status.WITHDRAWN, now=now)
     said = " ".join(reason.split())
     message = "The person withdrew the request." + (f" Their reason: {said}" if said else "")
     record(request, "withdrawn", message, actor=actor, now=now)
@@ -1065,13 +1068,7 @@ def mark_duplicate(request: Request, *, of: str, reason: str, actor: Actor, now:
                 f"{original.reference} is about another person (or filed by another agent, or names another "
                 f"business): joining them would leave someone unanswered. Answer {request.reference} on its own."
             )
-        request.status = Request.Status.DUPLICATE
-        request.closed_at = now
-        request.next_action_at = None
-        request.save(update_fields=["status", "closed_at", "next_action_at"])
-        request.assignments.filter(status=Assignment.Status.OPEN).update(
-            status=Assignment.Status.NOT_APPLICABLE, next_action_at=None
-        )
+        _end(request, status=Request.Status.DUPLICATE, now=now)
         record(
             request,
             "duplicate",
