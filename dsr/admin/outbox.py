@@ -22,8 +22,9 @@ from policies.admin import ReadOnly
 
 from ..models import OutgoingEmail, OutgoingWebhook
 from ..requests import mail
-from ..requests.selectors import is_vendor_staff, visible_emails, visible_webhooks
+from ..requests.selectors import visible_emails, visible_webhooks
 from ..security.tokens import hide_links
+from .access import VendorStaffViews
 
 
 def said(count: int) -> str:
@@ -31,7 +32,7 @@ def said(count: int) -> str:
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin[OutgoingEmail]):
+class OutgoingEmailAdmin(VendorStaffViews, ReadOnly, admin.ModelAdmin[OutgoingEmail]):
     list_display = ("created_at", "kind", "to", "subject", "status", "attempts", "next_attempt_at")
     list_filter = ("status", "kind")
     search_fields = ("key", "subject")
@@ -55,12 +56,6 @@ class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin[OutgoingEmail]):
     readonly_fields = ("body", "template_context")
     actions = ["retry"]
     change_form_template = "admin/dsr/outgoingemail/change_form.html"
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_vendor_staff(request.user)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_vendor_staff(request.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OutgoingEmail]:
         return visible_emails(request.user, super().get_queryset(request).defer("body_html"))
@@ -104,7 +99,7 @@ class OutgoingEmailAdmin(ReadOnly, admin.ModelAdmin[OutgoingEmail]):
 
 
 @admin.register(OutgoingWebhook)
-class OutgoingWebhookAdmin(ReadOnly, admin.ModelAdmin[OutgoingWebhook]):
+class OutgoingWebhookAdmin(VendorStaffViews, ReadOnly, admin.ModelAdmin[OutgoingWebhook]):
     """Status callbacks to API clients and agents: where each went, whether it arrived, and why not."""
 
     list_display = ("created_at", "request", "url", "status", "attempts", "next_attempt_at", "last_error")
@@ -125,12 +120,6 @@ class OutgoingWebhookAdmin(ReadOnly, admin.ModelAdmin[OutgoingWebhook]):
         "created_at",
     )
     actions = ["retry"]
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_vendor_staff(request.user)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_vendor_staff(request.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OutgoingWebhook]:
         return visible_webhooks(request.user, super().get_queryset(request).select_related("request"))

@@ -21,6 +21,7 @@ from ..requests import audit
 from ..requests.replies import may_edit_templates
 from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
 from ..requests.timeline import Actor
+from .access import VendorStaffViews
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -42,17 +43,11 @@ class MultipleFileField(forms.FileField):
 
 
 @admin.register(ReplyTemplate)
-class ReplyTemplateAdmin(admin.ModelAdmin[ReplyTemplate]):
+class ReplyTemplateAdmin(VendorStaffViews, admin.ModelAdmin[ReplyTemplate]):
     list_display = ("kind", "language", "subject")
     list_filter = ("kind", "language")
     fields = ("kind", "language", "subject", "body")
     readonly_fields = ("kind", "language")
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_vendor_staff(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_vendor_staff(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_vendor_staff(request.user) and may_edit_templates(request.user)

@@ -29,11 +29,12 @@ from ..packages import services as packages
 from ..requests import answers, audit, evidence, overview, queue, schedule, transitions, workflow
 from ..requests import replies as reply_templates
 from ..requests.errors import DomainError
-from ..requests.selectors import is_vendor_staff, staff_role, visible_requests
+from ..requests.selectors import staff_role, visible_requests
 from ..requests.timeline import Actor, Role
 from ..security.lookalike import email_for_staff
 from . import dashboard, intake, replies
 from . import queue as queue_admin
+from .access import VendorStaffViews
 from .paging import CappedCountPaginator, checkbox_html
 
 
@@ -395,7 +396,7 @@ class QueueChangeList(ChangeList):
 
 
 @admin.register(Request)
-class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
+class RequestAdmin(VendorStaffViews, ReadOnly, admin.ModelAdmin[Request]):
     list_display = (
         "reference",
         "work_state",
@@ -432,12 +433,6 @@ class RequestAdmin(ReadOnly, admin.ModelAdmin[Request]):
         self, request: HttpRequest, queryset: QuerySet[Request], search_term: str
     ) -> tuple[QuerySet[Request], bool]:
         return queue.search(queryset, search_term), False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_vendor_staff(request.user)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_vendor_staff(request.user)
 
     def action_checkbox(self, obj: Request) -> SafeString:
         """The row's checkbox for the bulk actions: Django's markup, written out (rendering a form widget per
