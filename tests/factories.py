@@ -23,8 +23,8 @@ def noon(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
 
 
-def filed(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:
-    """A submitted request (email not yet confirmed). Defaults: a Leadsment account user in Finland."""
+def submission(**overrides: Any) -> Submission:
+    """What a person typed on the form, validated. Defaults: a Leadsment account user in Finland, erasure."""
     fields: dict[str, Any] = {
         "vendor_slug": "leadsment",
         "request_type": "erasure",
@@ -35,7 +35,12 @@ def filed(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:
         "email": "alice@example.com",
         **overrides,
     }
-    return submit_request(Submission(**fields), now=now)
+    return Submission(**fields)
+
+
+def filed(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:
+    """A submitted request (email not yet confirmed). Defaults: as `submission`."""
+    return submit_request(submission(**overrides), now=now)
 
 
 def verified(*, now: dt.datetime = RECEIVED, **overrides: Any) -> Request:

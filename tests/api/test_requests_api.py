@@ -189,18 +189,9 @@ def test_a_request_is_never_stored_without_its_clients_link(agent_a: Caller, mon
     """The client's link to the request commits with the request: were it to fail, nothing is filed (the
     client could otherwise never read or withdraw a request it filed)."""
     from api import services
-    from dsr.requests.intake import Submission
+    from tests.factories import submission as typed
 
-    submission = Submission(
-        vendor_slug="leadsment",
-        request_type="erasure",
-        relationships=["account_user"],
-        country="FI",
-        state="",
-        subject_name="Alice Virtanen",
-        email="agent@rights.example",
-        agent_name="Rights Agent A",
-    )
+    submission = typed(email="agent@rights.example", agent_name="Rights Agent A")
 
     def refuse(**kwargs: object) -> None:
         raise RuntimeError("the link could not be written")

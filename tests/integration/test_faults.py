@@ -26,8 +26,9 @@ from dsr import jobs
 from dsr.models import Event, OutgoingEmail, Request
 from dsr.outbox import emails
 from dsr.requests import sweeps
-from dsr.requests.intake import Submission, submit_request, verify_email
+from dsr.requests.intake import submit_request, verify_email
 from dsr.requests.workflow import make_plan
+from tests.factories import submission
 from tests.integration.conftest import Mailbox, body, worker_on
 from tests.integration.faultkit import WorkerProcess, broker, free_port, throwaway_redis, wait_until
 from tests.integration.test_request_life import FORM, link_in
@@ -232,16 +233,7 @@ def file_and_confirm(count: int) -> list[str]:
     references = []
     for n in range(count):
         now = timezone.now()
-        submission = Submission(
-            vendor_slug="leadsment",
-            request_type="erasure",
-            relationships=["account_user"],
-            country="FI",
-            state="",
-            subject_name=f"Person {n}",
-            email=f"person{n}@example.com",
-        )
-        request = submit_request(submission, now=now)
+        request = submit_request(submission(subject_name=f"Person {n}", email=f"person{n}@example.com"), now=now)
         verify_email(request.reference, now=now)
         references.append(request.reference)
     return references
