@@ -19,17 +19,23 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import mutmut.__main__ as mutmut_main
 from mutmut.configuration import config
 from mutmut.mutation.file_mutation import FailedTypeCheckMutant, MutatedMethodLocation, group_by_path
+from mutmut.runners.harness import PytestRunner
 from mutmut.state import state
 from mutmut.type_checking import TypeCheckingError, run_type_checker
 from mutmut.utils.file_utils import change_cwd
 from mutmut.utils.format_utils import get_mutant_name, is_mutated_method_name
 from mutmut.workers.isolation import ForkServerRunner
+
+from tools import mutation_lines, mutation_session
 
 
 def mutated_methods(path: Path) -> list[MutatedMethodLocation]:
@@ -103,19 +109,47 @@ def filter_mutants_with_type_checker() -> dict[str, FailedTypeCheckMutant]:
         return rejected
 
 
-def submit_fastest_first(
+_reach: list[mutation_lines.Reach] = []
+_order = mutation_session.KillOrder(os.environ.get("DSR_MUTATION_TIMINGS"))
+
+
+def submit_in_order(
     self: ForkServerRunner, mutant_name: str, tests: list[str], cpu_time_limit: int, estimated_time: float
 ) -> None:
-    """ForkServerRunner.submit with the mutant's tests fastest first (mutmut runs them with `-x`, so a killed
-    mutant stops at its first failing test; its fork-per-mutant runner sorts them so, its fork server not)."""
-    durations = state().duration_by_test
-    ordered = sorted(tests, key=lambda test: durations.get(test, 0.0))
+    """ForkServerRunner.submit with only the tests that ran the changed statement (tools/mutation_lines.py),
+    those that killed the function's earlier mutants first, then the fastest (mutmut runs them with `-x`, so
+    a killed mutant stops at its first failing test; its fork server passes them in no order)."""
+    if not _reach:
+        _reach.append(mutation_lines.Reach(Path("mutants")))
+    reaching = _reach[0].reaching(mutant_name, tests)
+    ordered = _order.order(mutant_name, reaching, state().duration_by_test)
     _submit(self, mutant_name, ordered, cpu_time_limit, estimated_time)
 
 
+def run_stats_with_lines(self: PytestRunner, *, tests: Iterable[str]) -> int:
+    """mutmut's stats run (which tests call which function), also recording which lines each test ran."""
+    with change_cwd(Path("mutants")):
+        cov = mutation_lines.start(config().only_mutate)
+    plugin = mutation_lines.PerTest(cov)
+    execute = self.execute_pytest
+
+    def with_plugin(params: list[str], **kwargs: Any) -> int:
+        return execute(params, **{**kwargs, "plugins": [*kwargs.get("plugins", []), plugin]})
+
+    self.execute_pytest = with_plugin  # type: ignore[method-assign]
+    try:
+        return _run_stats(self, tests=tests)
+    finally:
+        with change_cwd(Path("mutants")):
+            mutation_lines.record(cov)
+
+
 _submit = ForkServerRunner.submit
+_run_stats = PytestRunner.run_stats
 
 if __name__ == "__main__":
     mutmut_main.filter_mutants_with_type_checker = filter_mutants_with_type_checker
-    ForkServerRunner.submit = submit_fastest_first  # type: ignore[method-assign]
+    ForkServerRunner.submit = submit_in_order  # type: ignore[method-assign]
+    PytestRunner.run_stats = run_stats_with_lines  # type: ignore[method-assign]
+    mutation_session.install()
     sys.exit(mutmut_main.cli())

@@ -45,6 +45,13 @@ def _take_slot(lock_dir: Path) -> int:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("DSR_MUTATION_SLOT_LATER") != "1":
+        take_slot()
+    # else: the session of tools.mutation_session's fork server, whose children each take a slot.
+
+
+def take_slot() -> None:
+    """Point this process's test database at a free slot's (nothing for a pure area)."""
     from django.db import connections
 
     settings = connections["default"].settings_dict
