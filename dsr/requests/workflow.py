@@ -799,7 +799,6 @@ def _close(
         request,
         "rejected" if status == Request.Status.REJECTED else "completed",
         "closed",
-        status=request.get_status_display(),
         partial=status == Request.Status.PARTIALLY_COMPLETED,
         message=message,
         parts=parts or [],

@@ -148,6 +148,19 @@ def test_the_answer_email_carries_the_link_and_the_package_is_sealed_for_the_con
         workflow.add_to_package(request, category="account_data", rows=ROWS, actor=STAFF, now=ANSWERED)
 
 
+def test_a_refusal_never_seals_or_offers_the_package_staff_had_started() -> None:
+    """A refused request discloses nothing: the files staff had gathered stay unsealed and unoffered."""
+    request = routed(request_type="access")
+    workflow.add_to_package(request, category="account_data", rows=ROWS, actor=STAFF, now=LATER)
+    workflow.close_request(
+        request, status=Request.Status.REJECTED, message="We could not confirm who you are.", actor=STAFF, now=ANSWERED
+    )
+    email = OutgoingEmail.objects.get(request=request, kind="rejected")
+    assert "/download/" not in email.body_text and "/download/" not in email.body_html
+    assert Package.objects.get(request=request).status != Package.Status.SEALED
+    assert "package" not in request.events.get(kind="rejected").data
+
+
 def test_an_erasure_request_has_no_package() -> None:
     request = routed()
     with pytest.raises(DomainError, match="access or portability"):

@@ -161,6 +161,20 @@ def test_an_extension_moves_the_deadline_where_no_promise_binds() -> None:
     assert schedule.due_date(request) == dt.date(2026, 4, 30)
 
 
+def test_a_deadline_is_extended_once_only() -> None:
+    """GDPR Art 12(3) allows one further period: a second extension is refused and moves nothing."""
+    request = verified(vendor_slug="sera-leads", country="EE")
+    request = workflow.extend_request(request, reason="Complex.", actor=STAFF, now=noon(dt.date(2026, 2, 20)))
+    request.refresh_from_db()
+    due = request.due_at
+    with pytest.raises(DomainError, match="already extended once"):
+        workflow.extend_request(request, reason="Still complex.", actor=STAFF, now=noon(dt.date(2026, 2, 21)))
+    request.refresh_from_db()
+    assert request.due_at == due
+    assert kinds(request).count("extended") == 1
+    assert len(emails("extended")) == 1
+
+
 def test_an_extension_announced_too_late_or_without_reasons_is_refused() -> None:
     request = verified(vendor_slug="sera-leads", country="EE")
     with pytest.raises(DomainError, match="announced"):
