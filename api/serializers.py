@@ -89,7 +89,12 @@ class RequestCreate(serializers.Serializer[Any]):
         }
         language = attrs.get("language", "en")
         with translation.override(language):
-            form = RequestForm(version, data=data)
+            # One form per policy, bound to each item in turn (RequestForm.bound_to). Its error messages are
+            # translated when read, below, in the item's language.
+            unbound = shared.get(("form", version.pk))
+            if unbound is None:
+                unbound = shared[("form", version.pk)] = RequestForm(version)
+            form = unbound.bound_to(data)
             if not form.is_valid():
                 names = {"request_type": "subject_request_type", "relationship": "relationships"}
                 raise serializers.ValidationError(

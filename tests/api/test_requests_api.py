@@ -117,6 +117,33 @@ def test_a_batch_files_each_good_item_and_reports_each_bad_one(agent_a: Caller) 
     assert set(Request.objects.values_list("subject_name", flat=True)) == {"Ann One", "Cid Three"}
 
 
+def test_each_item_of_a_batch_is_judged_alone_and_answered_in_its_own_language(agent_a: Caller) -> None:
+    """The batch validates its items through one form per policy: what one item got wrong never sticks to
+    the next, and each refusal is in the item's language."""
+    items = [
+        payload(country="US"),  # no state: refused
+        payload(subject_name="Ann One"),
+        payload(country="US", language="de"),
+        payload(subject_name="Bo Two", language="de"),
+        payload(country="US", province="ON"),  # two mistakes
+        payload(country="US", state="CA", subject_name="Cid Three", relationships=["account_user"]),
+    ]
+    body = agent_a.call("POST", "/api/v1/requests/batch/", {"requests": items}).json()
+    results = body["results"]
+    assert [r["ok"] for r in results] == [False, True, False, True, False, True]
+    assert set(results[0]["errors"]) == {"state"}
+    assert results[0]["errors"]["state"] == ["Choose your state: US privacy laws differ from state to state."]
+    assert set(results[2]["errors"]) == {"state"} and results[2]["errors"]["state"] != results[0]["errors"]["state"]
+    assert set(results[4]["errors"]) == {"state", "province"}
+    assert results[4]["errors"]["state"] == results[0]["errors"]["state"]
+    stored = Request.objects.filter(reference__in=[r["request"]["subject_request_id"] for r in results if r["ok"]])
+    assert sorted(stored.values_list("subject_name", "language")) == [
+        ("Ann One", "en"),
+        ("Bo Two", "de"),
+        ("Cid Three", "en"),
+    ]
+
+
 def test_a_batch_over_1000_is_refused_whole(agent_a: Caller) -> None:
     answer = agent_a.call("POST", "/api/v1/requests/batch/", {"requests": [payload()] * 1001})
     assert answer.status_code == 400 and not Request.objects.exists()
