@@ -11,6 +11,11 @@ mutated file has errors), so its report is kept too, in var/mutation/mypy-report
 everything mypy reads in the copy (every Python file, the settings, the command): a run over unchanged
 code skips mypy altogether; any change to the code runs it again.
 
+It also replaces how mutmut runs the tests (docs/mutation.md, "What makes it faster"): one pytest
+session per area (tools/mutation_session.py), each mutant's tests narrowed to those that ran the
+statement it changes (tools/mutation_lines.py, recorded during the stats run), and ordered with the
+tests that killed the function's earlier mutants first.
+
     .venv/bin/python -m tools.mutation_mutmut run --max-children 4
 """
 
