@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
@@ -202,13 +202,14 @@ class RequestBatch(ClientView):
         client = self.client(request)
         results: dict[int, dict[str, Any]] = {}
         valid: dict[int, Any] = {}
-        shared: dict[Any, Any] = {}  # what every item's validation reads alike, read once
+        # One serializer validates every item (DRF copies a serializer's fields per instance), sharing what
+        # every item's validation reads alike: the client's vendors, their policies, one form per policy.
+        validator = RequestCreate(context={"client": client, "shared": {}})
         for index, item in enumerate(batch.validated_data["requests"]):
-            incoming = RequestCreate(data=item, context={"client": client, "shared": shared})
-            if incoming.is_valid():
-                valid[index] = submission_of(incoming.validated_data)
-            else:
-                results[index] = {"index": index, "ok": False, "errors": incoming.errors}
+            try:
+                valid[index] = submission_of(validator.run_validation(item))
+            except serializers.ValidationError as exc:
+                results[index] = {"index": index, "ok": False, "errors": exc.detail}
         filed = services.file_requests(client, list(valid.values()), now=timezone.now())
         made = [result for result in filed if not isinstance(result, DomainError)]
         context = {"policy_gaps": services.policy_gaps(made)}
