@@ -2,7 +2,7 @@
 
 mutmut's fork server forks a child per mutant, and the child calls `pytest.main` with that mutant's
 tests: a whole pytest session each time (reading the settings, loading the plugins, collecting the test
-modules, setting up Django's test database), which costs far more than most mutants' tests themselves.
+modules, setting up Django's test database): on the workflow, a large part of each mutant's time.
 
 Here the fork server builds one session and collects the area's tests once (`warm_up`). Each mutant's
 child, forked from it, runs only the chosen items through pytest's own test protocol (fixtures, setup,
@@ -28,7 +28,6 @@ from mutmut.utils.file_utils import change_cwd
 _session: Any = None
 _items: dict[str, Any] = {}
 
-_warm_up = PytestRunner.warm_up
 _run_tests = PytestRunner.run_tests
 
 
