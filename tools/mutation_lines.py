@@ -40,6 +40,12 @@ class PerTest:
 
     def __init__(self, coverage: Any) -> None:
         self.coverage = coverage
+        self.random: set[str] = set()  # tests whose path depends on drawn examples: never narrowed
+
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        from hypothesis import is_hypothesis_test
+
+        self.random |= {item.nodeid for item in items if is_hypothesis_test(getattr(item, "obj", None))}
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self.coverage.switch_context(nodeid)
@@ -57,8 +63,10 @@ def start(files: Iterable[str]) -> Any:
     return cov
 
 
-def record(cov: Any) -> None:
-    """Stop measuring and write {file: {line: [test indexes]}, "tests": [node ids]} to MAP (cwd: `mutants/`)."""
+def record(cov: Any, random: Iterable[str] = ()) -> None:
+    """Stop measuring and write {"lines": {file: {line: [test indexes]}}, "tests": [node ids], "random": [node
+    ids]} to MAP (cwd: `mutants/`). `random` are tests that draw examples (hypothesis): the lines one run
+    drew say nothing of another's, so they are never left out."""
     cov.stop()
     data = cov.get_data()
     tests: dict[str, int] = {}
@@ -69,7 +77,7 @@ def record(cov: Any) -> None:
         lines[name] = {
             line: sorted(tests.setdefault(c, len(tests)) for c in contexts if c) for line, contexts in by_line.items()
         }
-    Path(MAP).write_text(json.dumps({"tests": list(tests), "lines": lines}), encoding="utf-8")
+    Path(MAP).write_text(json.dumps({"tests": list(tests), "lines": lines, "random": sorted(random)}), encoding="utf-8")
 
 
 # -- 2. a mutant's tests ----------------------------------------------------------------------------
@@ -81,6 +89,7 @@ class Reach:
     def __init__(self, mutants_dir: Path) -> None:
         raw = json.loads((mutants_dir / MAP).read_text(encoding="utf-8"))
         self.tests: list[str] = raw["tests"]
+        self.random: set[str] = set(raw.get("random", []))
         self.ran: dict[str, dict[int, set[int]]] = {
             file: {int(line): set(indexes) for line, indexes in by_line.items()}
             for file, by_line in raw["lines"].items()
@@ -103,7 +112,9 @@ class Reach:
         reached = set().union(*(ran.get(line, set()) for span in spans for line in span))
         index = {name: n for n, name in enumerate(self.tests)}
         # A test coverage saw nothing of this function for is kept: it reached it where coverage did not look.
-        return [t for t in chosen if index.get(t) is None or index[t] in reached or index[t] not in body]
+        return [
+            t for t in chosen if t in self.random or index.get(t) is None or index[t] in reached or index[t] not in body
+        ]
 
 
 def changed_statements(path: Path) -> dict[str, list[range] | None]:
@@ -146,22 +157,24 @@ def _spans(
             changed.update(line for line in (orig_first + i1 - 1, orig_first + i1) if orig_first <= line <= orig_last)
     if not changed:
         return None
-    spans = []
+    spans: list[range] = []
     for line in sorted(changed):
-        span = _statement_lines(orig, line)
-        if span is None:
+        found = _statement_lines(orig, line)
+        if not found:
             return None
-        spans.append(span)
+        spans.extend(found)
     return spans
 
 
-def _statement_lines(function: ast.FunctionDef | ast.AsyncFunctionDef, line: int) -> range | None:
-    """The lines of `function` one of which runs whenever the statement holding `line` runs."""
-    best: tuple[int, range] | None = None
+def _statement_lines(function: ast.FunctionDef | ast.AsyncFunctionDef, line: int) -> list[range]:
+    """Lines of `function` one of which runs whenever the statement holding `line` runs. A line can hold
+    the end of a compound statement's header and the start of its body (`if (a\n and b): return 2`): then
+    it is every such statement's lines, since a test that ran any of them is kept."""
     parents: dict[ast.AST, ast.AST] = {}
     for parent in ast.walk(function):
         for child in ast.iter_child_nodes(parent):
             parents[child] = parent
+    spans = []
     for node in ast.walk(function):
         if node is function or not isinstance(node, ast.stmt | ast.excepthandler | ast.match_case):
             continue
@@ -172,25 +185,32 @@ def _statement_lines(function: ast.FunctionDef | ast.AsyncFunctionDef, line: int
             # An `except` or `case` line runs only when it is matched: count the whole `try` or `match`.
             outer = parents[node]
             assert isinstance(outer, ast.stmt)
-            span = range(outer.lineno, (outer.end_lineno or outer.lineno) + 1)
+            spans.append(range(outer.lineno, (outer.end_lineno or outer.lineno) + 1))
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             # A nested definition's header (defaults, decorators) runs where it is defined.
-            span = range(node.lineno, (node.end_lineno or node.lineno) + 1)
+            spans.append(range(node.lineno, (node.end_lineno or node.lineno) + 1))
         else:
-            span = header
-        size = len(header)
-        if best is None or size < best[0]:
-            best = (size, span)
-    return None if best is None else best[1]
+            spans.append(header)
+    return spans
+
+
+BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _header(node: ast.AST) -> range | None:
-    """A statement's own lines: the whole of a simple one, those before the body of a compound one."""
+    """A statement's own lines: the whole of a simple one; for a compound one, from its first line (or
+    decorator) to the last line of what it evaluates itself (the condition, the items, the signature)."""
     start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
     if start is None or end is None:
         return None  # a `case` (no position of its own): its `match` stands for it
     start = min([start, *(d.lineno for d in getattr(node, "decorator_list", None) or [])])
-    body = getattr(node, "body", None)
-    if isinstance(body, list) and body and body[0].lineno > start:
-        return range(start, body[0].lineno)
-    return range(start, end + 1)  # a simple statement, or a compound one on one line (`if x: y`)
+    if not any(isinstance(getattr(node, field, None), list) and getattr(node, field) for field in BODIES):
+        return range(start, end + 1)  # a simple statement
+    own_end = start
+    for field, value in ast.iter_fields(node):
+        if field in BODIES:
+            continue
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, ast.AST):
+                own_end = max(own_end, getattr(child, "end_lineno", None) or own_end)
+    return range(start, own_end + 1)

@@ -146,7 +146,7 @@ def run_stats_with_lines(self: PytestRunner, *, tests: Iterable[str]) -> int:
         return _run_stats(self, tests=tests)
     finally:
         with change_cwd(Path("mutants")):
-            mutation_lines.record(cov)
+            mutation_lines.record(cov, plugin.random)
 
 
 _submit = ForkServerRunner.submit

@@ -70,7 +70,7 @@ def run_tests(self: PytestRunner, *, mutant_name: str | None, tests: Any) -> int
     names = list(tests)
     chosen = [_items[name] for name in names if name in _items]
     if len(chosen) != len(names):
-        return 3  # a test mutmut named that this session did not collect: an internal error, not a pass
+        return 35  # a test mutmut named that this session did not collect: "suspicious", neither kill nor pass
     ran, code = _run(chosen)
     timings = os.environ.get("DSR_MUTATION_TIMINGS")
     if timings:

@@ -106,3 +106,31 @@ def test_where_it_cannot_tell_every_test_mutmut_chose_is_kept(recorded: mutation
     # coverage (code run where the tracer does not look), so they are never dropped.
     assert recorded.reaching("mod.x_f__mutmut_5", ALL) == ALL
     assert recorded.reaching("mod.x_f__mutmut_2", ["t::g", "t::other"]) == ["t::g", "t::other"]
+
+
+def test_a_line_shared_by_a_condition_and_its_body_counts_the_condition(tmp_path: Path) -> None:
+    """`if (a\\n and b): return 2`: a change of `and` runs whenever the `if` does, though the line also holds
+    the `return` (a test with `a` false never runs that line, and may still see the mutant return 2)."""
+    source = "\ndef x_h__mutmut_orig(a, b):\n    if (a\n        and b): return 2\n    return 0\n"
+    path = tmp_path / "shared.py"
+    path.write_text(source + source.replace("mutmut_orig", "mutmut_1").replace("and b", "or b"), encoding="utf-8")
+    spans = mutation_lines.changed_statements(path)["x_h__mutmut_1"]
+    assert spans is not None and any(3 in span for span in spans)  # the `if` line
+
+
+def test_tests_that_draw_examples_are_never_left_out(tmp_path: Path) -> None:
+    """A hypothesis test's lines in the stats run are those of the examples it drew then, not of the next."""
+    path = _write(tmp_path)
+    (tmp_path / mutation_lines.MAP).write_text(
+        json.dumps(
+            {
+                "tests": ["t::branch", "t::property"],
+                "lines": {path.name: {"3": [0, 1], "4": [0]}},
+                "random": ["t::property"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    reach = mutation_lines.Reach(tmp_path)
+    assert reach.reaching("mod.x_f__mutmut_2", ["t::branch", "t::property"]) == ["t::branch", "t::property"]
+    assert mutation_lines.Reach(tmp_path).reaching("mod.x_f__mutmut_2", ["t::property"]) == ["t::property"]
