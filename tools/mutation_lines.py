@@ -90,6 +90,7 @@ class Reach:
         raw = json.loads((mutants_dir / MAP).read_text(encoding="utf-8"))
         self.tests: list[str] = raw["tests"]
         self.random: set[str] = set(raw.get("random", []))
+        self.index = {name: n for n, name in enumerate(self.tests)}
         self.ran: dict[str, dict[int, set[int]]] = {
             file: {int(line): set(indexes) for line, indexes in by_line.items()}
             for file, by_line in raw["lines"].items()
@@ -110,7 +111,7 @@ class Reach:
         ran = self.ran.get(file, {})
         body = set().union(*(ran.get(line, set()) for span in orig for line in span))
         reached = set().union(*(ran.get(line, set()) for span in spans for line in span))
-        index = {name: n for n, name in enumerate(self.tests)}
+        index = self.index
         # A test coverage saw nothing of this function for is kept: it reached it where coverage did not look.
         return [
             t for t in chosen if t in self.random or index.get(t) is None or index[t] in reached or index[t] not in body
