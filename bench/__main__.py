@@ -116,7 +116,7 @@ from django.utils import timezone  # noqa: E402
 
 from dsr.models import OutgoingEmail, Request  # noqa: E402
 
-from . import api, cores, flow, intake, pages, people, sweep  # noqa: E402
+from . import api, cores, cpu, flow, intake, pages, people, sweep  # noqa: E402
 
 RESULTS: list[tuple[str, str, str, bool]] = []  # figure, value, target, met
 
@@ -194,28 +194,42 @@ def run_intake(forms: list[dict[str, Any]]) -> None:
     verdict("intake answers other than 302", str(errors), "0", errors == 0)
 
 
-def run_api(forms: list[dict[str, Any]]) -> None:
+def run_api(forms: list[dict[str, Any]], web: Any) -> None:
     print(
         f"\n[api] {API_REQUESTS} requests through POST /api/v1/requests/batch/ (1,000 per call, {API_CONCURRENCY} "
         f"calls at once) to gunicorn ({WEB_WORKERS} sync workers); each stored, accepted on the agent client's "
         f"attested authority, deadlines set, acknowledgement queued and routing queued; Celery workers {CONCURRENCY} "
-        "route them",
+        "route them and send the emails to an SMTP server on loopback (aiosmtpd, counting only)",
         flush=True,
     )
     flush_redis(REDIS_URL)
-    with celery_workers(ENV, CONCURRENCY, VAR / "celery.log"):
+    with (
+        flow.SmtpServer(SMTP_PORT, api.Sink()) as sink,
+        celery_workers(ENV, CONCURRENCY, VAR / "celery.log") as workers,
+    ):
         time.sleep(3)  # the workers connect
-        result = api.run(WEB_PORT, forms, count=API_REQUESTS, concurrency=API_CONCURRENCY)
-        rate = result["created"] / result["accepted_seconds"]
+        roots = {"web": web.pid, **{f"worker {q}": pid for q, pid in workers.items()}, "bench": os.getpid()}
+        with cpu.metered(roots, {"postgres": "database", "redis-server": "redis"}) as meter:
+            result = api.run(WEB_PORT, forms, count=API_REQUESTS, concurrency=API_CONCURRENCY)
+            filing_cpu = meter.totals()
+            rate = result["created"] / result["accepted_seconds"]
+            print(
+                f"  filed {result['created']} ({result['failed']} refused) in {result['accepted_seconds']:.1f} s; "
+                f"stored {result['stored']}, authority recorded on {result['authority']}; load average "
+                f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+                flush=True,
+            )
+            print(f"  {cpu.describe(filing_cpu, requests=result['created'], seconds=result['accepted_seconds'])}")
+            verdict("API batch: requests stored and accepted per second", f"{rate:.0f}/s", ">= 500/s", rate >= 500)
+            routed, seconds = api.wait_routed(result, most=API_ROUTE_WAIT)
+            routed_cpu = meter.totals()
+        routed_rate = routed / seconds
+        print(f"  {cpu.describe(routed_cpu, requests=result['created'], seconds=seconds)}")
         print(
-            f"  filed {result['created']} ({result['failed']} refused) in {result['accepted_seconds']:.1f} s; "
-            f"stored {result['stored']}, authority recorded on {result['authority']}; load average "
-            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+            f"  emails of these requests when the last was routed: {api.emails_by_status(result)}; "
+            f"{sink.received} received by the SMTP server",
             flush=True,
         )
-        verdict("API batch: requests stored and accepted per second", f"{rate:.0f}/s", ">= 500/s", rate >= 500)
-        routed, seconds = api.wait_routed(result, most=API_ROUTE_WAIT)
-        routed_rate = routed / seconds
         verdict(
             "API batch: stored, accepted and routed, per second (first call to last routed)",
             f"{routed_rate:.0f}/s ({routed} of {result['created']} routed in {seconds:.1f} s)",
@@ -387,7 +401,7 @@ def main() -> None:
             run_intake(forms)
             flush_redis(REDIS_URL)
         if "api" in ONLY:
-            run_api(forms)
+            run_api(forms, web)
         if "flow" in ONLY:
             run_flow(forms)
         if "sweep" in ONLY:

@@ -5,18 +5,33 @@ attested authority and queued for routing; then the Celery workers route them.""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
 
 from api import services
-from dsr.models import Request
+from dsr.models import OutgoingEmail, Request
 from policies.models import Vendor
 
 BATCH = services.BATCH_MAX
+
+
+@dataclass
+class Sink:
+    """An SMTP server's handler that only counts what it accepts (the mail relay a deployment sends to)."""
+
+    received: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+        with self.lock:
+            self.received += 1
+        return "250 OK"
 
 
 def items(forms: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
@@ -88,3 +103,11 @@ def wait_routed(result: dict[str, Any], *, most: float) -> tuple[int, float]:
         time.sleep(1)
     routed = result["mine"].exclude(status="verified").count()
     return routed, time.monotonic() - result["started"]
+
+
+def emails_by_status(result: dict[str, Any]) -> dict[str, int]:
+    """The outbox rows of the filed requests, by status."""
+    counts: dict[str, int] = {}
+    for status in OutgoingEmail.objects.filter(request__in=result["mine"]).values_list("status", flat=True):
+        counts[status] = counts.get(status, 0) + 1
+    return counts

@@ -64,11 +64,13 @@ class Mailbox:
 
 
 class SmtpServer:
-    def __init__(self, port: int) -> None:
-        self.mailbox = Mailbox()
+    """aiosmtpd on loopback, handing each message to `mailbox` (by default a Mailbox)."""
+
+    def __init__(self, port: int, mailbox: Any = None) -> None:
+        self.mailbox = Mailbox() if mailbox is None else mailbox
         self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=port)
 
-    def __enter__(self) -> Mailbox:
+    def __enter__(self) -> Any:
         self.controller.start()
         return self.mailbox
 

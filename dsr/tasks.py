@@ -45,9 +45,13 @@ def send_email_task(self: Task[[int], None], email_id: int) -> None:
 
 @shared_task(max_retries=None, **RETRY_ON_TRANSIENT)
 def send_emails_task(email_ids: list[int]) -> None:
-    """A batch (e.g. one sweep's reminders) over one SMTP connection; a failed one retries on its own."""
+    """A batch (e.g. one sweep's reminders) over one SMTP connection; those that failed are tried again
+    together, one task per retry delay and queue."""
+    again: dict[tuple[int, str], list[int]] = {}
     for retry in emails.deliver_many(email_ids, now=timezone.now()):
-        jobs.enqueue("send_email_task", retry.email_id, queue=retry.queue, countdown=retry.delay)
+        again.setdefault((retry.delay, retry.queue), []).append(retry.email_id)
+    for (delay, queue), ids in again.items():
+        jobs.enqueue("send_emails_task", ids, queue=queue, countdown=delay)
 
 
 @shared_task(bind=True, max_retries=None, **RETRY_ON_TRANSIENT)

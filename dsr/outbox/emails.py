@@ -23,10 +23,12 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .. import jobs
+from ..bulk import update_each
 from ..models import OutgoingEmail, Request
 from .filemail import REFERENCE_HEADER
 
@@ -157,11 +159,16 @@ def claim(email_id: int, *, now: dt.datetime) -> bool:
     return updated == 1
 
 
+def _rendered(email: OutgoingEmail) -> tuple[str, str, str]:
+    assert email.context is not None
+    return render_email(email.kind, email.context, language=email.language)
+
+
 def render_stored(email: OutgoingEmail) -> OutgoingEmail:
     """Render an email queued with `render_later` and store its subject and bodies (its context is emptied)."""
     if email.context is None:
         return email
-    email.subject, email.body_text, email.body_html = render_email(email.kind, email.context, language=email.language)
+    email.subject, email.body_text, email.body_html = _rendered(email)
     email.context = None
     OutgoingEmail.objects.filter(pk=email.pk).update(
         subject=email.subject, body_text=email.body_text, body_html=email.body_html, context=None
@@ -176,17 +183,59 @@ class Retry:
     queue: str
 
 
+# Rows claimed and sent together by `deliver_many`: one statement claims them, one records how each went.
+# A worker that dies mid-chunk leaves at most this many rows in `sending` (failed for staff to check after
+# STUCK_SENDING_AFTER, never resent blindly); a larger chunk saves little (about 2 statements a chunk).
+SEND_CHUNK = 25
+
+
+def claim_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[int]:
+    """queued/awaiting_retry → sending for those of `email_ids` that are due, in one committed transaction;
+    returns the ids this caller won (a row another worker holds or has claimed is not among them)."""
+    with transaction.atomic(durable=True):
+        won = list(
+            OutgoingEmail.objects.select_for_update(skip_locked=True)
+            .filter(
+                pk__in=list(email_ids),
+                status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.AWAITING_RETRY],
+                next_attempt_at__lte=now,
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        OutgoingEmail.objects.filter(pk__in=won).update(status=OutgoingEmail.Status.SENDING, next_attempt_at=now)
+    return won
+
+
 def deliver_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[Retry]:
-    """Send these outbox rows over one SMTP connection (reopened after a failure). Returns those that
-    failed and will be tried again: when, and on which queue."""
+    """Send these outbox rows over one SMTP connection (reopened after a failure), SEND_CHUNK at a time:
+    each chunk claimed in one statement, rendered, sent one message after another, and how each went
+    recorded in one statement. Returns those that failed and will be tried again: when, and on which queue.
+    """
     retries: list[Retry] = []
     connection = get_connection(fail_silently=False)
     try:
-        for email_id in email_ids:
-            delay = deliver_email(email_id, now=now, connection=connection)
-            if delay is not None:
-                urgent = OutgoingEmail.objects.filter(pk=email_id).values_list("urgent", flat=True).first()
-                retries.append(Retry(email_id, delay, jobs.PERSON if urgent else jobs.WORK))
+        for start in range(0, len(email_ids), SEND_CHUNK):
+            won = claim_many(email_ids[start : start + SEND_CHUNK], now=now)
+            if not won:
+                continue
+            outcomes: dict[int, list[Any]] = {}
+            try:
+                # Of the request only its reference (a header), not its deadlines and timeline JSON.
+                claimed = OutgoingEmail.objects.select_related("request").only(*_ROW, "request__reference")
+                for email in claimed.filter(pk__in=won).order_by("pk"):
+                    outcome = _render_and_attempt(email, connection=connection, now=now)
+                    outcomes[email.pk] = [
+                        email.subject,
+                        email.body_text,
+                        email.body_html,
+                        email.context,
+                        *(getattr(outcome, f) for f in _OUTCOME),
+                    ]
+                    if outcome.retry_in is not None:
+                        retries.append(Retry(email.pk, outcome.retry_in, queue_for(email)))
+            finally:  # what was sent is recorded as sent, even if the rest of the chunk could not go
+                update_each(OutgoingEmail, ["subject", "body_text", "body_html", "context", *_OUTCOME], outcomes)
     finally:
         connection.close()
     return retries
@@ -228,6 +277,44 @@ def deliver_email(email_id: int, *, now: dt.datetime, connection: BaseEmailBacke
     if not claim(email_id, now=now):
         return None
     email = render_stored(OutgoingEmail.objects.select_related("request").get(pk=email_id))
+    outcome = _attempt(email, connection=connection, now=now)
+    OutgoingEmail.objects.filter(pk=email_id).update(**{f: getattr(outcome, f) for f in _OUTCOME})
+    return outcome.retry_in
+
+
+def _render_and_attempt(email: OutgoingEmail, *, connection: BaseEmailBackend, now: dt.datetime) -> _Outcome:
+    """Render a claimed row in memory (its context emptied) and hand it to SMTP. A template that cannot be
+    rendered fails that email alone, at once, its context kept, for staff to see; the others go on."""
+    if email.context is not None:
+        try:
+            email.subject, email.body_text, email.body_html = _rendered(email)
+        except Exception as exc:
+            log.exception("email %s could not be rendered", email.key)
+            error = f"The email could not be written from its template: {exc}"[:1000]
+            return _Outcome(OutgoingEmail.Status.FAILED, email.attempts + 1, now, error, None, None)
+        email.context = None
+    return _attempt(email, connection=connection, now=now)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """How one attempt went, as the row records it."""
+
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str
+    sent_at: dt.datetime | None
+    retry_in: int | None  # seconds until the retry, if one is due
+
+
+_OUTCOME = ("status", "attempts", "next_attempt_at", "last_error", "sent_at")
+# What sending a row reads of it.
+_ROW = ("key", "request", "kind", "to", "language", "subject", "body_text", "body_html", "context", "urgent", *_OUTCOME)
+
+
+def _attempt(email: OutgoingEmail, *, connection: BaseEmailBackend | None, now: dt.datetime) -> _Outcome:
+    """Hand a claimed, rendered row to SMTP (outside any transaction: the claim is already committed)."""
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
     message = EmailMultiAlternatives(
         subject=email.subject,
@@ -248,30 +335,19 @@ def deliver_email(email_id: int, *, now: dt.datetime, connection: BaseEmailBacke
     try:
         if connection is not None:
             connection.open()  # kept open for the next message (a no-op when it is open already)
-        message.send(fail_silently=False)  # outside any transaction: the claim is already committed
+        message.send(fail_silently=False)
     except (smtplib.SMTPException, OSError) as exc:
         if connection is not None:
             connection.close()  # the next message opens a fresh one
         attempts = email.attempts + 1
         if attempts > len(RETRY_SCHEDULE):
-            OutgoingEmail.objects.filter(pk=email_id).update(
-                status=OutgoingEmail.Status.FAILED, attempts=attempts, last_error=str(exc)[:1000]
-            )
             log.error("email %s failed for good after %s attempts: %s", email.key, attempts, exc)
-            return None
+            return _Outcome(OutgoingEmail.Status.FAILED, attempts, email.next_attempt_at, str(exc)[:1000], None, None)
         delay = RETRY_SCHEDULE[attempts - 1]
-        OutgoingEmail.objects.filter(pk=email_id).update(
-            status=OutgoingEmail.Status.AWAITING_RETRY,
-            attempts=attempts,
-            last_error=str(exc)[:1000],
-            next_attempt_at=now + dt.timedelta(seconds=delay),
-        )
         log.warning("email %s not sent (attempt %s), retry in %ss: %s", email.key, attempts, delay, exc)
-        return delay
-    OutgoingEmail.objects.filter(pk=email_id).update(
-        status=OutgoingEmail.Status.SENT, attempts=email.attempts + 1, sent_at=timezone.now(), last_error=""
-    )
-    return None
+        retry_at = now + dt.timedelta(seconds=delay)
+        return _Outcome(OutgoingEmail.Status.AWAITING_RETRY, attempts, retry_at, str(exc)[:1000], None, delay)
+    return _Outcome(OutgoingEmail.Status.SENT, email.attempts + 1, email.next_attempt_at, "", timezone.now(), None)
 
 
 def reconcile_unsent(*, now: dt.datetime) -> dict[str, int]:

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from .. import jobs
+from ..bulk import update_each
 from ..models import Assignment, Request
 from ..outbox.emails import Pending, queue_many
-from .bulk import update_each
 from .notices import contact_emails_by_version, handler_emails, responder_link, staff_emails_by_vendor, to_each
 from .schedule import REMINDER_DAYS, due_date, next_reminder_at
 from .timeline import SYSTEM, Step, record_many

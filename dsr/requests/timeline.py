@@ -19,8 +19,8 @@ from django.db import transaction
 
 from policies.models import PolicyVersion
 
+from ..bulk import update_each
 from ..models import Event, Request
-from .bulk import update_each
 from .signals import StatusChange, status_changed, statuses_changed
 
 # Staff act as a vendor team's handler or lead (StaffMembership.role; superusers act as leads).

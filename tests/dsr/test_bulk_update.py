@@ -1,4 +1,4 @@
-"""Many rows updated in one statement, each with its own values (dsr.requests.bulk.update_each): what the
+"""Many rows updated in one statement, each with its own values (dsr.bulk.update_each): what the
 deadline sweep writes for a batch, on a database that joins a list of rows and on an SQLite too old to."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import sqlite3
 
 import pytest
 
+from dsr import bulk
 from dsr.models import Assignment
-from dsr.requests import bulk
 from tests.dsr.test_concurrency import route_some
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policies")]
