@@ -20,11 +20,22 @@ WORK = "work"  # routing, responders' and staff emails (the default queue)
 PERIODIC = "periodic"  # sweeps, reconciliation, expiry and purge
 QUEUES = (PERSON, WORK, PERIODIC)
 
+# Within a queue, on the Redis broker, a lower number is served first (kombu's steps 0, 3, 6 and 9; a
+# broker without priorities ignores them). Mail sent in batches (a batch call's acknowledgements and
+# notices, a sweep's reminders) waits behind the rest of its queue: a person's verification link is not
+# stuck behind ten thousand acknowledgements, and routing, which starts the responders' clocks and puts
+# the work in their queues, is not stuck behind the emails about earlier routing.
+FIRST = 0
+BULK = 6
+PRIORITY = {"send_emails_task": BULK}
+
 
 def enqueue(task: str, *args: object, queue: str | None = None, countdown: float | None = None) -> None:
     """Queue `dsr.tasks.<task>(*args)` now, on `queue` (default: the task's route in settings), to run
-    at once or `countdown` seconds from now."""
-    current_app.send_task(f"dsr.tasks.{task}", args=list(args), queue=queue, countdown=countdown)
+    at once or `countdown` seconds from now, at the task's priority (PRIORITY)."""
+    current_app.send_task(
+        f"dsr.tasks.{task}", args=list(args), queue=queue, countdown=countdown, priority=PRIORITY.get(task, FIRST)
+    )
 
 
 def enqueue_after_commit(task: str, *args: object, queue: str | None = None) -> None:

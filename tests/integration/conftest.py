@@ -91,8 +91,18 @@ def smtp_server(settings: Any) -> Iterator[Mailbox]:
 
 
 @contextlib.contextmanager
-def worker_on(queues: list[str]) -> Iterator[None]:
-    """A real Celery worker consuming `queues` from Redis (CELERY_BROKER_URL, set by `make test`)."""
+def worker_on(queues: list[str], *, flush: bool = True) -> Iterator[None]:
+    """A real Celery worker consuming `queues` from Redis (CELERY_BROKER_URL, set by `make test`), on a
+    clean broker unless `flush` is False (the test queued its backlog on a clean one: `clean_broker`)."""
+    if flush:
+        clean_broker()
+    # No ping check: it needs a result backend, and the database (not Celery) records outcomes here.
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30, queues=queues):
+        yield
+
+
+def clean_broker() -> None:
+    """Empty this test's Redis database (the broker), or skip where the broker is not Redis."""
     broker = str(celery_app.conf.broker_url or "")
     if not broker.startswith("redis://"):
         if os.environ.get("CI") == "true":
@@ -100,9 +110,6 @@ def worker_on(queues: list[str]) -> Iterator[None]:
         pytest.skip("needs Redis: make test sets CELERY_BROKER_URL=redis://127.0.0.1:6379/15")
     with celery_app.connection_for_write() as connection:
         connection.default_channel.client.flushdb()  # a clean queue for this test
-    # No ping check: it needs a result backend, and the database (not Celery) records outcomes here.
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30, queues=queues):
-        yield
 
 
 @pytest.fixture
