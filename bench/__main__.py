@@ -23,7 +23,8 @@ bench; the name must contain "bench") and its own Redis db number. Sizes are env
                                 sweep's rows already made: build the 1M rows once, measure them many times
                                 (sizes below what the database holds are skipped)
     WEB_CONCURRENCY=4           gunicorn workers (config/gunicorn.py)
-    DSR_WORKER_CONCURRENCY_PERSON/_WORK/_PERIODIC=2/2/1   Celery processes per queue (as bin/serve)
+    DSR_WORKER_CONCURRENCY_PERSON/_WORK/_BULK/_PERIODIC=2/2/1/1   Celery processes per queue (as bin/serve;
+                                                        the bulk worker at nice 10, DSR_WORKER_NICE_BULK)
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ WEB_WORKERS = int(os.environ.get("WEB_CONCURRENCY", "4"))
 CONCURRENCY = {
     "person": int(os.environ.get("DSR_WORKER_CONCURRENCY_PERSON", "2")),
     "work": int(os.environ.get("DSR_WORKER_CONCURRENCY_WORK", "2")),
+    "bulk": int(os.environ.get("DSR_WORKER_CONCURRENCY_BULK", "1")),
     "periodic": int(os.environ.get("DSR_WORKER_CONCURRENCY_PERIODIC", "1")),
 }
 VAR = ROOT / "var" / "bench"

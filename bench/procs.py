@@ -139,12 +139,15 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.P
 
 @contextlib.contextmanager
 def celery_workers(env: dict[str, str], concurrency: dict[str, int], log: Path) -> Iterator[dict[str, int]]:
-    """One Celery worker per queue, as bin/serve starts them. Yields {queue: main pid}."""
+    """One Celery worker per queue, as bin/serve starts them (the bulk queue's at a lower CPU priority).
+    Yields {queue: main pid}."""
     processes: dict[str, subprocess.Popen[bytes]] = {}
+    nice = {"bulk": env.get("DSR_WORKER_NICE_BULK", "10")}
     with log.open("ab") as out:
         for queue, count in concurrency.items():
             processes[queue] = subprocess.Popen(  # noqa: S603
                 [
+                    *(["nice", "-n", nice[queue]] if queue in nice else []),
                     str(VENV / "celery"),
                     "-A",
                     "config",

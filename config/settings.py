@@ -213,13 +213,15 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # a second worker (the claim would stop a double send, but the retry would be counted twice).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("DSR_BROKER_VISIBILITY_TIMEOUT", default=8 * 3600)}
 # Queues by urgency (dsr/jobs.py): "person" carries email a person waits for, "work" routing and
-# responders' and staff email, "periodic" the beat jobs. bin/serve runs a worker per queue.
+# responders' and staff email, "bulk" mail sent in batches (at a lower CPU priority), "periodic" the beat
+# jobs. bin/serve runs a worker per queue.
 # https://docs.celeryq.dev/en/stable/userguide/routing.html
 CELERY_TASK_DEFAULT_QUEUE = "work"
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ROUTES = {
     "dsr.tasks.route_request_task": {"queue": "work"},
     "dsr.tasks.route_requests_task": {"queue": "work"},
+    "dsr.tasks.send_emails_task": {"queue": "bulk"},
     "dsr.tasks.send_webhook_task": {"queue": "work"},
     "dsr.tasks.sweep_deadlines_task": {"queue": "periodic"},
     "dsr.tasks.reconcile_task": {"queue": "periodic"},
@@ -232,6 +234,7 @@ CELERY_TASK_ROUTES = {
 DSR_WORKER_CONCURRENCY = {
     "person": env.int("DSR_WORKER_CONCURRENCY_PERSON", default=2),
     "work": env.int("DSR_WORKER_CONCURRENCY_WORK", default=2),
+    "bulk": env.int("DSR_WORKER_CONCURRENCY_BULK", default=1),
     "periodic": env.int("DSR_WORKER_CONCURRENCY_PERIODIC", default=1),
 }
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html#task-acks-late
@@ -289,7 +292,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 # Beat sends a heartbeat to each queue every minute; the worker that runs it records it, and /health/
 # reports a queue whose last heartbeat is older than DSR_HEARTBEAT_STALE_SECONDS (default 180).
-for _queue in ("person", "work", "periodic"):
+for _queue in ("person", "work", "bulk", "periodic"):
     CELERY_BEAT_SCHEDULE[f"heartbeat-{_queue}"] = {
         "task": "dsr.tasks.heartbeat_task",
         "schedule": crontab(minute="*"),

@@ -14,28 +14,22 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 # Queues by urgency, each served by its own workers (bin/serve): what a person is waiting for (the
-# verification link, the acknowledgement, every email to them) is never stuck behind bulk work.
-PERSON = "person"  # emails to the data subject
-WORK = "work"  # routing, responders' and staff emails (the default queue)
+# verification link, the acknowledgement of a form they sent) is never stuck behind bulk work, and mail
+# sent in batches never slows intake or routing down.
+PERSON = "person"  # emails to the data subject, one at a time
+WORK = "work"  # routing, callbacks, responders' and staff emails one at a time (the default queue)
+# Mail sent in batches: a batch call's acknowledgements, routing's notices when many requests are routed
+# together, a sweep's reminders. Its worker runs at a lower CPU priority (bin/serve: nice), so that under a
+# flood the cores go to the web and to routing first and the batches drain as they free up.
+BULK = "bulk"
 PERIODIC = "periodic"  # sweeps, reconciliation, expiry and purge
-QUEUES = (PERSON, WORK, PERIODIC)
-
-# Within a queue, on the Redis broker, a lower number is served first (kombu's steps 0, 3, 6 and 9; a
-# broker without priorities ignores them). Mail sent in batches (a batch call's acknowledgements and
-# notices, a sweep's reminders) waits behind the rest of its queue: a person's verification link is not
-# stuck behind ten thousand acknowledgements, and routing, which starts the responders' clocks and puts
-# the work in their queues, is not stuck behind the emails about earlier routing.
-FIRST = 0
-BULK = 6
-PRIORITY = {"send_emails_task": BULK}
+QUEUES = (PERSON, WORK, BULK, PERIODIC)
 
 
 def enqueue(task: str, *args: object, queue: str | None = None, countdown: float | None = None) -> None:
     """Queue `dsr.tasks.<task>(*args)` now, on `queue` (default: the task's route in settings), to run
-    at once or `countdown` seconds from now, at the task's priority (PRIORITY)."""
-    current_app.send_task(
-        f"dsr.tasks.{task}", args=list(args), queue=queue, countdown=countdown, priority=PRIORITY.get(task, FIRST)
-    )
+    at once or `countdown` seconds from now."""
+    current_app.send_task(f"dsr.tasks.{task}", args=list(args), queue=queue, countdown=countdown)
 
 
 def enqueue_after_commit(task: str, *args: object, queue: str | None = None) -> None:

@@ -46,12 +46,12 @@ def send_email_task(self: Task[[int], None], email_id: int) -> None:
 @shared_task(max_retries=None, **RETRY_ON_TRANSIENT)
 def send_emails_task(email_ids: list[int]) -> None:
     """A batch (e.g. one sweep's reminders) over one SMTP connection; those that failed are tried again
-    together, one task per retry delay and queue."""
-    again: dict[tuple[int, str], list[int]] = {}
+    together, on the bulk queue, one task per retry delay."""
+    again: dict[int, list[int]] = {}
     for retry in emails.deliver_many(email_ids, now=timezone.now()):
-        again.setdefault((retry.delay, retry.queue), []).append(retry.email_id)
-    for (delay, queue), ids in again.items():
-        jobs.enqueue("send_emails_task", ids, queue=queue, countdown=delay)
+        again.setdefault(retry.delay, []).append(retry.email_id)
+    for delay, ids in again.items():
+        jobs.enqueue("send_emails_task", ids, queue=jobs.BULK, countdown=delay)
 
 
 @shared_task(bind=True, max_retries=None, **RETRY_ON_TRANSIENT)

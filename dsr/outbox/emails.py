@@ -111,8 +111,8 @@ class Pending:
 
 def queue_many(pending: Sequence[Pending]) -> list[int]:
     """Write many emails into the outbox in one INSERT, once per key (a key already there is left as it
-    is), each rendered by the worker before sending; after commit, one task per queue sends them all over
-    one SMTP connection. Returns the ids of the queued rows. Call inside the change's transaction."""
+    is), each rendered by the worker before sending; after commit, one task on the bulk queue sends them
+    all over one SMTP connection. Returns the ids of the queued rows. Call inside the change's transaction."""
     if not pending:
         return []
     OutgoingEmail.objects.bulk_create(
@@ -133,16 +133,14 @@ def queue_many(pending: Sequence[Pending]) -> list[int]:
         ],
         ignore_conflicts=True,
     )
-    rows = list(
+    ids = list(
         OutgoingEmail.objects.filter(key__in=[item.key for item in pending], status=OutgoingEmail.Status.QUEUED)
         .order_by("pk")
-        .values_list("pk", "urgent")
+        .values_list("pk", flat=True)
     )
-    for urgent in (True, False):
-        ids = [pk for pk, is_urgent in rows if is_urgent is urgent]
-        if ids:
-            jobs.enqueue_after_commit("send_emails_task", ids, queue=jobs.PERSON if urgent else jobs.WORK)
-    return [pk for pk, _ in rows]
+    if ids:
+        jobs.enqueue_after_commit("send_emails_task", ids, queue=jobs.BULK)
+    return ids
 
 
 def queue_for(email: OutgoingEmail) -> str:
@@ -180,7 +178,6 @@ def render_stored(email: OutgoingEmail) -> OutgoingEmail:
 class Retry:
     email_id: int
     delay: int  # seconds
-    queue: str
 
 
 # Rows claimed and sent together by `deliver_many`: one statement claims them, one records how each went.
@@ -210,7 +207,7 @@ def claim_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[int]:
 def deliver_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[Retry]:
     """Send these outbox rows over one SMTP connection (reopened after a failure), SEND_CHUNK at a time:
     each chunk claimed in one statement, rendered, sent one message after another, and how each went
-    recorded in one statement. Returns those that failed and will be tried again: when, and on which queue.
+    recorded in one statement. Returns those that failed and will be tried again, and when.
     """
     retries: list[Retry] = []
     connection = get_connection(fail_silently=False)
@@ -233,7 +230,7 @@ def deliver_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[Retry]:
                         *(getattr(outcome, f) for f in _OUTCOME),
                     ]
                     if outcome.retry_in is not None:
-                        retries.append(Retry(email.pk, outcome.retry_in, queue_for(email)))
+                        retries.append(Retry(email.pk, outcome.retry_in))
             finally:  # what was sent is recorded as sent, even if the rest of the chunk could not go
                 update_each(OutgoingEmail, ["subject", "body_text", "body_html", "context", *_OUTCOME], outcomes)
     finally:

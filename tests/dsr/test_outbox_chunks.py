@@ -89,7 +89,7 @@ def test_a_failed_send_is_retried_alone_and_the_others_are_sent(smtp_server: Mai
     ids = waiting(3, urgent=True)
     smtp_server.fail_next = 1  # the first message is refused for now
     retries = emails.deliver_many(ids, now=NOW)
-    assert retries == [emails.Retry(ids[0], emails.RETRY_SCHEDULE[0], "person")]
+    assert retries == [emails.Retry(ids[0], emails.RETRY_SCHEDULE[0])]
     first = OutgoingEmail.objects.get(pk=ids[0])
     assert (first.status, first.attempts) == ("awaiting_retry", 1)
     assert first.next_attempt_at == NOW + dt.timedelta(seconds=emails.RETRY_SCHEDULE[0])
@@ -139,7 +139,9 @@ def test_what_was_sent_before_a_chunk_broke_off_is_recorded_sent(
 
 
 @pytest.mark.django_db
-def test_the_failures_of_a_batch_are_tried_again_in_one_task(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_failures_of_a_batch_are_tried_again_in_one_task_on_the_bulk_queue(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2  # nothing listens
     queued: list[tuple[str, tuple[Any, ...], str | None, float | None]] = []
@@ -149,7 +151,7 @@ def test_the_failures_of_a_batch_are_tried_again_in_one_task(settings: Any, monk
     )
     ids = waiting(4, urgent=True)
     tasks.send_emails_task.apply(args=[ids])
-    assert queued == [("send_emails_task", (ids,), "person", emails.RETRY_SCHEDULE[0])]
+    assert queued == [("send_emails_task", (ids,), "bulk", emails.RETRY_SCHEDULE[0])]
     assert OutgoingEmail.objects.filter(pk__in=ids, status="awaiting_retry", attempts=1).count() == 4
 
 
