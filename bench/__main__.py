@@ -225,13 +225,20 @@ def run_api(forms: list[dict[str, Any]], web: Any) -> None:
             verdict("API batch: requests stored and accepted per second", f"{rate:.0f}/s", ">= 500/s", rate >= 500)
             routed, seconds = api.wait_routed(result, most=API_ROUTE_WAIT)
             routed_cpu = meter.totals()
-        routed_rate = routed / seconds
-        print(f"  {cpu.describe(routed_cpu, requests=result['created'], seconds=seconds)}")
-        print(
-            f"  emails of these requests when the last was routed: {api.emails_by_status(result)}; "
-            f"{sink.received} received by the SMTP server",
-            flush=True,
-        )
+            routed_rate = routed / seconds
+            print(f"  {cpu.describe(routed_cpu, requests=result['created'], seconds=seconds)}")
+            print(
+                f"  emails of these requests when the last was routed: {api.emails_by_status(result)}; "
+                f"{sink.received} received by the SMTP server",
+                flush=True,
+            )
+            sent, emails, mailed = api.wait_mailed(result, most=API_ROUTE_WAIT)
+            mail_cpu = cpu.describe(meter.totals(), requests=result["created"], seconds=mailed)
+            print(
+                f"  then the mail: {sent} of {emails} emails sent {mailed:.1f} s after the first call "
+                f"({sink.received} received by the SMTP server); {mail_cpu}",
+                flush=True,
+            )
         verdict(
             "API batch: stored, accepted and routed, per second (first call to last routed)",
             f"{routed_rate:.0f}/s ({routed} of {result['created']} routed in {seconds:.1f} s)",

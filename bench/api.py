@@ -111,3 +111,14 @@ def emails_by_status(result: dict[str, Any]) -> dict[str, int]:
     for status in OutgoingEmail.objects.filter(request__in=result["mine"]).values_list("status", flat=True):
         counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+def wait_mailed(result: dict[str, Any], *, most: float) -> tuple[int, int, float]:
+    """Wait until no email of the filed requests is left to send (queued or being sent), or `most` seconds;
+    returns how many were sent, how many there are, and the seconds from the first call."""
+    emails = OutgoingEmail.objects.filter(request__in=result["mine"])
+    waiting = emails.filter(status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.SENDING])
+    ends = time.monotonic() + most
+    while waiting.exists() and time.monotonic() < ends:
+        time.sleep(1)
+    return emails.filter(status=OutgoingEmail.Status.SENT).count(), emails.count(), time.monotonic() - result["started"]

@@ -13,20 +13,31 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 
-def update_each(model: type[Model], fields: Sequence[str], rows: Mapping[int, Sequence[Any]]) -> int:
+def update_each(
+    model: type[Model], fields: Sequence[str], rows: Mapping[int, Sequence[Any]], *, unless_null: str | None = None
+) -> int:
     """Set `fields` of each row `pk` to its own values (`rows`: {pk: values in the order of `fields`}), in
-    one statement. Returns how many rows were updated. A pk with no row is left out silently, as `update`."""
+    one statement. Returns how many rows were updated. A pk with no row is left out silently, as `update`;
+    so is a row whose field `unless_null` is NULL when the statement runs."""
     if not rows:
         return 0
     connection = connections[router.db_for_write(model)]
     if not joins_values(connection):
-        changed = [model(pk=pk, **dict(zip(fields, values, strict=True))) for pk, values in rows.items()]
-        return int(model._default_manager.bulk_update(changed, list(fields)))
+        with transaction.atomic(using=connection.alias):
+            if unless_null is not None:
+                kept = set(
+                    model._default_manager.filter(pk__in=list(rows), **{f"{unless_null}__isnull": False})
+                    .select_for_update()
+                    .values_list("pk", flat=True)
+                )
+                rows = {pk: values for pk, values in rows.items() if pk in kept}
+            changed = [model(pk=pk, **dict(zip(fields, values, strict=True))) for pk, values in rows.items()]
+            return int(model._default_manager.bulk_update(changed, list(fields))) if changed else 0
     meta = model._meta
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
     if not all(isinstance(column, Field) and column.column for column in columns):
@@ -47,9 +58,15 @@ def update_each(model: type[Model], fields: Sequence[str], rows: Mapping[int, Se
     for pk, values in rows.items():
         params.append(pk)
         params.extend(field.get_db_prep_save(v, connection) for field, v in zip(concrete[1:], values, strict=True))
+    condition = ""
+    if unless_null is not None:
+        column = meta.get_field(unless_null)
+        if not isinstance(column, Field) or not column.column:
+            raise ValueError(f"{model.__name__}: {unless_null} is not a concrete field")
+        condition = f" AND {table}.{quote(str(column.column))} IS NOT NULL"
     sql = (
         f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([placeholders] * len(rows))}) AS v "  # noqa: S608 (model names and placeholders only)
-        f"WHERE {table}.{quote(str(concrete[0].column))} = {value(0)}"
+        f"WHERE {table}.{quote(str(concrete[0].column))} = {value(0)}{condition}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -46,12 +46,16 @@ def send_email_task(self: Task[[int], None], email_id: int) -> None:
 @shared_task(max_retries=None, **RETRY_ON_TRANSIENT)
 def send_emails_task(email_ids: list[int]) -> None:
     """A batch (e.g. one sweep's reminders) over one SMTP connection; those that failed are tried again
-    together, on the bulk queue, one task per retry delay."""
+    together, on the bulk queue, one task per retry delay.
+
+    Each batch also counts as the bulk worker's heartbeat: beat's own heartbeat waits at the back of the
+    queue behind a flood's mail, and a worker busy sending it is alive (/health/ must not fail then)."""
     again: dict[int, list[int]] = {}
     for retry in emails.deliver_many(email_ids, now=timezone.now()):
         again.setdefault(retry.delay, []).append(retry.email_id)
     for delay, ids in again.items():
         jobs.enqueue("send_emails_task", ids, queue=jobs.BULK, countdown=delay)
+    health.record_heartbeat(f"worker:{jobs.BULK}", now=timezone.now())
 
 
 @shared_task(bind=True, max_retries=None, **RETRY_ON_TRANSIENT)

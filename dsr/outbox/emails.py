@@ -16,10 +16,11 @@ import logging
 import smtplib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import make_msgid
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -40,6 +41,9 @@ RETRY_SCHEDULE: tuple[int, ...] = (60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600)
 # Mail that should have been picked up by now: a lost broker message, a worker that died.
 STUCK_AFTER = dt.timedelta(minutes=5)
 BATCH_SIZE = 200
+# Emails sent by one task of the bulk queue: 200 leave in well under the task's time limit (240 s) even
+# through a relay that takes a second a message.
+SEND_TASK_MAX = 200
 # A row left in `sending` this long belongs to a worker that died mid-send. Whether SMTP accepted it is
 # unknown, so it is marked failed for staff to check, never resent blindly (at most once).
 STUCK_SENDING_AFTER = dt.timedelta(minutes=15)
@@ -111,8 +115,9 @@ class Pending:
 
 def queue_many(pending: Sequence[Pending]) -> list[int]:
     """Write many emails into the outbox in one INSERT, once per key (a key already there is left as it
-    is), each rendered by the worker before sending; after commit, one task on the bulk queue sends them
-    all over one SMTP connection. Returns the ids of the queued rows. Call inside the change's transaction."""
+    is), each rendered by the worker before sending; after commit, tasks on the bulk queue send them,
+    SEND_TASK_MAX a task, each over one SMTP connection. Returns the ids of the queued rows. Call inside
+    the change's transaction."""
     if not pending:
         return []
     OutgoingEmail.objects.bulk_create(
@@ -138,8 +143,8 @@ def queue_many(pending: Sequence[Pending]) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if ids:
-        jobs.enqueue_after_commit("send_emails_task", ids, queue=jobs.BULK)
+    for start in range(0, len(ids), SEND_TASK_MAX):
+        jobs.enqueue_after_commit("send_emails_task", ids[start : start + SEND_TASK_MAX], queue=jobs.BULK)
     return ids
 
 
@@ -168,7 +173,8 @@ def render_stored(email: OutgoingEmail) -> OutgoingEmail:
         return email
     email.subject, email.body_text, email.body_html = _rendered(email)
     email.context = None
-    OutgoingEmail.objects.filter(pk=email.pk).update(
+    # Not over a row erased since it was read (the shredder empties its context).
+    OutgoingEmail.objects.filter(pk=email.pk, context__isnull=False).update(
         subject=email.subject, body_text=email.body_text, body_html=email.body_html, context=None
     )
     return email
@@ -184,6 +190,7 @@ class Retry:
 # A worker that dies mid-chunk leaves at most this many rows in `sending` (failed for staff to check after
 # STUCK_SENDING_AFTER, never resent blindly); a larger chunk saves little (about 2 statements a chunk).
 SEND_CHUNK = 25
+_CLAIMABLE = (OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.AWAITING_RETRY)
 
 
 def claim_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[int]:
@@ -194,48 +201,98 @@ def claim_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[int]:
             OutgoingEmail.objects.select_for_update(skip_locked=True)
             .filter(
                 pk__in=list(email_ids),
-                status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.AWAITING_RETRY],
+                status__in=_CLAIMABLE,
                 next_attempt_at__lte=now,
             )
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        OutgoingEmail.objects.filter(pk__in=won).update(status=OutgoingEmail.Status.SENDING, next_attempt_at=now)
+        OutgoingEmail.objects.filter(pk__in=won, status__in=_CLAIMABLE).update(
+            status=OutgoingEmail.Status.SENDING, next_attempt_at=now
+        )
     return won
 
 
 def deliver_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[Retry]:
     """Send these outbox rows over one SMTP connection (reopened after a failure), SEND_CHUNK at a time:
-    each chunk claimed in one statement, rendered, sent one message after another, and how each went
-    recorded in one statement. Returns those that failed and will be tried again, and when.
+    each chunk claimed in one statement, rendered and stored in one, sent one message after another, and
+    how each went recorded in one. Returns those that failed and will be tried again, and when.
+
+    If the chunk breaks off (an error that is not SMTP's, the task's time limit), what was sent is recorded
+    sent, the message being handed over stays `sending` (whether it left is unknown: staff check it, it is
+    never resent blindly) and the rows not yet tried go back to the queue. When the mail relay cannot be
+    reached at all, the rest of the batch is not tried one by one (each would wait for the timeout): each
+    counts this attempt as failed with the relay's error and is retried on the same schedule.
     """
     retries: list[Retry] = []
+    unreachable: str | None = None
     connection = get_connection(fail_silently=False)
     try:
         for start in range(0, len(email_ids), SEND_CHUNK):
             won = claim_many(email_ids[start : start + SEND_CHUNK], now=now)
-            if not won:
-                continue
-            outcomes: dict[int, list[Any]] = {}
-            try:
-                # Of the request only its reference (a header), not its deadlines and timeline JSON.
-                claimed = OutgoingEmail.objects.select_related("request").only(*_ROW, "request__reference")
-                for email in claimed.filter(pk__in=won).order_by("pk"):
-                    outcome = _render_and_attempt(email, connection=connection, now=now)
-                    outcomes[email.pk] = [
-                        email.subject,
-                        email.body_text,
-                        email.body_html,
-                        email.context,
-                        *(getattr(outcome, f) for f in _OUTCOME),
-                    ]
-                    if outcome.retry_in is not None:
-                        retries.append(Retry(email.pk, outcome.retry_in))
-            finally:  # what was sent is recorded as sent, even if the rest of the chunk could not go
-                update_each(OutgoingEmail, ["subject", "body_text", "body_html", "context", *_OUTCOME], outcomes)
+            if won:
+                unreachable = _send_chunk(won, connection, now=now, retries=retries, unreachable=unreachable)
     finally:
         connection.close()
     return retries
+
+
+def _send_chunk(
+    won: list[int], connection: BaseEmailBackend, *, now: dt.datetime, retries: list[Retry], unreachable: str | None
+) -> str | None:
+    """Render, store, send and record one claimed chunk (deliver_many); returns the relay's error if it
+    could not be reached."""
+    outcomes: dict[int, _Outcome] = {}
+    handing_over: int | None = None
+    try:
+        # Of the request only its reference (a header), not its deadlines and timeline JSON.
+        rows = list(
+            OutgoingEmail.objects.select_related("request")
+            .only(*_ROW, "request__reference")
+            .filter(pk__in=won)
+            .order_by("pk")
+        )
+        rendered: dict[int, list[Any]] = {}
+        for email in rows:
+            if email.context is None:
+                continue
+            try:
+                email.subject, email.body_text, email.body_html = _rendered(email)
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as exc:  # a template fault fails this email alone, for staff to see
+                log.exception("email %s could not be rendered", email.key)
+                error = f"The email could not be written from its template {email.kind!r} ({type(exc).__name__})."
+                outcomes[email.pk] = _Outcome(OutgoingEmail.Status.FAILED, email.attempts + 1, now, error, None, None)
+                continue
+            email.context = None
+            rendered[email.pk] = [email.subject, email.body_text, email.body_html, None]
+        # What is sent is on the row before it leaves; a row erased meanwhile (its context gone) stays erased.
+        update_each(OutgoingEmail, ["subject", "body_text", "body_html", "context"], rendered, unless_null="context")
+        for email in rows:
+            if email.pk in outcomes:
+                continue
+            if unreachable is not None:
+                outcome = _failed(email, unreachable, now=now)
+            else:
+                handing_over = email.pk
+                outcome = _attempt(email, connection=connection, now=now)
+                handing_over = None
+                if outcome.unreachable:
+                    unreachable = outcome.last_error
+            outcomes[email.pk] = outcome
+            if outcome.retry_in is not None:
+                retries.append(Retry(email.pk, outcome.retry_in))
+    finally:
+        update_each(
+            OutgoingEmail, list(_OUTCOME), {pk: [getattr(o, f) for f in _OUTCOME] for pk, o in outcomes.items()}
+        )
+        untried = [pk for pk in won if pk not in outcomes and pk != handing_over]
+        if untried:
+            OutgoingEmail.objects.filter(pk__in=untried, status=OutgoingEmail.Status.SENDING).update(
+                status=OutgoingEmail.Status.QUEUED
+            )
+    return unreachable
 
 
 # A worker process keeps one SMTP connection and reuses it from task to task while it is fresh (a
@@ -279,20 +336,6 @@ def deliver_email(email_id: int, *, now: dt.datetime, connection: BaseEmailBacke
     return outcome.retry_in
 
 
-def _render_and_attempt(email: OutgoingEmail, *, connection: BaseEmailBackend, now: dt.datetime) -> _Outcome:
-    """Render a claimed row in memory (its context emptied) and hand it to SMTP. A template that cannot be
-    rendered fails that email alone, at once, its context kept, for staff to see; the others go on."""
-    if email.context is not None:
-        try:
-            email.subject, email.body_text, email.body_html = _rendered(email)
-        except Exception as exc:
-            log.exception("email %s could not be rendered", email.key)
-            error = f"The email could not be written from its template: {exc}"[:1000]
-            return _Outcome(OutgoingEmail.Status.FAILED, email.attempts + 1, now, error, None, None)
-        email.context = None
-    return _attempt(email, connection=connection, now=now)
-
-
 @dataclass(frozen=True)
 class _Outcome:
     """How one attempt went, as the row records it."""
@@ -303,6 +346,7 @@ class _Outcome:
     last_error: str
     sent_at: dt.datetime | None
     retry_in: int | None  # seconds until the retry, if one is due
+    unreachable: bool = False  # the relay could not be reached (no connection), not a refusal of this email
 
 
 _OUTCOME = ("status", "attempts", "next_attempt_at", "last_error", "sent_at")
@@ -329,22 +373,34 @@ def _attempt(email: OutgoingEmail, *, connection: BaseEmailBackend | None, now: 
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
-    try:
-        if connection is not None:
+    if connection is not None:
+        try:
             connection.open()  # kept open for the next message (a no-op when it is open already)
+        except (smtplib.SMTPException, OSError) as exc:
+            connection.close()
+            return replace(
+                _failed(email, f"The mail relay could not be reached: {exc}"[:1000], now=now), unreachable=True
+            )
+    try:
         message.send(fail_silently=False)
     except (smtplib.SMTPException, OSError) as exc:
         if connection is not None:
             connection.close()  # the next message opens a fresh one
-        attempts = email.attempts + 1
-        if attempts > len(RETRY_SCHEDULE):
-            log.error("email %s failed for good after %s attempts: %s", email.key, attempts, exc)
-            return _Outcome(OutgoingEmail.Status.FAILED, attempts, email.next_attempt_at, str(exc)[:1000], None, None)
-        delay = RETRY_SCHEDULE[attempts - 1]
-        log.warning("email %s not sent (attempt %s), retry in %ss: %s", email.key, attempts, delay, exc)
-        retry_at = now + dt.timedelta(seconds=delay)
-        return _Outcome(OutgoingEmail.Status.AWAITING_RETRY, attempts, retry_at, str(exc)[:1000], None, delay)
+        return _failed(email, str(exc)[:1000], now=now)
     return _Outcome(OutgoingEmail.Status.SENT, email.attempts + 1, email.next_attempt_at, "", timezone.now(), None)
+
+
+def _failed(email: OutgoingEmail, error: str, *, now: dt.datetime) -> _Outcome:
+    """This attempt failed: retried after the next delay of RETRY_SCHEDULE, or failed for good after the last."""
+    attempts = email.attempts + 1
+    if attempts > len(RETRY_SCHEDULE):
+        log.error("email %s failed for good after %s attempts: %s", email.key, attempts, error)
+        return _Outcome(OutgoingEmail.Status.FAILED, attempts, email.next_attempt_at, error, None, None)
+    delay = RETRY_SCHEDULE[attempts - 1]
+    log.warning("email %s not sent (attempt %s), retry in %ss: %s", email.key, attempts, delay, error)
+    return _Outcome(
+        OutgoingEmail.Status.AWAITING_RETRY, attempts, now + dt.timedelta(seconds=delay), error, None, delay
+    )
 
 
 def reconcile_unsent(*, now: dt.datetime) -> dict[str, int]:

@@ -207,6 +207,23 @@ def test_requests_filed_together_are_routed_together(django_capture_on_commit_ca
         assert request.events.filter(kind="routed").exists() or request.assignments.exists()
 
 
+def test_a_batch_larger_than_a_routing_chunk_is_routed_in_several_tasks_leaving_none_out(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    monkeypatch.setattr(intake, "ROUTE_CHUNK", 2)
+    queued: list[tuple[str, tuple[Any, ...]]] = []
+    monkeypatch.setattr("dsr.jobs.enqueue", lambda task, *args, queue=None, **_: queued.append((task, args)))
+    client = agent()
+    with django_capture_on_commit_callbacks(execute=True):
+        results = services.file_requests(client, varied(client, 5), now=timezone.now())
+    ids = [r.pk for r in results if isinstance(r, Request)]
+    chunks = [args[0] for task, args in queued if task == "route_requests_task"]
+    assert chunks == [ids[0:2], ids[2:4], ids[4:5]]
+    for chunk in chunks:
+        tasks.route_requests_task(chunk)
+    assert not Request.objects.filter(pk__in=ids, status=Request.Status.VERIFIED).exists()
+
+
 def test_the_batch_call_answers_each_item_in_order() -> None:
     from tests.api.conftest import Caller
 

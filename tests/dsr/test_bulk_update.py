@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from dsr import bulk
-from dsr.models import Assignment
+from dsr.models import Assignment, OutgoingEmail
 from tests.dsr.test_concurrency import route_some
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policies")]
@@ -53,6 +53,21 @@ def test_each_row_gets_its_own_values_and_no_other_row_changes(
         None,
         None,
     ]
+
+
+@pytest.mark.parametrize("joins_values", [True, False], ids=["update-from-values", "bulk-update-fallback"])
+def test_a_row_whose_guard_field_is_null_is_left_as_it_is(joins_values: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the outbox stores after rendering a chunk: not over a row erased meanwhile (its context gone)."""
+    monkeypatch.setattr(bulk, "joins_values", lambda connection: joins_values)
+    kept, erased = (
+        OutgoingEmail.objects.create(key=f"DSR-G{n}:verify", kind="verify", to="a@example.com", context={"n": n})
+        for n in range(2)
+    )
+    OutgoingEmail.objects.filter(pk=erased.pk).update(subject="(redacted)", context=None)
+    rendered = {pk: ["Confirm your request", None] for pk in (kept.pk, erased.pk)}
+    assert bulk.update_each(OutgoingEmail, ["subject", "context"], rendered, unless_null="context") == 1
+    rows = dict(OutgoingEmail.objects.values_list("pk", "subject"))
+    assert rows == {kept.pk: "Confirm your request", erased.pk: "(redacted)"}
 
 
 def test_sqlite_joins_a_list_of_rows_from_3_33() -> None:
