@@ -232,7 +232,7 @@ def run_api(forms: list[dict[str, Any]], web: Any) -> None:
                 f"{sink.received} received by the SMTP server",
                 flush=True,
             )
-            sent, emails, mailed = api.wait_mailed(result, most=API_ROUTE_WAIT)
+            sent, emails, mailed = api.wait_mailed(result, sink, most=API_ROUTE_WAIT)
             mail_cpu = cpu.describe(meter.totals(), requests=result["created"], seconds=mailed)
             print(
                 f"  then the mail: {sent} of {emails} emails sent {mailed:.1f} s after the first call "

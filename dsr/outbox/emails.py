@@ -6,7 +6,9 @@ change commit together, and the send task is queued only after commit. An email 
 instead, and the worker renders it (`render_stored`) once it has claimed the row, before sending: the
 web request does not pay for three templates. The rendered subject and bodies are stored on the row.
 `deliver_email` claims a row (queued → sending) before it talks to SMTP, so a redelivered task finds
-it claimed and does nothing.
+it claimed and does nothing. Mail written many at a time (`queue_many`: a batch call, requests routed
+together, a sweep) goes on the bulk queue, and `deliver_many` claims, stores and records it 25 rows at a
+time (SEND_CHUNK) under the same rule.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ RETRY_SCHEDULE: tuple[int, ...] = (60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600)
 # Mail that should have been picked up by now: a lost broker message, a worker that died.
 STUCK_AFTER = dt.timedelta(minutes=5)
 BATCH_SIZE = 200
-# Emails sent by one task of the bulk queue: 200 leave in well under the task's time limit (240 s) even
-# through a relay that takes a second a message.
+# Emails sent by one task of the bulk queue: 200 leave inside the task's time limit (240 s) even through
+# a relay that takes a second a message.
 SEND_TASK_MAX = 200
 # A row left in `sending` this long belongs to a worker that died mid-send. Whether SMTP accepted it is
 # unknown, so it is marked failed for staff to check, never resent blindly (at most once).
