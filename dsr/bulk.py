@@ -76,3 +76,21 @@ def update_each(
 def joins_values(connection: BaseDatabaseWrapper) -> bool:
     """Whether the database can `UPDATE ... FROM` a list of rows (SQLite from 3.33, PostgreSQL always)."""
     return connection.vendor != "sqlite" or sqlite3.sqlite_version_info >= (3, 33)
+
+
+def reserve_ids(model: type[Model], objs: Sequence[Model]) -> bool:
+    """Give each of `objs` (new rows of `model`) its id now, from the table's own sequence, in one query,
+    so that what depends on the ids can be written with the rows (one write each instead of an insert and
+    an update). PostgreSQL only; elsewhere nothing is set and False is returned (insert, then update)."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql" or not objs:
+        return False
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+    return True

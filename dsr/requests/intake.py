@@ -25,10 +25,10 @@ from policies import vocabulary
 from policies.models import PolicyVersion
 from policies.services import LawSet, laws_in_force, policy_in_force
 
-from .. import jobs
+from .. import bulk, jobs
 from ..engine.deadlines import DeadlineError
 from ..engine.routing import choose_laws
-from ..models import Request
+from ..models import Event, Request
 from ..outbox.emails import queue_email, queue_many
 from ..security import ratelimit
 from ..security.tokens import LIFETIMES, make_token
@@ -37,7 +37,7 @@ from .errors import DomainError
 from .notices import ask_agent_for_permission, notify_subject, subject_notice
 from .schedule import DEADLINE_FIELDS, apply_deadlines, deadlines_step, set_deadlines, store_law_rules
 from .selectors import staff_role
-from .timeline import AGENT, SUBJECT, SYSTEM, Actor, Step, record, record_new
+from .timeline import AGENT, SUBJECT, SYSTEM, Actor, Step, chain_new, record, record_new
 from .workflow import attest_in, authority_step, identity_requirement, lock, name_key, same_person
 
 __all__ = [
@@ -549,8 +549,14 @@ def file_many_by_client(
             steps.append((Step(request, "accepted", accepted, policy_version=request.policy_version), SYSTEM))
             reason = "request accepted"
         steps.append((deadlines_step(request, reason=reason), SYSTEM))
-    Request.objects.bulk_create([request for _, request in filed])
-    record_new([step for step, _ in steps], actors=[who for _, who in steps], now=now)
+    requests = [request for _, request in filed]
+    if bulk.reserve_ids(Request, requests):  # each request row written once, with its chain's head
+        events = chain_new([step for step, _ in steps], actors=[who for _, who in steps], now=now)
+        Request.objects.bulk_create(requests)
+        Event.objects.bulk_create(events)
+    else:
+        Request.objects.bulk_create(requests)
+        record_new([step for step, _ in steps], actors=[who for _, who in steps], now=now)
     queue_many([subject_notice(request, "acknowledged", "acknowledged") for _, request in filed])
     ids = [request.pk for _, request in filed]
     for start in range(0, len(ids), ROUTE_CHUNK):

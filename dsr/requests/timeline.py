@@ -123,11 +123,15 @@ class Step:
     policy_version: PolicyVersion | None = None
 
 
-def record_many(steps: Sequence[Step], *, actor: Actor, now: dt.datetime, announce: bool = False) -> list[Event]:
+def record_many(
+    steps: Sequence[Step], *, actor: Actor, now: dt.datetime, announce: bool = False, also: Sequence[str] = ()
+) -> list[Event]:
     """Append many steps at once, each chained to its request's previous step, in one INSERT and one UPDATE
     of the heads (inside the caller's transaction, which must hold the requests' rows: the sweep's
     `lock_requests`). The heads are read from the database, so a retried write chains from what is stored.
-    With `announce`, the events that record a new status are announced together (`statuses_changed`)."""
+    With `announce`, the events that record a new status are announced together (`statuses_changed`).
+    `also` names fields of the steps' requests written in the same UPDATE, as the requests hold them (the
+    status routing sets): each row is rewritten once, not once a field."""
     if not steps:
         return []
     if not transaction.get_connection().in_atomic_block:
@@ -141,7 +145,12 @@ def record_many(steps: Sequence[Step], *, actor: Actor, now: dt.datetime, announ
         event = _chained(step, heads[step.request.pk], actor=actor, now=now)
         heads[step.request.pk] = step.request.last_event_hash = event.hash
         events.append(event)
-    update_each(Request, ["last_event_hash"], {pk: [head] for pk, head in heads.items()})
+    requests = {step.request.pk: step.request for step in steps}
+    update_each(
+        Request,
+        ["last_event_hash", *also],
+        {pk: [head, *(getattr(requests[pk], name) for name in also)] for pk, head in heads.items()},
+    )
     written = Event.objects.bulk_create(events)
     if announce:
         changes = [c for step, event in zip(steps, written, strict=True) if (c := _change(step.request, event))]
@@ -161,15 +170,23 @@ def record_new(steps: Sequence[Step], *, actors: Sequence[Actor], now: dt.dateti
         return []
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_new() appends inside the transaction that inserted the requests.")
+    events = chain_new(steps, actors=actors, now=now)
+    update_each(Request, ["last_event_hash"], {event.request_id: [event.hash] for event in events})
+    return Event.objects.bulk_create(events)
+
+
+def chain_new(steps: Sequence[Step], *, actors: Sequence[Actor], now: dt.datetime) -> list[Event]:
+    """The first steps of new requests as unsaved events, chained in memory, each request's head moved on
+    the request object (`last_event_hash`): for a caller that inserts the requests after, with their ids
+    already given (dsr.bulk.reserve_ids), and then the events. `actors[i]` took `steps[i]`."""
     events = []
-    heads: dict[int, list[str]] = {}
     for step, actor in zip(steps, actors, strict=True):
+        if step.request.pk is None:
+            raise RuntimeError("chain_new() links each step to its request's id: give the requests their ids.")
         event = _chained(step, step.request.last_event_hash, actor=actor, now=now)
         step.request.last_event_hash = event.hash
-        heads[step.request.pk] = [event.hash]
         events.append(event)
-    update_each(Request, ["last_event_hash"], heads)
-    return Event.objects.bulk_create(events)
+    return events
 
 
 def _chained(step: Step, prev: str, *, actor: Actor, now: dt.datetime) -> Event:

@@ -151,7 +151,6 @@ def route_many(request_ids: Sequence[int], *, now: dt.datetime, actor: Actor = S
                 assignment.next_action_at = next_reminder_at(assignment)
                 assignments.append(assignment)
         Assignment.objects.bulk_create(assignments)
-        Request.objects.filter(pk__in=[r.pk for r in requests]).update(status=Request.Status.IN_PROGRESS)
         steps = []
         for request in requests:
             request.status = Request.Status.IN_PROGRESS
@@ -165,7 +164,8 @@ def route_many(request_ids: Sequence[int], *, now: dt.datetime, actor: Actor = S
                     policy_version=request.policy_version,
                 )
             )
-        record_many(steps, actor=actor, now=now, announce=True)
+        # The new status is written with the chain's new heads: one UPDATE of each request row, not two.
+        record_many(steps, actor=actor, now=now, announce=True, also=["status"])
         staff = staff_emails_by_vendor({r.vendor_id for r in requests})
         contacts = contact_emails_by_version({r.policy_version_id for r in requests})
         by_request: dict[int, list[Assignment]] = {}
