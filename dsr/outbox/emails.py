@@ -43,6 +43,8 @@ RETRY_SCHEDULE: tuple[int, ...] = (60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600)
 # Mail that should have been picked up by now: a lost broker message, a worker that died.
 STUCK_AFTER = dt.timedelta(minutes=5)
 BATCH_SIZE = 200
+# The rows a sender may claim (when due): never sent, or waiting to be tried again.
+_CLAIMABLE = (OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.AWAITING_RETRY)
 # Emails sent by one task of the bulk queue: 200 leave inside the task's time limit (240 s) even through
 # a relay that takes a second a message.
 SEND_TASK_MAX = 200
@@ -158,7 +160,7 @@ def claim(email_id: int, *, now: dt.datetime) -> bool:
     """queued/awaiting_retry → sending, if it is due. True only for the one caller that wins."""
     updated = OutgoingEmail.objects.filter(
         pk=email_id,
-        status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.AWAITING_RETRY],
+        status__in=_CLAIMABLE,
         next_attempt_at__lte=now,
     ).update(status=OutgoingEmail.Status.SENDING, next_attempt_at=now)
     return updated == 1
@@ -192,7 +194,6 @@ class Retry:
 # A worker that dies mid-chunk leaves at most this many rows in `sending` (failed for staff to check after
 # STUCK_SENDING_AFTER, never resent blindly); a larger chunk saves little (about 2 statements a chunk).
 SEND_CHUNK = 25
-_CLAIMABLE = (OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.AWAITING_RETRY)
 
 
 def claim_many(email_ids: Sequence[int], *, now: dt.datetime) -> list[int]:
@@ -415,7 +416,7 @@ def reconcile_unsent(*, now: dt.datetime) -> dict[str, int]:
         last_error="The worker stopped while sending; whether it was delivered is unknown. Check before resending.",
     )
     waiting = OutgoingEmail.objects.filter(
-        status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.AWAITING_RETRY],
+        status__in=_CLAIMABLE,
         next_attempt_at__lte=now - STUCK_AFTER,
     ).only("pk", "urgent")[:BATCH_SIZE]
     count = 0

@@ -14,7 +14,7 @@ from api import services
 from dsr import jobs
 from dsr.models import OutgoingEmail, Request
 from dsr.requests import intake
-from policies.models import Vendor
+from tests.api.test_batch_setwise import agent
 from tests.integration.conftest import Mailbox, body, clean_broker, worker_on
 from tests.integration.test_request_life import FORM, link_in
 
@@ -41,14 +41,7 @@ def test_a_verification_link_is_sent_while_a_batch_calls_acknowledgements_wait_o
     postgres: None, policies: None, smtp_server: Mailbox
 ) -> None:
     clean_broker()
-    agent = services.create_client(
-        name="Rights Agent",
-        kind="agent",
-        vendors=list(Vendor.objects.all()),
-        callback_url="",
-        created_by="t",
-        now=timezone.now(),
-    ).client
+    client = agent("Rights Agent")
     batch = [
         intake.Submission(
             vendor_slug="seerene",
@@ -63,7 +56,7 @@ def test_a_verification_link_is_sent_while_a_batch_calls_acknowledgements_wait_o
         )
         for n in range(20)
     ]
-    filed = services.file_requests(agent, batch, now=timezone.now())
+    filed = services.file_requests(client, batch, now=timezone.now())
     assert all(isinstance(result, Request) for result in filed)
     client = Client()
     client.post("/request/seerene/", {**FORM, "relationship": "account_user", "country": "DE"})
