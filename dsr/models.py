@@ -25,7 +25,9 @@ class BulkJSONField(models.JSONField):
     Django inserts many rows on PostgreSQL as one UNNEST of an array per column, and the driver quotes
     each JSON value into an array literal character by character: about 2 ms a request for the deadlines
     and the events' data (measured for issue #13). A field with its own placeholder makes Django use a
-    plain VALUES list instead, where each value is sent as it is. Same column type, same values.
+    plain VALUES list instead, where each value is sent as it is. Same column type, same values. (The
+    batch's rows now go by COPY, dsr.bulk.insert; this still serves what bulk_create inserts, such as the
+    outbox's rows when a key is already stored.)
     """
 
     def get_placeholder(self, value: object, compiler: object, connection: object) -> str:

@@ -26,12 +26,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .. import jobs
-from ..bulk import update_each
+from .. import bulk, jobs
 from ..models import OutgoingEmail, Request
 from .filemail import REFERENCE_HEADER
 
@@ -124,24 +123,26 @@ def queue_many(pending: Sequence[Pending]) -> list[int]:
     the change's transaction."""
     if not pending:
         return []
-    OutgoingEmail.objects.bulk_create(
-        [
-            OutgoingEmail(
-                key=item.key,
-                request=item.request,
-                kind=item.template,
-                to=item.to,
-                language=item.language,
-                subject="",
-                body_text="",
-                body_html="",
-                context=dict(item.context),
-                urgent=item.urgent,
-            )
-            for item in pending
-        ],
-        ignore_conflicts=True,
-    )
+    emails = [
+        OutgoingEmail(
+            key=item.key,
+            request=item.request,
+            kind=item.template,
+            to=item.to,
+            language=item.language,
+            subject="",
+            body_text="",
+            body_html="",
+            context=dict(item.context),
+            urgent=item.urgent,
+        )
+        for item in pending
+    ]
+    try:
+        with transaction.atomic():
+            bulk.insert(OutgoingEmail, emails)
+    except IntegrityError:  # a key is there already: each written once more, the one stored kept
+        OutgoingEmail.objects.bulk_create(emails, ignore_conflicts=True)
     ids = list(
         OutgoingEmail.objects.filter(key__in=[item.key for item in pending], status=OutgoingEmail.Status.QUEUED)
         .order_by("pk")
@@ -271,7 +272,9 @@ def _send_chunk(
             email.context = None
             rendered[email.pk] = [email.subject, email.body_text, email.body_html, None]
         # What is sent is on the row before it leaves; a row erased meanwhile (its context gone) stays erased.
-        update_each(OutgoingEmail, ["subject", "body_text", "body_html", "context"], rendered, unless_null="context")
+        bulk.update_each(
+            OutgoingEmail, ["subject", "body_text", "body_html", "context"], rendered, unless_null="context"
+        )
         for email in rows:
             if email.pk in outcomes:
                 continue
@@ -287,7 +290,7 @@ def _send_chunk(
             if outcome.retry_in is not None:
                 retries.append(Retry(email.pk, outcome.retry_in))
     finally:
-        update_each(
+        bulk.update_each(
             OutgoingEmail, list(_OUTCOME), {pk: [getattr(o, f) for f in _OUTCOME] for pk, o in outcomes.items()}
         )
         untried = [pk for pk in won if pk not in outcomes and pk != handing_over]

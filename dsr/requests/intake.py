@@ -552,8 +552,8 @@ def file_many_by_client(
     requests = [request for _, request in filed]
     if bulk.reserve_ids(Request, requests):  # each request row written once, with its chain's head
         events = chain_new([step for step, _ in steps], actors=[who for _, who in steps], now=now)
-        Request.objects.bulk_create(requests)
-        Event.objects.bulk_create(events)
+        bulk.insert(Request, requests)
+        bulk.insert(Event, events)
     else:
         Request.objects.bulk_create(requests)
         record_new([step for step, _ in steps], actors=[who for _, who in steps], now=now)

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from policies.models import PolicyVersion
 
-from ..bulk import update_each
+from .. import bulk
 from ..models import Event, Request
 from .signals import StatusChange, status_changed, statuses_changed
 
@@ -146,12 +146,12 @@ def record_many(
         heads[step.request.pk] = step.request.last_event_hash = event.hash
         events.append(event)
     requests = {step.request.pk: step.request for step in steps}
-    update_each(
+    bulk.update_each(
         Request,
         ["last_event_hash", *also],
         {pk: [head, *(getattr(requests[pk], name) for name in also)] for pk, head in heads.items()},
     )
-    written = Event.objects.bulk_create(events)
+    written = bulk.insert(Event, events)
     if announce:
         changes = [c for step, event in zip(steps, written, strict=True) if (c := _change(step.request, event))]
         if changes:
@@ -171,8 +171,8 @@ def record_new(steps: Sequence[Step], *, actors: Sequence[Actor], now: dt.dateti
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_new() appends inside the transaction that inserted the requests.")
     events = chain_new(steps, actors=actors, now=now)
-    update_each(Request, ["last_event_hash"], {event.request_id: [event.hash] for event in events})
-    return Event.objects.bulk_create(events)
+    bulk.update_each(Request, ["last_event_hash"], {event.request_id: [event.hash] for event in events})
+    return bulk.insert(Event, events)
 
 
 def chain_new(steps: Sequence[Step], *, actors: Sequence[Actor], now: dt.datetime) -> list[Event]:

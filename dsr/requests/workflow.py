@@ -22,6 +22,7 @@ from django.utils.text import get_valid_filename
 
 from policies import vocabulary
 
+from .. import bulk
 from ..engine import deadlines as engine
 from ..engine import identity as engine_identity
 from ..engine.identity import IdentityRequirement
@@ -150,7 +151,7 @@ def route_many(request_ids: Sequence[int], *, now: dt.datetime, actor: Actor = S
                 assignment = Assignment(request=request, **_assignment_fields(request, planned))
                 assignment.next_action_at = next_reminder_at(assignment)
                 assignments.append(assignment)
-        Assignment.objects.bulk_create(assignments)
+        bulk.insert(Assignment, assignments)
         steps = []
         for request in requests:
             request.status = Request.Status.IN_PROGRESS

@@ -206,7 +206,9 @@ def test_a_batch_costs_the_same_statements_and_one_task_message_however_many_row
     with django_capture_on_commit_callbacks(execute=True):
         large = sweep_statements(when)  # the 8 new rows (the first 4 are not due again)
     assert large[0] == 8
-    assert large[1] == small[1] <= 14, (small, large)  # with the timeline chain: its heads read and moved
+    # With the timeline chain (its heads read and moved) and, on PostgreSQL, the ids drawn before each COPY
+    # and the outbox's savepoint (dsr.bulk.insert, emails.queue_many).
+    assert large[1] == small[1] <= 18, (small, large)
     assert [task for task, _ in queued] == ["send_emails_task"] and len(queued[0][1][0]) == 8
     assert reminder_events() == 12
 
