@@ -133,6 +133,9 @@ def route_many(request_ids: Sequence[int], *, now: dt.datetime, actor: Actor = S
             request
             for request in Request.objects.select_for_update(of=("self",))
             .select_related("vendor", "policy_version")
+            # The policy's file (tens of kB of JSON) is parsed once a process (PolicyVersion.policy), not read
+            # again for each request.
+            .defer("policy_version__document")
             .filter(pk__in=list(request_ids))
             .order_by("pk")
             if transitions.is_allowed("route", request.status)

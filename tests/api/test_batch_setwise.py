@@ -369,3 +369,22 @@ def test_requests_routed_together_get_what_routing_each_alone_gives(receiver: An
             assignment["explanation"] = masked(assignment["explanation"], single)
         assert got == expected, f"{single.request_type} to {single.vendor_id} in {single.country}"
         assert got["callbacks"] == ["in_progress"] and got["assignments"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the column read is PostgreSQL's statement text")
+def test_routing_a_batch_reads_each_policy_file_once_not_once_per_request() -> None:
+    """A policy's file is tens of kB of JSON, parsed once a process (PolicyVersion.policy): a routing task
+    of 200 requests read and decoded it with each request's row."""
+    from dsr.requests import workflow
+    from policies import models as policy_models
+
+    client = agent()
+    filed = [r.pk for r in services.file_requests(client, varied(client, 10), now=timezone.now())]
+    policy_models._PARSED.clear()  # a worker that has not parsed them yet
+    with CaptureQueriesContext(connection) as queries:
+        routed = workflow.route_many(filed, now=timezone.now())
+    assert len(routed) == 10 and all(r.status == Request.Status.IN_PROGRESS for r in routed)
+    read = [q["sql"] for q in queries.captured_queries if '"policies_policyversion"."document"' in q["sql"]]
+    versions = {r.policy_version_id for r in routed}
+    assert len(read) == len(versions)  # one read of each file, for the parse
+    assert not [sql for sql in read if 'FROM "dsr_request"' in sql]
