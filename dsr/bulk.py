@@ -33,12 +33,18 @@ def insert(model: type[M], objs: Sequence[M]) -> list[M]:
     """Insert `objs`, new rows of `model`, and return them saved, each with its id, as `bulk_create` does
     (no signals, no conflict handling: a duplicate key fails the statement, and the caller's transaction).
     On PostgreSQL by COPY, after giving the rows without an id theirs from the table's sequence; elsewhere
-    by `bulk_create`."""
+    by `bulk_create`. Unlike `bulk_create`, a generated column is not read back (it is read when used),
+    and the COPY goes past Django's cursor wrappers (`execute_wrapper`, the backend's SQL log); it is in
+    the query log when Django keeps one."""
     if not objs:
         return []
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
         return model._default_manager.bulk_create(objs)
+    for obj in objs:
+        # As bulk_create: a related object not saved is refused, one saved since it was set gives its id.
+        obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]  # Django's own
+    connection.validate_no_broken_transaction()
     reserve_ids(model, [obj for obj in objs if obj.pk is None])
     fields = [field for field in model._meta.concrete_fields if not field.generated]
     rows = []

@@ -8,14 +8,16 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from dsr import bulk
-from dsr.models import OutgoingEmail
+from dsr.models import OutgoingEmail, Request
 from dsr.outbox import emails
+from tests.dsr.test_concurrency import route_some
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policies")]
 
 WHEN = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
 AWKWARD = ["plain", "tab\there", "two\nlines\r\n", "back\\slash", "\\N", "", "Ääkköset ja 漢字 😀", "'quoted' \"both\""]
@@ -54,9 +56,38 @@ def test_rows_read_back_as_bulk_create_stores_them() -> None:
 
     assert stored("copied-") == stored("django-")
     assert len(stored("copied-")) == len(AWKWARD)
+    # None is SQL NULL, not JSON null (the outbox tells an erased email by its NULL context).
+    null = OutgoingEmail.objects.filter(context__isnull=True)
+    assert null.filter(key__startswith="copied-").count() == null.filter(key__startswith="django-").count() > 0
     assert all(email.pk is not None and not email._state.adding for email in inserted)
     for email in inserted:
         assert OutgoingEmail.objects.get(pk=email.pk).key == email.key
+
+
+def test_a_row_links_to_a_request_saved_after_it_was_set_and_refuses_one_never_saved() -> None:
+    route_some(1)
+    request = Request.objects.get()
+    linked = OutgoingEmail(key="linked", kind="verify", to="x@example.com", subject="s", body_text="b")
+    unsaved = Request(reference="DSR-NOTSAVED")
+    linked.request = unsaved
+    unsaved.pk = request.pk  # as a batch does: the request gets its id after its email was made
+    bulk.insert(OutgoingEmail, [linked])
+    assert OutgoingEmail.objects.get(key="linked").request_id == request.pk
+
+    orphan = OutgoingEmail(key="orphan", kind="verify", to="x@example.com", subject="s", body_text="b")
+    orphan.request = Request(reference="DSR-NEVER")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        bulk.insert(OutgoingEmail, [orphan])
+    assert not OutgoingEmail.objects.filter(key="orphan").exists()
+
+
+def test_nothing_is_written_in_a_transaction_already_marked_to_roll_back() -> None:
+    doomed = emails_with("doomed-")
+    bulk.reserve_ids(OutgoingEmail, doomed)  # with their ids already, as a batch's requests: no query first
+    with transaction.atomic():
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError):
+            bulk.insert(OutgoingEmail, doomed)
 
 
 def test_rows_get_their_ids_from_the_tables_own_sequence() -> None:
