@@ -3,7 +3,7 @@
 
 `insert`: Django's `bulk_create` writes one placeholder per value, which Django compiles and the driver then
 finds again in the statement's text and quotes one by one; a batch of 1,000 requests (about 130 values a
-request, with its events) spent about a third of the web process's CPU there (issue #13). On PostgreSQL the
+request, with its events) spent about half of the web process's CPU there (issue #13). On PostgreSQL the
 rows go by COPY instead: each value prepared by its field as Django saves it, and written by the driver's
 copy, without a statement to parse. The ids are drawn first from the table's sequence (`reserve_ids`).
 

@@ -277,7 +277,7 @@ def test_the_batch_call_answers_each_item_in_order() -> None:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
 def test_the_batch_copies_its_requests_events_and_emails_without_an_insert_statement() -> None:
     """dsr.bulk.insert: an INSERT of a batch's rows costs the web process a placeholder compiled, found again
-    and quoted for each of about 130 values a request, about a third of its CPU (issue #13)."""
+    and quoted for each of about 130 values a request, about half of its CPU (issue #13)."""
     client = agent()
     with CaptureQueriesContext(connection) as queries:
         services.file_requests(client, varied(client, 3), now=timezone.now())
