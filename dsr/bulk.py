@@ -17,9 +17,8 @@ supports from 3.31, gets `bulk_update`); the values are prepared by each field a
 from __future__ import annotations
 
 import sqlite3
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any, TypeVar, cast
 
 from django.db import connections, router, transaction
@@ -34,8 +33,7 @@ def insert(model: type[M], objs: Sequence[M]) -> list[M]:
     (no signals, no conflict handling: a duplicate key fails the statement, and the caller's transaction).
     On PostgreSQL by COPY, after giving the rows without an id theirs from the table's sequence; elsewhere
     by `bulk_create`. Unlike `bulk_create`, a generated column is not read back (it is read when used),
-    and the COPY goes past Django's cursor wrappers (`execute_wrapper`, the backend's SQL log); it is in
-    the query log when Django keeps one."""
+    and the COPY goes past `execute_wrapper` hooks; it is logged as Django logs its statements."""
     if not objs:
         return []
     connection = connections[router.db_for_write(model)]
@@ -58,32 +56,17 @@ def insert(model: type[M], objs: Sequence[M]) -> list[M]:
         rows.append(row)
     quote = connection.ops.quote_name
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(str(field.column)) for field in fields)}) FROM STDIN"
-    # Django's errors (IntegrityError, ...), as for the statements it runs itself.
-    with (
-        connection.cursor() as cursor,
-        connection.wrap_database_errors,
-        _logged(connection, sql, len(rows)),
-        cursor.cursor.copy(sql) as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
+    with connection.cursor() as cursor:
+        # Logged as Django logs its statements, when it does (DEBUG, tests that count them): its debug cursor.
+        logged = cursor.debug_sql(f"{sql} -- {len(rows)} rows") if connection.queries_logged else nullcontext()
+        # Django's errors (IntegrityError, ...), as for the statements it runs itself.
+        with connection.wrap_database_errors, logged, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
     return list(objs)
-
-
-@contextmanager
-def _logged(connection: BaseDatabaseWrapper, sql: str, count: int) -> Iterator[None]:
-    """A COPY in the connection's query log, as Django logs the statements it runs (when it logs them: in
-    DEBUG, and in tests that count statements)."""
-    started = time.monotonic()
-    try:
-        yield
-    finally:
-        if connection.queries_logged:
-            took = time.monotonic() - started
-            connection.queries_log.append({"sql": f"{sql} -- {count} rows", "time": f"{took:.3f}"})
 
 
 def update_each(
