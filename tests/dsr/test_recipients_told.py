@@ -144,6 +144,18 @@ def test_route_preview_passes_a_californians_opt_out_on_within_its_15_business_d
     assert any("ad tech vendors" in c["passage"] for c in task["citations"])
 
 
+def test_a_brazilians_erasure_reaches_the_recipients_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """LGPD Art 18 par 6: the controller *immediately* tells those it shared the data with of a deletion, so
+    they repeat it. Seerene's processors are told by the next business day (Tuesday 3 March), not on GDPR's
+    office target of 5 business days and not on the request's own date."""
+    out = preview(capsys, "seerene", "erasure", country="BR")
+    assert "BR_LGPD" in out["laws"]
+    assert out["recipients"]["due_date"] == "2026-03-03"
+    assert "LGPD Art 18 par 6" in out["recipients"]["explanation"]
+    told = [a for a in out["assignments"] if a["action"] == "propagate"]
+    assert len(told) == 5 and {a["due_date"] for a in told} == {"2026-03-03"}
+
+
 def test_deadline_json_gives_the_recipients_target_where_the_law_has_the_duty(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
