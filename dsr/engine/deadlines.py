@@ -156,8 +156,10 @@ class Pause:
 
     @property
     def days(self) -> int:
-        """The days a 'stop' adds: end - start. Not counting both ends inclusively is the earlier reading."""
-        return (self.end - self.start).days
+        """The days a 'stop' adds: both ends included. UK DPA 2018 s.54(3C)(b) (UK GDPR Art 12A alike): "the
+        period beginning with the day on which the controller makes the request and ending with the day on which
+        the controller receives the information does not count" (asked on 5 March, answered on 10 March: 6 days)."""
+        return (self.end - self.start).days + 1
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,9 @@ def test_ico_3_september_to_3_october_needs_no_roll() -> None:
 
 
 def test_a_clarification_pause_stops_the_uk_clock() -> None:
-    # md §1.2 (DPA s.54(3C)-(3D), V): 9 Feb + 1 month = 9 Mar; + 5 paused days = Sat 14 Mar -> Mon 16 Mar.
+    # md §1.2 (DPA s.54(3C)(b), V): 9 Feb + 1 month = 9 Mar; the period beginning with the day the controller
+    # asks (11 Feb) and ending with the day the answer arrives (16 Feb) does not count: 6 days, both ends included.
+    # 9 Mar + 6 = Sun 15 Mar -> Mon 16 Mar.
     pauses = [Pause(D(2026, 2, 11), D(2026, 2, 16), "clarification")]
     deadline = response(run(["UK_GDPR"], D(2026, 2, 9), tz="Europe/London", country="GB", pauses=pauses), "UK_GDPR")
     assert codes(deadline) == [
@@ -115,13 +117,12 @@ def test_a_clarification_pause_stops_the_uk_clock() -> None:
         "count_months",
         "clock_stopped",
         "roll_weekend",
-        "roll_weekend",
         "pause_stops_clock",
         "verification",
     ]
-    assert step(deadline, "clock_stopped").params == {"days": 5, "unit": "days", "end": D(2026, 3, 14)}
+    assert step(deadline, "clock_stopped").params == {"days": 6, "unit": "days", "end": D(2026, 3, 15)}
     pause = step(deadline, "pause_stops_clock")
-    assert pause.params["kind"] == "clarification" and pause.params["days"] == 5 and not pause.params["superseded"]
+    assert pause.params["kind"] == "clarification" and pause.params["days"] == 6 and not pause.params["superseded"]
     assert pause.source is not None and "DPA 2018 s.54(3C)-(3D)" in pause.source.cite
     assert pause.mark == LAWS["UK_GDPR"].pause.status
     assert deadline.pauses[0].step == pause

@@ -504,15 +504,27 @@ def test_gdpr_ignores_an_identity_pause_and_says_why() -> None:
 
 def test_uk_clarification_stops_the_clock_for_the_deadline_and_the_extension_notice() -> None:
     # md §1.2 (DPA s.54(3C)-(3D), V): the paused days count neither toward the deadline nor the notice window.
-    # 9 Feb 2026 + 1 month = 9 Mar; + 5 paused days (11 -> 16 Feb) = 14 Mar (Sat) -> Mon 16 Mar.
+    # "The period beginning with the day on which the controller makes the request and ending with the day on
+    # which the controller receives the information" (s.54(3C)(b)): both ends included, 11 -> 16 Feb is 6 days.
+    # 9 Feb 2026 + 1 month = 9 Mar; + 6 paused days = 15 Mar (Sun) -> Mon 16 Mar.
     pauses = [Pause(D(2026, 2, 11), D(2026, 2, 16), "clarification")]
     result = run("UK_GDPR", D(2026, 2, 9), country="GB", pauses=pauses)
     response = one(result, "response")
     assert response.due_date == D(2026, 3, 16)
-    assert response.pauses[0].applied and response.pauses[0].days_added == 5
+    assert response.pauses[0].applied and response.pauses[0].days_added == 6
     assert due(result, "extension_notice") == D(2026, 3, 16)
-    # The extension (3 months from receipt) is stopped too: 9 May + 5 = 14 May 2026 (Thu).
-    assert due(result, "extended_response") == D(2026, 5, 14)
+    # The extension (3 months from receipt) is stopped too: 9 May + 6 = 15 May 2026 (Fri).
+    assert due(result, "extended_response") == D(2026, 5, 15)
+
+
+def test_uk_clarification_asked_and_answered_counts_both_days() -> None:
+    # Received Mon 2 Mar 2026, due 2 Apr; asked Thu 5 Mar, answered Tue 10 Mar: 5, 6, 7, 8, 9 and 10 March do
+    # not count, so the answer is due 2 Apr + 6 = Wed 8 Apr (not 7 Apr, which drops the day the answer came).
+    pauses = [Pause(D(2026, 3, 5), D(2026, 3, 10), "clarification")]
+    assert due(run("UK_GDPR", D(2026, 3, 2), country="GB", pauses=pauses)) == D(2026, 4, 8)
+    # Asked and answered the same day: that day does not count either (received Mon 2 Feb, due Mon 2 Mar -> Tue 3 Mar).
+    same_day = [Pause(D(2026, 2, 5), D(2026, 2, 5), "clarification")]
+    assert due(run("UK_GDPR", D(2026, 2, 2), country="GB", pauses=same_day)) == D(2026, 3, 3)
 
 
 def test_uk_identity_restarts_the_period_from_the_day_the_id_arrives() -> None:
