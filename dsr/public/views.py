@@ -400,6 +400,8 @@ def download(request: HttpRequest, token: str) -> HttpResponseBase:
     data = _token(request, "download", token)
     if isinstance(data, HttpResponse):
         return data
+    if (refused := _not_the_addressee(request)) is not None:  # a download is recorded as the person's
+        return refused
     found = Request.objects.select_related("vendor").filter(reference=data.reference).first()
     package = Package.objects.filter(request=found).first() if found is not None else None
     if found is None or package is None or package.status == Package.Status.DRAFT:

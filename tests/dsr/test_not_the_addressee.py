@@ -15,6 +15,8 @@ from django.test import Client
 from dsr.models import Assignment, OutgoingEmail, Request, StaffMembership
 from dsr.requests.notices import responder_link
 from dsr.security.tokens import make_token
+from tests.dsr.test_packages import answered, link_of, send_code
+from tests.dsr.test_packages import clock as clock  # the fixture: the package pages read the real clock
 from tests.factories import filed, routed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policies")]
@@ -62,6 +64,25 @@ def test_a_staff_browser_cannot_send_the_agents_permission() -> None:
     upload = SimpleUploadedFile("permission.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
     assert staff_browser(request).post(link, {"permission": upload}).status_code == 403
     assert not request.events.filter(kind="permission_received").exists()
+
+
+@pytest.mark.usefixtures("clock")
+def test_a_staff_browser_can_neither_ask_for_the_code_nor_download_the_persons_answer() -> None:
+    """The download is recorded as the person's ("The person downloaded the answer package"): a staff browser
+    holding the link gets no code sent and no file, and the record stays true."""
+    request = answered()
+    link = link_of(request)
+    staff = staff_browser(request)
+    codes_before = OutgoingEmail.objects.filter(kind="package_code").count()
+    assert staff.post(link, {"action": "send"}).status_code == 403
+    assert OutgoingEmail.objects.filter(kind="package_code").count() == codes_before
+    code = send_code(Client(), link)  # the person asks, in their own browser
+    refused = staff.post(link, {"action": "download", "code": code})
+    assert refused.status_code == 403 and refused.get("Content-Type", "").startswith("text/html")
+    assert not request.events.filter(kind="downloaded").exists()
+    # The person, in their own browser, can.
+    assert Client().post(link, {"action": "download", "code": code}).status_code == 200
+    assert request.events.filter(kind="downloaded", actor="subject").count() == 1
 
 
 def test_staff_reading_a_responders_email_do_not_see_its_live_link() -> None:
