@@ -1,9 +1,10 @@
 """Look-alike addresses and names, made visible to staff (issue #12, item 7).
 
-An impostor writes from `alice@exаmple.com` (a Cyrillic "а") or `аlice@example.com` to pass for the
-account holder. Staff matching the proven email against the vendor's records must see the difference:
-an internationalised domain is shown in its ASCII (punycode) form, the one the mail system uses, and a
-word that mixes scripts (Latin and Cyrillic letters in one word) is flagged. Plain functions, no Django.
+An impostor writes from `alice@exаmple.com` (a Cyrillic "а"), `аlice@example.com` or `aIice@gmail.com` (a
+capital I) to pass for the account holder. Staff matching the proven email against the vendor's records must
+see the difference: an address is shown as the mail system reads it, in lower case, with an internationalised
+domain in its ASCII (punycode) form; a capital I and a word that mixes scripts (Latin and Cyrillic letters in
+one word) are flagged. Plain functions, no Django.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class Shown:
 
 
 def email_for_staff(address: str) -> Shown:
-    """An email address for staff: a non-ASCII domain in punycode (and as typed), mixed scripts flagged."""
+    """An email address for staff, as the mail system reads it: in lower case, a non-ASCII domain in punycode
+    (and as typed), mixed scripts and a capital I (which passes for an l) flagged."""
     local, at, domain = address.rpartition("@")
     if not at:
         return name_for_staff(address)
@@ -61,6 +63,12 @@ def email_for_staff(address: str) -> Shown:
     mixed = mixed_script_words(address)
     if mixed:
         warnings.append(_mixed(mixed))
+    if shown != shown.lower():
+        # Mail reaches the address in lower case (as dsr.security.identities.canonical_email reads it), and in
+        # lower case a capital I no longer passes for an l: `aIice@gmail.com` is shown as `aiice@gmail.com`.
+        if "I" in shown:
+            warnings.append(f"typed as {address}: a capital I reads as a lower-case l")
+        shown = shown.lower()
     return Shown(shown, "; ".join(warnings))
 
 

@@ -8,6 +8,7 @@ address mail cannot be delivered to is refused at the form, with nothing stored.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from dsr.models import OutgoingEmail, Request, StaffMembership
-from dsr.security.lookalike import email_for_staff, mixed_script_words, name_for_staff
+from dsr.security.lookalike import Shown, email_for_staff, mixed_script_words, name_for_staff
 from policies.models import Vendor
 from tests.dsr.test_intake_views import FORM_URL, field_error, valid
 from tests.factories import verified
@@ -97,3 +98,25 @@ def test_the_request_page_shows_staff_the_punycode_and_the_flag() -> None:
     assert "mixes scripts in Аlice (Cyrillic/Latin)" in page
     identity = html.unescape(client.get(f"/admin/dsr/request/{request.pk}/act/record_identity/").content.decode())
     assert "alice@xn--exmple-4nf.com" in identity
+
+
+@pytest.mark.parametrize(
+    ("typed", "reaches"),
+    [("aIice@gmail.com", "aiice@gmail.com"), ("alice@exampIe.com", "alice@exampie.com")],
+    ids=["capital I in the local part", "capital I in the domain"],
+)
+def test_a_capital_i_passing_for_an_l_is_shown_as_the_mailbox_it_reaches_and_flagged(typed: str, reaches: str) -> None:
+    """The impostor registers `aiice@gmail.com` and files as `aIice@gmail.com`: in the admin's sans-serif font it
+    reads as alice@gmail.com. Staff matching the proven email against the vendor's records see the mailbox the
+    mail reached, in lower case, and a warning; an address typed with ordinary capitals is shown in lower case."""
+    request = verified(vendor_slug="sera-leads", country="EE", email=typed)
+    user = get_user_model().objects.create_user("sera-staff", "s@example.org", "pw", is_staff=True)
+    StaffMembership.objects.create(user=user, vendor=Vendor.objects.get(slug="sera-leads"), role="lead")
+    client = Client()
+    client.force_login(user)
+    identity = html.unescape(client.get(f"/admin/dsr/request/{request.pk}/act/record_identity/").content.decode())
+    words = " ".join(re.sub(r"<[^>]+>", " ", identity).split())
+    assert f"The proven email is {reaches} ⚠ look-alike? typed as {typed}: a capital I reads as a lower-case l" in words
+    page = html.unescape(client.get(f"/admin/dsr/request/{request.pk}/change/").content.decode())
+    assert reaches in page and "a capital I reads as a lower-case l" in page
+    assert email_for_staff("Alice.Smith@Example.com") == Shown("alice.smith@example.com")
