@@ -1,16 +1,22 @@
 """Which supervisory authority a request's person is told they can complain to: a pure function.
 
-A refusal and every answer name the authority (GDPR Art 12(4), 77; PDPO s.21 and s.37). Where one of the
-request's laws has an authority at the vendor's seat in the laws file (`supervisory_authorities`, each with the
-laws it hears), that one: the region's first where the country's authorities are regional (a German company's
-is its Land's, BDSG s.40: Seerene in Potsdam -> Brandenburg), then the country's (a Hong Kong request to a Hong
-Kong vendor -> the PCPD). Else the authority the vendor's policy names. Else none: the person is told to
-complain to the authority where they live or work (Art 77(1)), never a made-up name.
+A refusal and every answer name the authority (GDPR Art 12(4), 77; UK GDPR Art 15(1)(f), 77; PDPO s.21 and
+s.37). In this order:
+1. A law of one country whose authority is in the laws file (`supervisory_authorities`, each with the laws it
+   hears) is heard by that authority wherever the vendor is established: the Information Commissioner for the UK
+   GDPR (Art 77: "the Commissioner"), the PCPD for the PDPO. A person reached by such a law is told its authority.
+2. Else the authority at the vendor's seat for one of the request's laws: the region's first where the country's
+   authorities are regional (a German company's is its Land's, BDSG s.40: Seerene in Potsdam -> Brandenburg),
+   then the country's (Sera Leads in Tallinn -> the AKI).
+3. Else the authority the vendor's policy names.
+4. Else none: the person is told to complain to the authority where they live or work (Art 77(1)), never a
+   made-up name.
+Every answer also says the person may complain where they live or work (GDPR Art 77(1)).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from policies.document import PolicyDocument
@@ -27,9 +33,21 @@ class ComplaintAuthority:
 
 
 def complaint_authority(
-    policy: PolicyDocument, *, law_codes: Sequence[str], authorities: Sequence[SupervisoryAuthority]
+    policy: PolicyDocument,
+    *,
+    law_codes: Sequence[str],
+    authorities: Sequence[SupervisoryAuthority],
+    jurisdictions: Mapping[str, Sequence[str]] | None = None,
 ) -> ComplaintAuthority | None:
-    """The authority named to the person for a request under these laws (see the module's docstring)."""
+    """The authority named to the person for a request under these laws (see the module's docstring).
+    `jurisdictions` gives each law's places ({law code: ["GB"]}); without it, step 1 is skipped."""
+    for code in law_codes:
+        places = list((jurisdictions or {}).get(code) or ())
+        if len(places) != 1:
+            continue
+        national = next((a for a in authorities if code in a.laws and a.country == places[0]), None)
+        if national is not None:
+            return _from_file(national, f"{code}: the authority that hears every complaint under this law")
     country = policy.country
     region = policy.vendor.region.value
     seat = ([f"{country}-{region}"] if country and region else []) + ([country] if country else [])
@@ -38,13 +56,7 @@ def complaint_authority(
         for place in seat:
             match = next((a for a in heard if a.country == place), None)
             if match is not None:
-                return ComplaintAuthority(
-                    name=match.authority,
-                    website=match.web,
-                    place=match.country,
-                    why=f"{code}: the authority for a vendor established in {place} ({'; '.join(match.sources)})",
-                    source="; ".join(match.sources),
-                )
+                return _from_file(match, f"{code}: the authority for a vendor established in {place}")
     if policy.authority.name:
         return ComplaintAuthority(
             name=policy.authority.name,
@@ -54,3 +66,15 @@ def complaint_authority(
             source=policy.authority.cite,
         )
     return None
+
+
+def _from_file(authority: SupervisoryAuthority, why: str) -> ComplaintAuthority:
+    """An authority of the laws file, with the rule that chose it and the file's sources."""
+    sources = "; ".join(authority.sources)
+    return ComplaintAuthority(
+        name=authority.authority,
+        website=authority.web,
+        place=authority.country,
+        why=f"{why} ({sources})",
+        source=sources,
+    )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop, ngettext
 from dsr.engine.authority import ComplaintAuthority, complaint_authority
 from policies import vocabulary
 from policies.document import Category, PolicyDocument, RetentionRule
-from policies.services import supervisory_authorities
+from policies.services import laws_in_force, supervisory_authorities
 
 from ..models import Request
 
@@ -92,7 +92,10 @@ def authority_for(request: Request) -> ComplaintAuthority | None:
     refusal and answer email alike (dsr.engine.authority: the one at the vendor's seat for the request's law,
     else the one the policy names)."""
     return complaint_authority(
-        request.policy_version.policy, law_codes=request.law_codes, authorities=supervisory_authorities()
+        request.policy_version.policy,
+        law_codes=request.law_codes,
+        authorities=supervisory_authorities(),
+        jurisdictions=laws_in_force().jurisdictions,
     )
 
 
@@ -145,22 +148,38 @@ def sections(
     ]
     if not transfers:
         transfers = [Fact(_("The policy says nothing about transfers to countries outside the EU/EEA."), "")]
+    # Art 77(1): the person may always complain where they live or work, or where the law was broken, beside
+    # the authority named for the request's law and the vendor (dsr.engine.authority). Neither is the policy's
+    # words, so neither quotes a passage ("The policy says").
+    anywhere = Fact(
+        _(
+            "You can also complain to the data protection authority of the country where you live or work, or "
+            "where you think the law was broken."
+        ),
+        "",
+    )
     if authority is not None and authority.name:
-        complaint = Fact(
-            f"{authority.name}" + (f", {authority.website}" if authority.website else ""), authority.source
+        complaint: tuple[Fact, ...] = (
+            Fact(f"{authority.name}" + (f", {authority.website}" if authority.website else ""), ""),
+            anywhere,
         )
     elif policy.authority.name:
-        complaint = Fact(
-            f"{policy.authority.name}" + (f", {policy.authority.website}" if policy.authority.website else ""),
-            policy.authority.cite,
+        complaint = (
+            Fact(
+                f"{policy.authority.name}" + (f", {policy.authority.website}" if policy.authority.website else ""),
+                policy.authority.cite,
+            ),
+            anywhere,
         )
     else:
-        complaint = Fact(
-            _(
-                "The policy names no authority. You can complain to the data protection authority of the country "
-                "where you live or work, or where you think the law was broken."
+        complaint = (
+            Fact(
+                _(
+                    "The policy names no authority. You can complain to the data protection authority of the "
+                    "country where you live or work, or where you think the law was broken."
+                ),
+                policy.authority.cite,
             ),
-            policy.authority.cite,
         )
     return (
         Section(
@@ -187,5 +206,5 @@ def sections(
             _("Your rights"),
             tuple(Fact(_(vocabulary.RIGHTS.get(r.right, r.right)), r.cite) for r in policy.rights),
         ),
-        Section("complaint", "Art. 15(1)(f) GDPR", _("Where you can complain"), (complaint,)),
+        Section("complaint", "Art. 15(1)(f) GDPR", _("Where you can complain"), complaint),
     )

@@ -780,7 +780,7 @@ def test_the_strictest_is_never_later_than_any_single_rule(
 def test_laws_yaml_parses_with_all_17_codes_and_the_authorities() -> None:
     laws_file = load_laws_file(default_laws_path())
     assert list(laws_file.codes) == ALL_CODES
-    assert [a.country for a in laws_file.authorities] == ["EE", "FI", "DE", "DE-BB", "HK"]
+    assert [a.country for a in laws_file.authorities] == ["EE", "FI", "DE", "DE-BB", "GB", "HK"]
     json.dumps(RAW)  # plain data: the loader stores and hashes each entry as JSON
     for law in laws_file.laws:
         assert law.response.status in ("V", "S", "U") and law.response.source.cite

@@ -3,7 +3,8 @@
 - Serai's "reasonable fee" clause is shown to staff with what each law of the request allows (HK PDPO s.28: a
   fee not excessive; GDPR Art 12(5), 15(3): the first copy free, "time-consuming" no ground).
 - Refusals and answers name the right supervisory authority (PCPD for a Hong Kong request; Brandenburg's for
-  Seerene in Potsdam, BDSG s.40).
+  Seerene in Potsdam, BDSG s.40; the Information Commissioner for a UK request, wherever the vendor is), and
+  the answer's letter says the person may also complain where they live or work (GDPR Art 77(1)).
 - Sera's register code and "no transfers outside the EU/EEA" (Art 15(2), stated in the cover letter), Seerene's
   Privacy Shield transfers flagged (Schrems II, C-311/18), Leadsment's "we do not sell" and its 30 days after
   cancellation for all customer data.
@@ -72,8 +73,12 @@ def test_no_fee_is_raised_where_no_copy_is_given(capsys: pytest.CaptureFixture[s
 
 
 def authority(slug: str, *codes: str) -> str:
+    laws = load_laws_file(default_laws_path())
     found = complaint_authority(
-        documents()[slug], law_codes=codes, authorities=load_laws_file(default_laws_path()).authorities
+        documents()[slug],
+        law_codes=codes,
+        authorities=laws.authorities,
+        jurisdictions={law.code: law.jurisdictions for law in laws.laws},
     )
     return found.name if found else ""
 
@@ -87,6 +92,19 @@ def test_each_request_names_the_authority_for_its_law_and_the_vendors_seat() -> 
     assert authority("leadsment", "EU_GDPR").startswith("Tietosuojavaltuutetun toimisto")
     # Leadoro names no authority and has none at its seat for the GDPR: the person's own, never a made-up one.
     assert authority("leadoro", "EU_GDPR") == ""
+
+
+def test_a_uk_request_names_the_information_commissioner_wherever_the_vendor_is() -> None:
+    """UK GDPR Art 15(1)(f), 12(4) and 77: the person may complain to "the Commissioner", whoever the controller
+    is and wherever it is established. A UK resident asking Sera Leads (Tallinn) is under the UK GDPR and, by
+    Sera's Estonian establishment, the EU GDPR: the ICO is named, not the Estonian AKI; Leadoro names no authority
+    and has none at its seat, yet a UK request to it names the ICO too."""
+    ico = "Information Commissioner's Office (ICO)"
+    assert authority("sera-leads", "EU_GDPR", "UK_GDPR") == ico
+    assert authority("seerene", "EU_GDPR", "UK_GDPR") == ico
+    assert authority("leadoro", "UK_GDPR") == ico
+    # An EU request is still heard at the vendor's seat (Art 56: the lead authority).
+    assert authority("sera-leads", "EU_GDPR").startswith("Andmekaitse Inspektsioon")
 
 
 def rejected_email(request: Request) -> OutgoingEmail:
@@ -112,6 +130,18 @@ def test_a_refusal_from_seerene_names_brandenburgs_authority() -> None:
     mail = rejected_email(request)
     assert "Landesbeauftragte für den Datenschutz und für das Recht auf Akteneinsicht Brandenburg" in mail.body_text
     assert "https://www.lda.brandenburg.de" in mail.body_text
+
+
+def test_a_refusal_of_a_uk_request_names_the_information_commissioner() -> None:
+    """UK GDPR Art 12(4): a refusal tells the person of the right to complain to the Commissioner (laws.yaml
+    UK_GDPR refusal.must_mention)."""
+    request = routed(vendor_slug="sera-leads", relationships=["account_user"], country="GB", request_type="access")
+    assert "UK_GDPR" in request.law_codes
+    mail = rejected_email(request)
+    for body in (mail.body_text, mail.body_html):
+        assert "Information Commissioner's Office (ICO)" in body.replace("&#x27;", "'")
+        assert "https://ico.org.uk" in body
+        assert "Andmekaitse Inspektsioon" not in body
 
 
 # --- encoding corrections ---------------------------------------------------------------------------------
@@ -206,3 +236,33 @@ def test_the_answer_packages_letter_names_the_same_authority_as_the_emails() -> 
         text = zipfile.ZipFile(io.BytesIO(f.read())).read("cover-letter.txt").decode()
     assert "Die Landesbeauftragte für den Datenschutz" in text
     assert "The policy names no authority" not in text
+    # Art 77(1): the person may also complain where they live or work.
+    assert "You can also complain to the data protection authority of the country where you live or work" in text
+
+
+def test_the_cover_letter_always_says_the_person_may_complain_where_they_live_in_their_language() -> None:
+    """GDPR Art 77(1): whichever authority is named for the vendor (Serai's, the PCPD, for its Hong Kong seat),
+    a person in France may complain to the authority where they live or work, and the letter says so."""
+    serai = documents()["serai"]
+    pcpd = complaint_authority(
+        serai,
+        law_codes=("EU_GDPR", "HK_PDPO"),
+        authorities=load_laws_file(default_laws_path()).authorities,
+        jurisdictions={"EU_GDPR": ("FR", "DE"), "HK_PDPO": ("HK",)},
+    )
+    assert pcpd is not None and pcpd.place == "HK"
+    with translation.override("en"):
+        (complaint,) = [s for s in letter.sections(serai, serai.categories, pcpd) if s.key == "complaint"]
+    assert [f.text.split(",")[0] for f in complaint.facts] == [
+        "Office of the Privacy Commissioner for Personal Data",
+        "You can also complain to the data protection authority of the country where you live or work",
+    ]
+    assert all(f.passage == "" for f in complaint.facts)  # neither is the policy's words
+    for language, words in (
+        ("de", "Sie können sich auch bei der Datenschutzbehörde des Landes beschweren"),
+        ("fi", "Voit myös tehdä valituksen sen maan tietosuojaviranomaiselle"),
+        ("et", "Samuti võite esitada kaebuse selle riigi andmekaitseasutusele"),
+    ):
+        with translation.override(language):
+            (complaint,) = [s for s in letter.sections(serai, serai.categories, pcpd) if s.key == "complaint"]
+        assert complaint.facts[1].text.startswith(words)
