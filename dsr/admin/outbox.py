@@ -2,7 +2,9 @@
 
 Failed email is sent again from here (the list's action, or the button on an email's page), and so are
 failed callbacks (the list's action), through dsr.requests.mail. Signed links in what staff read are
-masked: staff see where a link went, never the person's live link.
+masked: staff see where a link went, never the person's live link. Opening an email's page is reading the
+person's data (their address, the email's text): it is put on the request's timeline (dsr.requests.audit),
+as opening the request's page is; the list, as the requests' list, is not.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from django.views.decorators.http import require_POST
 from policies.admin import ReadOnly
 
 from ..models import OutgoingEmail, OutgoingWebhook
-from ..requests import mail
-from ..requests.selectors import visible_emails, visible_webhooks
+from ..requests import audit, mail
+from ..requests.selectors import staff_role, visible_emails, visible_webhooks
+from ..requests.timeline import Actor
 from ..security.tokens import hide_links
 from .access import VendorStaffViews
 
@@ -94,6 +97,13 @@ class OutgoingEmailAdmin(VendorStaffViews, ReadOnly, admin.ModelAdmin[OutgoingEm
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         found = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
+        target = found.request if found is not None else None
+        role = staff_role(request.user, target.vendor_id) if target is not None else None
+        if found is not None and target is not None and role is not None:
+            # The page shows the person's address and the email's text: who read it, and when, is on the
+            # request's record, as for the request's own page (one entry per person per hour).
+            what = f"the page of outgoing email {found.pk}, {found.kind}"
+            audit.record_view(target, actor=Actor.staff(request.user, role), now=timezone.now(), what=what)
         can_retry = found is not None and found.status == OutgoingEmail.Status.FAILED
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "can_retry": can_retry})
 
