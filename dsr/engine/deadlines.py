@@ -16,7 +16,9 @@ How counting works (each step is a rule in laws.yaml and is cited in the explana
    - days: the day after receipt is day 1, unless the rule says the day of receipt counts (CCPA reg
      7021(b): 45 days = receipt + 44).
    - business days: Saturdays, Sundays and public holidays (from the `holidays` library, written out as
-     data by `manage.py holiday_calendars` (dsr.engine.holiday_calendars), never a hand list) are skipped.
+     data by `manage.py holiday_calendars` (dsr.engine.holiday_calendars), never a hand list of dates; for
+     California only the library's days that are holidays under Gov. Code 6700 and 6701, chosen by name in
+     holiday_calendars.SELECTIONS) are skipped.
 3. 'stop' pauses add the paused days (end - start); a 'restart' pause starts the period again on the
    day the pause ends (UK 'relevant time'). A pause the law does not recognise is reported and not
    applied.

@@ -190,7 +190,8 @@ def test_ccpa_extension_is_capped_at_90_days_from_receipt() -> None:
     [
         # md §3.4: acknowledge within 10 business days (7021(a), V); business days skip California holidays.
         pytest.param(D(2026, 3, 30), D(2026, 4, 13), "Cesar Chavez Day", id="md-3.4-ack-across-Cesar-Chavez-Day"),
-        pytest.param(D(2026, 11, 23), D(2026, 12, 8), "Thanksgiving", id="md-3.4-ack-across-Thanksgiving"),
+        # Thanksgiving (Thu 26 Nov) is skipped; the day after (Fri 27 Nov) is not a Gov. Code 6700 holiday and counts.
+        pytest.param(D(2026, 11, 23), D(2026, 12, 7), "Thanksgiving", id="md-3.4-ack-across-Thanksgiving"),
     ],
 )
 def test_ccpa_acknowledgement_10_business_days_across_a_californian_holiday(
@@ -214,6 +215,47 @@ def test_ccpa_opt_out_15_business_days() -> None:
     assert not result.of_kind("response")
     assert not result.of_kind("acknowledgement")
     assert result.strictest is not None and result.strictest.due_date == D(2026, 9, 21)
+
+
+# The CCPA's business days skip California's state holidays: Gov. Code 6700 (the holidays in the state) and
+# 6701 (one on a Sunday moves to Monday; 11 November on a Saturday moves to the Friday before; no other Saturday
+# rule). The `holidays` library also lists days that are not among them; each case below fails if one is skipped.
+@pytest.mark.parametrize(
+    ("kind", "received", "expected", "skipped", "counted"),
+    [
+        # Susan B. Anthony Day (Tue 15 Feb 2028) is not in 6700: business day 7. Presidents' Day is 21 Feb.
+        pytest.param("acknowledgement", D(2028, 2, 7), D(2028, 2, 18), [], ["Susan B. Anthony"], id="SBA-Day"),
+        # 4 July 2026 is a Saturday: 6701 moves only 11 November back to Friday, so Fri 3 Jul is business day 10.
+        pytest.param("acknowledgement", D(2026, 6, 22), D(2026, 7, 3), [], ["Independence Day"], id="3-Jul-2026"),
+        # Christmas 2027 and New Year 2028 fall on Saturdays: Fri 24 and Fri 31 Dec 2027 are business days.
+        pytest.param("acknowledgement", D(2027, 12, 20), D(2027, 12, 31), [], ["Christmas", "New Year"], id="Dec-2027"),
+        # The Day After Thanksgiving is a state employees' holiday (Gov. Code 19853), not in 6700; Thanksgiving Day
+        # (Thu 25 Nov 2027, 'the Thursday in November appointed as Thanksgiving Day', 6700) is still skipped.
+        pytest.param(
+            "acknowledgement", D(2027, 11, 22), D(2027, 12, 6), ["Thanksgiving Day"], ["Day After"], id="Thanksgiving"
+        ),
+        # Juneteenth 2027 is a Saturday: Fri 18 Jun is business day 3. 4 July 2027 is a Sunday: 6701 makes Mon 5 Jul
+        # the holiday, skipped, so business day 15 is Wed 7 Jul.
+        pytest.param(
+            "opt_out", D(2027, 6, 16), D(2027, 7, 7), ["Independence Day (observed)"], ["Juneteenth"], id="Jul-2027"
+        ),
+        # 11 Nov 2028 is a Saturday: 6701 makes Fri 10 Nov the holiday (skipped); Fri 24 Nov, the day after
+        # Thanksgiving, is a business day: business day 15 is Tue 28 Nov 2028.
+        pytest.param(
+            "opt_out", D(2028, 11, 6), D(2028, 11, 28), ["Veterans Day (observed)"], ["Day After"], id="Nov-2028"
+        ),
+    ],
+)
+def test_ccpa_business_days_skip_only_californian_state_holidays(
+    kind: str, received: dt.date, expected: dt.date, skipped: list[str], counted: list[str]
+) -> None:
+    request_type = "erasure" if kind == "acknowledgement" else "opt_out"
+    deadline = one(run("US_CA_CCPA", received, request_type), kind)
+    assert deadline.due_date == expected
+    for name in skipped:
+        assert name in deadline.explanation
+    for name in counted:
+        assert name not in deadline.explanation
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,9 @@
 
 One file per place our data names (every jurisdiction of every law in policies/data/laws.yaml, every
 vendor's country), for the years YEARS, from the pinned `holidays` library (dsr.engine.holiday_calendars
-says why they are files). Run it after upgrading the library or adding a law or a vendor, and commit the
-files.
+says why they are files), keeping for a place named in its SELECTIONS (California) only the law's holidays.
+Run it after upgrading the library or adding a law or a vendor, and commit the files. It fails where the
+library lists a holiday such a selection has not decided: decide it there, then run it again.
 """
 
 from __future__ import annotations
@@ -50,7 +51,13 @@ class Command(BaseCommand):
             wanted = places(Path(settings.POLICY_DATA_DIR))
         except PolicyDataError as exc:
             raise CommandError(str(exc)) from None
-        if not options["check"]:
+        try:
+            self._write_or_check(wanted, check=options["check"])
+        except holiday_calendars.UndecidedHoliday as exc:
+            raise CommandError(str(exc)) from None
+
+    def _write_or_check(self, wanted: set[tuple[str, str | None]], *, check: bool) -> None:
+        if not check:
             written = holiday_calendars.write_files(wanted, YEARS)
             where = holiday_calendars.DATA_DIR
             self.stdout.write(f"Wrote {len(written)} files to {where} (years {YEARS[0]}-{YEARS[-1]}).")
