@@ -19,9 +19,9 @@ How counting works (each step is a rule in laws.yaml and is cited in the explana
      data by `manage.py holiday_calendars` (dsr.engine.holiday_calendars), never a hand list of dates; for
      California only the library's days that are holidays under Gov. Code 6700 and 6701, chosen by name in
      holiday_calendars.SELECTIONS) are skipped.
-3. 'stop' pauses add the paused days (end - start); a 'restart' pause starts the period again on the
-   day the pause ends (UK 'relevant time'). A pause the law does not recognise is reported and not
-   applied.
+3. 'stop' pauses add the paused days, the first and the last included (UK DPA s.54(3C)(b)); a 'restart'
+   pause starts the period again on the day the pause ends (UK 'relevant time'). A pause the law does not
+   recognise is reported and not applied.
 4. Where the rule rolls forward, a last day on a Saturday, Sunday or public holiday moves to the next
    working day (Reg 1182/71 Art 3(4)).
 5. A deadline ends at the end of that local day: `due_at` is the last instant of the day in the
