@@ -484,6 +484,7 @@ def _run(
     end = count.nominal_end
     records: list[AppliedPause] = []
     source, mark = (policy.source, policy.status) if policy is not None else (None, None)
+    stopped_until: dt.date | None = None  # the last day an applied stop already took out of the count
     for pause in sorted(pauses, key=lambda p: p.start):
         when = {"kind": pause.kind, "start": pause.start, "end": pause.end}
         effect, ignored = _pause_effect(policy, pause, request_type)
@@ -507,13 +508,19 @@ def _run(
                 else r
                 for r in records
             ]
+            stopped_until = None
             restart = AppliedPause(pause, "restart", True, 0, Step("pause_restarts_clock", when, source, mark))
             count = _count(pause.end, amount, unit, period.first_day_counts, cal)
             count.restart = restart
             end = count.nominal_end
             records.append(restart)
         else:
-            end, added = _add_stop(end, pause, unit, cal)
+            # A question asked on the day the last answer came: that day is already out of the count, once.
+            counted = pause
+            if stopped_until is not None and pause.start <= stopped_until:
+                counted = replace(pause, start=stopped_until + dt.timedelta(days=1))
+            end, added = _add_stop(end, counted, unit, cal) if counted.start <= counted.end else (end, 0)
+            stopped_until = max(pause.end, stopped_until or pause.end)
             count.stop_days += added
             stopped = {"days": added, "unit": _day_unit(unit), "superseded": False}
             step = Step("pause_stops_clock", {**when, **stopped}, source, mark)

@@ -569,6 +569,18 @@ def test_uk_clarification_asked_and_answered_counts_both_days() -> None:
     assert due(run("UK_GDPR", D(2026, 2, 2), country="GB", pauses=same_day)) == D(2026, 3, 3)
 
 
+def test_uk_back_to_back_clarifications_count_their_shared_day_once() -> None:
+    # Received Mon 2 Mar 2026 (due 2 Apr). One pause from 5 to 12 March: 8 days, due Fri 10 Apr. Two pauses, 5 to
+    # 10 and 10 to 12 March (asked again the day the first answer came): the same 8 days, the same date.
+    one = [Pause(D(2026, 3, 5), D(2026, 3, 12), "clarification")]
+    two = [
+        Pause(D(2026, 3, 5), D(2026, 3, 10), "clarification"),
+        Pause(D(2026, 3, 10), D(2026, 3, 12), "clarification"),
+    ]
+    assert due(run("UK_GDPR", D(2026, 3, 2), country="GB", pauses=one)) == D(2026, 4, 10)
+    assert due(run("UK_GDPR", D(2026, 3, 2), country="GB", pauses=two)) == D(2026, 4, 10)
+
+
 def test_uk_identity_restarts_the_period_from_the_day_the_id_arrives() -> None:
     # md §1.2: the clock starts at the 'relevant time' (ID received 10 Mar) -> 10 Apr 2026 (Fri).
     pauses = [Pause(D(2026, 3, 5), D(2026, 3, 10), "identity")]

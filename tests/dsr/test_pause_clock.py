@@ -13,7 +13,7 @@ from tests.factories import STAFF, noon, verified
 pytestmark = pytest.mark.usefixtures("policies")
 
 ASKED = dt.date(2026, 2, 6)  # UK GDPR Art 12A (stop-the-clock) is in force from 5 February 2026
-ANSWERED = dt.date(2026, 2, 13)
+ANSWERED = dt.date(2026, 2, 12)
 
 
 def pause_and_resume(email: str) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -38,9 +38,11 @@ def test_an_open_pause_counts_up_to_the_given_now_not_the_wall_clock() -> None:
     assert today == a_month_later
     paused, resumed = today
     assert paused is not None and resumed is not None
-    # Paused on the day it was asked: nothing counted yet, still due Monday 2 March.
+    # Paused on the day it was asked: that day is out of the count, 28 February (clamped) + 1 = Sunday 1 March
+    # -> Monday 2 March.
     assert paused.astimezone(dt.UTC).date() == dt.date(2026, 3, 2)
-    # 28 February (clamped) + 7 paused days = Saturday 7 March -> Monday 9 March.
+    # Asked 6 February, answered 12 February: 7 days do not count, both ends included (DPA 2018 s.54(3C)(b)):
+    # 28 February + 7 = Saturday 7 March -> Monday 9 March (not Friday 6 March, which drops the answer's day).
     assert resumed.astimezone(dt.UTC).date() == dt.date(2026, 3, 9)
 
 
@@ -57,3 +59,24 @@ def test_while_paused_the_stored_date_moves_with_the_given_now_only() -> None:
             request.refresh_from_db()
             dues.append(schedule.due_date(request))
     assert dues == [dt.date(2026, 3, 9), dt.date(2026, 3, 9)]
+
+
+def test_a_question_asked_the_day_the_last_answer_came_does_not_count_that_day_twice() -> None:
+    """Asked 6 February, answered 10 February; asked again that day, answered 11 February: 6 to 11 February do
+    not count, 6 days, as for one pause from 6 to 11 February (28 February + 6 = Friday 6 March)."""
+    once = verified(vendor_slug="leadoro", country="GB", request_type="access", email="once@example.com")
+    twice = verified(vendor_slug="leadoro", country="GB", request_type="access", email="twice@example.com")
+    asked_again = dt.date(2026, 2, 10)
+    answers = [
+        (once, ASKED, dt.date(2026, 2, 11)),
+        (twice, ASKED, asked_again),
+        (twice, asked_again, dt.date(2026, 2, 11)),
+    ]
+    for request, asked, answered in answers:
+        workflow.pause_request(
+            request, kind="clarification", on=asked, reason="Which account?", actor=STAFF, now=noon(asked)
+        )
+        workflow.resume_request(request, on=answered, actor=STAFF, now=noon(answered))
+    once.refresh_from_db()
+    twice.refresh_from_db()
+    assert schedule.due_date(once) == schedule.due_date(twice) == dt.date(2026, 3, 6)
