@@ -2,9 +2,10 @@
 
 A refusal and every answer name the authority (GDPR Art 12(4), 77; UK GDPR Art 15(1)(f), 77; PDPO s.21 and
 s.37). In this order:
-1. A law of one country whose authority is in the laws file (`supervisory_authorities`, each with the laws it
-   hears) is heard by that authority wherever the vendor is established: the Information Commissioner for the UK
-   GDPR (Art 77: "the Commissioner"), the PCPD for the PDPO. A person reached by such a law is told its authority.
+1. Where the person lives in a country whose own law governs the request, and that law's authority is in the
+   laws file (`supervisory_authorities`, each with the laws it hears), that authority, wherever the vendor is
+   established: the Information Commissioner for a person in the UK (UK GDPR Art 77: "the Commissioner"), the
+   PCPD for a person in Hong Kong.
 2. Else the authority at the vendor's seat for one of the request's laws: the region's first where the country's
    authorities are regional (a German company's is its Land's, BDSG s.40: Seerene in Potsdam -> Brandenburg),
    then the country's (Sera Leads in Tallinn -> the AKI).
@@ -29,7 +30,8 @@ class ComplaintAuthority:
     website: str
     place: str  # "DE-BB", "HK", or the country the policy names
     why: str  # for staff: the rule that chose it, with its source
-    source: str  # where the choice comes from, as a letter quotes it: the law's source, or the policy's passage
+    source: str  # where the choice comes from: the laws file's sources, or the policy's passage
+    passage: str = ""  # the policy's own words naming it, where the policy is where it comes from (step 3)
 
 
 def complaint_authority(
@@ -38,16 +40,17 @@ def complaint_authority(
     law_codes: Sequence[str],
     authorities: Sequence[SupervisoryAuthority],
     jurisdictions: Mapping[str, Sequence[str]] | None = None,
+    country: str | None = None,
 ) -> ComplaintAuthority | None:
     """The authority named to the person for a request under these laws (see the module's docstring).
-    `jurisdictions` gives each law's places ({law code: ["GB"]}); without it, step 1 is skipped."""
-    for code in law_codes:
-        places = list((jurisdictions or {}).get(code) or ())
-        if len(places) != 1:
+    `jurisdictions` gives each law's places ({law code: ["GB"]}) and `country` where the person lives; without
+    them, step 1 is skipped."""
+    for code in law_codes if country else ():
+        if list((jurisdictions or {}).get(code) or ()) != [country]:
             continue
-        national = next((a for a in authorities if code in a.laws and a.country == places[0]), None)
+        national = next((a for a in authorities if code in a.laws and a.country == country), None)
         if national is not None:
-            return _from_file(national, f"{code}: the authority that hears every complaint under this law")
+            return _from_file(national, f"{code}: the authority of {country}, where the person lives")
     country = policy.country
     region = policy.vendor.region.value
     seat = ([f"{country}-{region}"] if country and region else []) + ([country] if country else [])
@@ -64,6 +67,7 @@ def complaint_authority(
             place=policy.authority.country,
             why=f"named by the policy: “{policy.authority.cite}”",
             source=policy.authority.cite,
+            passage=policy.authority.cite,
         )
     return None
 

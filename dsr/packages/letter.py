@@ -89,13 +89,14 @@ def _period(rule: RetentionRule) -> str:
 
 def authority_for(request: Request) -> ComplaintAuthority | None:
     """The supervisory authority the person is told they can complain to, in the answer's letter and in every
-    refusal and answer email alike (dsr.engine.authority: the one at the vendor's seat for the request's law,
-    else the one the policy names)."""
+    refusal and answer email alike (dsr.engine.authority: the authority of the person's own country's law, else
+    the one at the vendor's seat for the request's law, else the one the policy names)."""
     return complaint_authority(
         request.policy_version.policy,
         law_codes=request.law_codes,
         authorities=supervisory_authorities(),
         jurisdictions=laws_in_force().jurisdictions,
+        country=request.country or None,
     )
 
 
@@ -149,8 +150,8 @@ def sections(
     if not transfers:
         transfers = [Fact(_("The policy says nothing about transfers to countries outside the EU/EEA."), "")]
     # Art 77(1): the person may always complain where they live or work, or where the law was broken, beside
-    # the authority named for the request's law and the vendor (dsr.engine.authority). Neither is the policy's
-    # words, so neither quotes a passage ("The policy says").
+    # the authority named for the request (dsr.engine.authority). Only an authority the policy names quotes the
+    # policy's passage ("The policy says"); one from the laws file and Art 77 are not the policy's words.
     anywhere = Fact(
         _(
             "You can also complain to the data protection authority of the country where you live or work, or "
@@ -160,7 +161,7 @@ def sections(
     )
     if authority is not None and authority.name:
         complaint: tuple[Fact, ...] = (
-            Fact(f"{authority.name}" + (f", {authority.website}" if authority.website else ""), ""),
+            Fact(f"{authority.name}" + (f", {authority.website}" if authority.website else ""), authority.passage),
             anywhere,
         )
     elif policy.authority.name:

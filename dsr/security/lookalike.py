@@ -64,8 +64,9 @@ def email_for_staff(address: str) -> Shown:
     if mixed:
         warnings.append(_mixed(mixed))
     if shown != shown.lower():
-        # Mail reaches the address in lower case (as dsr.security.identities.canonical_email reads it), and in
-        # lower case a capital I no longer passes for an l: `aIice@gmail.com` is shown as `aiice@gmail.com`.
+        # The product reads an address case-blind, as mail providers do in practice (dsr.security.identities.
+        # canonical_email), and in lower case a capital I no longer passes for an l: `aIice@gmail.com` is shown
+        # as `aiice@gmail.com`. Any capital I is flagged: `Ian@` reads as `lan@` too.
         if "I" in shown:
             warnings.append(f"typed as {address}: a capital I reads as a lower-case l")
         shown = shown.lower()

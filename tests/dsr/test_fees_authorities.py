@@ -72,13 +72,14 @@ def test_no_fee_is_raised_where_no_copy_is_given(capsys: pytest.CaptureFixture[s
 # --- the supervisory authority ---------------------------------------------------------------------------
 
 
-def authority(slug: str, *codes: str) -> str:
+def authority(slug: str, *codes: str, lives_in: str | None = None) -> str:
     laws = load_laws_file(default_laws_path())
     found = complaint_authority(
         documents()[slug],
         law_codes=codes,
         authorities=laws.authorities,
         jurisdictions={law.code: law.jurisdictions for law in laws.laws},
+        country=lives_in,
     )
     return found.name if found else ""
 
@@ -100,11 +101,16 @@ def test_a_uk_request_names_the_information_commissioner_wherever_the_vendor_is(
     Sera's Estonian establishment, the EU GDPR: the ICO is named, not the Estonian AKI; Leadoro names no authority
     and has none at its seat, yet a UK request to it names the ICO too."""
     ico = "Information Commissioner's Office (ICO)"
-    assert authority("sera-leads", "EU_GDPR", "UK_GDPR") == ico
-    assert authority("seerene", "EU_GDPR", "UK_GDPR") == ico
-    assert authority("leadoro", "UK_GDPR") == ico
+    assert authority("sera-leads", "EU_GDPR", "UK_GDPR", lives_in="GB") == ico
+    assert authority("seerene", "EU_GDPR", "UK_GDPR", lives_in="GB") == ico
+    assert authority("leadoro", "UK_GDPR", lives_in="GB") == ico
+    # Serai is in Hong Kong, and its law is the PDPO too: a person in the UK is still told the Commissioner,
+    # whatever order the laws come in, and a person in Hong Kong the PCPD.
+    assert authority("serai", "HK_PDPO", "UK_GDPR", lives_in="GB") == ico
+    assert authority("serai", "HK_PDPO", lives_in="HK").startswith("Office of the Privacy Commissioner")
     # An EU request is still heard at the vendor's seat (Art 56: the lead authority).
-    assert authority("sera-leads", "EU_GDPR").startswith("Andmekaitse Inspektsioon")
+    assert authority("sera-leads", "EU_GDPR", lives_in="FI").startswith("Andmekaitse Inspektsioon")
+    assert authority("serai", "EU_GDPR", "HK_PDPO", lives_in="FR").startswith("Office of the Privacy Commissioner")
 
 
 def rejected_email(request: Request) -> OutgoingEmail:
@@ -132,16 +138,17 @@ def test_a_refusal_from_seerene_names_brandenburgs_authority() -> None:
     assert "https://www.lda.brandenburg.de" in mail.body_text
 
 
-def test_a_refusal_of_a_uk_request_names_the_information_commissioner() -> None:
+@pytest.mark.parametrize("slug", ["sera-leads", "serai"])
+def test_a_refusal_of_a_uk_request_names_the_information_commissioner(slug: str) -> None:
     """UK GDPR Art 12(4): a refusal tells the person of the right to complain to the Commissioner (laws.yaml
-    UK_GDPR refusal.must_mention)."""
-    request = routed(vendor_slug="sera-leads", relationships=["account_user"], country="GB", request_type="access")
+    UK_GDPR refusal.must_mention), whether the vendor is in Tallinn or in Hong Kong."""
+    request = routed(vendor_slug=slug, relationships=["account_user"], country="GB", request_type="access")
     assert "UK_GDPR" in request.law_codes
     mail = rejected_email(request)
     for body in (mail.body_text, mail.body_html):
         assert "Information Commissioner's Office (ICO)" in body.replace("&#x27;", "'")
         assert "https://ico.org.uk" in body
-        assert "Andmekaitse Inspektsioon" not in body
+        assert "Andmekaitse Inspektsioon" not in body and "PCPD" not in body
 
 
 # --- encoding corrections ---------------------------------------------------------------------------------
@@ -258,6 +265,13 @@ def test_the_cover_letter_always_says_the_person_may_complain_where_they_live_in
         "You can also complain to the data protection authority of the country where you live or work",
     ]
     assert all(f.passage == "" for f in complaint.facts)  # neither is the policy's words
+    # An authority the policy names is quoted in its words (Sera Leads, with none for its law in the file).
+    sera = documents()["sera-leads"]
+    named = complaint_authority(sera, law_codes=("EU_GDPR",), authorities=())
+    assert named is not None and named.name == sera.authority.name
+    with translation.override("en"):
+        (complaint,) = [s for s in letter.sections(sera, sera.categories, named) if s.key == "complaint"]
+    assert complaint.facts[0].passage == sera.authority.cite != ""
     for language, words in (
         ("de", "Sie können sich auch bei der Datenschutzbehörde des Landes beschweren"),
         ("fi", "Voit myös tehdä valituksen sen maan tietosuojaviranomaiselle"),
