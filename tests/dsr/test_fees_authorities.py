@@ -149,6 +149,22 @@ def test_a_refusal_of_a_uk_request_names_the_information_commissioner(slug: str)
         assert "Information Commissioner's Office (ICO)" in body.replace("&#x27;", "'")
         assert "https://ico.org.uk" in body
         assert "Andmekaitse Inspektsioon" not in body and "PCPD" not in body
+    # The Commissioner is the person's authority, not the vendor's: the email does not call it the vendor's.
+    words = " ".join(mail.body_text.split())
+    assert (
+        "the one where you live or work, or the authority for your request, Information Commissioner's Office (ICO) "
+        "(https://ico.org.uk)." in words
+    )
+    assert "the authority for Serai" not in words and "the authority for Sera Leads" not in words
+
+
+def test_the_complaint_sentence_is_in_the_persons_language() -> None:
+    """A German request's refusal names Brandenburg's authority as the one for the request, in German."""
+    request = routed(
+        vendor_slug="seerene", relationships=["account_user"], country="DE", request_type="access", language="de"
+    )
+    words = " ".join(rejected_email(request).body_text.split())
+    assert "oder bei der für Ihre Anfrage zuständigen Behörde, Die Landesbeauftragte für den Datenschutz" in words
 
 
 # --- encoding corrections ---------------------------------------------------------------------------------
