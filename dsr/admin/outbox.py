@@ -27,6 +27,7 @@ from ..requests import audit, mail
 from ..requests.selectors import staff_role, visible_emails, visible_webhooks
 from ..requests.timeline import Actor
 from ..security.tokens import hide_links
+from ..templatetags.dsr_lookalike import staff_email
 from .access import VendorStaffViews
 
 
@@ -36,14 +37,14 @@ def said(count: int) -> str:
 
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(VendorStaffViews, ReadOnly, admin.ModelAdmin[OutgoingEmail]):
-    list_display = ("created_at", "kind", "to", "subject", "status", "attempts", "next_attempt_at")
+    list_display = ("created_at", "kind", "recipient", "subject", "status", "attempts", "next_attempt_at")
     list_filter = ("status", "kind")
     search_fields = ("key", "subject")
     fields = (
         "key",
         "request",
         "kind",
-        "to",
+        "recipient",
         "language",
         "subject",
         "body",
@@ -56,12 +57,17 @@ class OutgoingEmailAdmin(VendorStaffViews, ReadOnly, admin.ModelAdmin[OutgoingEm
         "created_at",
         "sent_at",
     )
-    readonly_fields = ("body", "template_context")
+    readonly_fields = ("recipient", "body", "template_context")
     actions = ["retry"]
     change_form_template = "admin/dsr/outgoingemail/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OutgoingEmail]:
         return visible_emails(request.user, super().get_queryset(request).defer("body_html"))
+
+    @admin.display(description="to", ordering="to")
+    def recipient(self, obj: OutgoingEmail) -> str:
+        """The address as staff read every address: as the mail system sees it, look-alikes flagged."""
+        return staff_email(obj.to)
 
     @admin.display(description="body (links hidden)")
     def body(self, obj: OutgoingEmail) -> str:

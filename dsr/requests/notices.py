@@ -17,6 +17,7 @@ from policies.models import Contact
 from ..engine.identity import identity_requirement
 from ..models import Assignment, Request
 from ..outbox.emails import Pending, queue_email
+from ..security.lookalike import email_for_staff
 from ..security.tokens import make_token
 from .schedule import (
     controller_sets_deadline,
@@ -97,6 +98,15 @@ def subject_notice(request: Request, template: str, key: str, **extra: object) -
         request=request,
         urgent=True,
     )
+
+
+def _proven(request: Request) -> dict[str, str]:
+    """The proven email as a responder reads it: as the mail system sees it, a look-alike flagged
+    (dsr.security.lookalike), or nothing before the person proved it."""
+    if not request.verified_at:
+        return {"proven_email": "", "proven_email_warning": ""}
+    shown = email_for_staff(request.subject_email)
+    return {"proven_email": shown.text, "proven_email_warning": shown.warning}
 
 
 def staff_emails(request: Request) -> list[str]:
@@ -202,7 +212,7 @@ def assignee_notices(
         "policy_gap": assignment.policy_gap,
         "deadline_summary": deadline_summary(request),
         "link": responder_link(request, assignment),
-        "proven_email": request.subject_email if request.verified_at else "",
+        **_proven(request),
         "filed_by_agent": request.agent_name,
         "identity_words": identity_words(request),
     }

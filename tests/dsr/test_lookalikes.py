@@ -19,7 +19,7 @@ from dsr.models import OutgoingEmail, Request, StaffMembership
 from dsr.security.lookalike import Shown, email_for_staff, mixed_script_words, name_for_staff
 from policies.models import Vendor
 from tests.dsr.test_intake_views import FORM_URL, field_error, valid
-from tests.factories import verified
+from tests.factories import routed, verified
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policies")]
 
@@ -120,3 +120,24 @@ def test_a_capital_i_passing_for_an_l_is_shown_as_the_mailbox_it_reaches_and_fla
     page = html.unescape(client.get(f"/admin/dsr/request/{request.pk}/change/").content.decode())
     assert reaches in page and "a capital I reads as a lower-case l" in page
     assert email_for_staff("Alice.Smith@Example.com") == Shown("alice.smith@example.com")
+
+
+def test_the_outbox_and_the_responders_email_show_the_mailbox_and_flag_a_capital_i() -> None:
+    """Staff reading the outbox, and the responder matching the proven email against their records, see
+    `aiice@gmail.com` and the warning, not `aIice@gmail.com` passing for alice@gmail.com."""
+    request = routed(vendor_slug="sera-leads", country="EE", email="aIice@gmail.com")
+    flag = "a capital I reads as a lower-case l"
+    (told,) = OutgoingEmail.objects.filter(request=request, kind="assignment")[:1]
+    words = " ".join(told.body_text.split())
+    assert "Proven email: aiice@gmail.com (the requester proved control of this address) ⚠ look-alike?" in words
+    assert flag in words and flag in told.body_html
+    user = get_user_model().objects.create_user("sera-staff", "s@example.org", "pw", is_staff=True)
+    StaffMembership.objects.create(user=user, vendor=Vendor.objects.get(slug="sera-leads"), role="lead")
+    client = Client()
+    client.force_login(user)
+    listing = html.unescape(client.get("/admin/dsr/outgoingemail/").content.decode())
+    assert "aiice@gmail.com" in listing and flag in listing and "aIice@gmail.com ⚠" not in listing
+    ack = OutgoingEmail.objects.filter(request=request, to="aIice@gmail.com").first()
+    assert ack is not None
+    page = html.unescape(client.get(f"/admin/dsr/outgoingemail/{ack.pk}/change/").content.decode())
+    assert "aiice@gmail.com" in page and flag in page
