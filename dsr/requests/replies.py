@@ -60,7 +60,10 @@ def prefill(action: str, request: Request, choice: str | None = None) -> dict[st
         return {}  # a close is usually an answer, not a refusal: the refusal text is offered, not imposed
     kind = choice if choice in kinds else kinds[0]
     text = reply_text(kind, request)
-    return {TEXT_FIELD[action]: text} if text else {}
+    initial = {TEXT_FIELD[action]: text} if text else {}
+    if action == "close" and kind == K.REFUSAL:
+        initial["status"] = Request.Status.REJECTED  # the refusal's text goes out with the refusal's status
+    return initial
 
 
 def choices(action: str) -> list[tuple[str, str]]:

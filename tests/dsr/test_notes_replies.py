@@ -104,6 +104,10 @@ def test_the_pause_extend_and_close_forms_start_from_the_template_in_the_persons
     assert "Wir können Ihre Anfrage" not in lead.get(f"{base}close/").content.decode()  # an answer by default
     refusal = lead.get(f"{base}close/", {"reply": "refusal"}).content.decode()
     assert "Wir können Ihre Anfrage an Leadsment nicht erfüllen" in refusal
+    # The refusal's text comes with the refusal's status chosen, never "Completed" beside a refusal.
+    assert '<option value="rejected" selected>' in refusal
+    assert '<option value="completed" selected>' not in refusal
+    assert '<option value="rejected" selected>' not in lead.get(f"{base}close/").content.decode()
 
     # A lead's edit is what the next form starts from.
     ReplyTemplate.objects.filter(kind="info", language="de").update(
