@@ -232,8 +232,9 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             and schedule.controller_sets_deadline(found),
             "forward_by": schedule.forward_date(found) if is_open else None,
             "deadline_data": notices.person_deadline_data(found) if due else {},
-            # Written in the person's language when the request was routed (dsr.routing).
-            "who_answers": (routed.data.get("notes") or []) if routed and not routed.redacted else [],
+            # Written in the person's language when the request was routed (dsr.routing); once the request is
+            # closed nobody "will answer" any more: the timeline says how it ended.
+            "who_answers": (routed.data.get("notes") or []) if routed and not routed.redacted and is_open else [],
             "events": person_view.timeline(found),
             "can_withdraw": can_withdraw,
             "form": form,

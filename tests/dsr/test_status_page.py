@@ -50,3 +50,16 @@ def test_the_verification_page_speaks_the_language_the_person_filed_in() -> None
     request = filed(vendor_slug="sera-leads", country="EE", language="et")
     page = Client().get(f"/verify/{make_token('verify', request.reference)}/").content.decode()
     assert 'lang="et"' in page
+
+
+@pytest.mark.usefixtures("policies")
+def test_once_refused_the_status_page_no_longer_says_who_will_answer() -> None:
+    request = routed(vendor_slug="serai", relationships=["account_user"], country="GB", language="en")
+    url = f"/status/{make_token('status', request.reference)}/"
+    assert "will answer you" in Client().get(url).content.decode()
+    workflow.close_request(
+        request, status="rejected", message="We could not confirm who you are.", actor=STAFF, now=LATER
+    )
+    page = Client().get(url).content.decode()
+    assert "will answer you" not in page and "Who answers" not in page
+    assert "Rejected" in page or "rejected" in page
