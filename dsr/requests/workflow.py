@@ -809,9 +809,17 @@ def _close(
         authority=authority.name if authority else "",
         authority_website=authority.website if authority else "",
         is_appeal=request.request_type == "appeal",
+        may_appeal=_may_appeal(request),
         appeal_complaints=appeal_denial_complaints(request) if status == Request.Status.REJECTED else [],
         **offer,
     )
+
+
+def _may_appeal(request: Request) -> bool:
+    """Whether a refusal tells the person how to appeal: where a law of the request gives an appeal (the US
+    states'), or where no law is known to say it does not (the safer answer)."""
+    laws = request_law_rules(request)
+    return not laws or any(law.appeal.available for law in laws)
 
 
 NOTE_MAX_LENGTH = 10_000

@@ -142,6 +142,18 @@ def test_a_denial_of_another_request_offers_the_appeal_instead(policies: None) -
     assert 'choose "Appeal an earlier answer' in body
 
 
+def test_a_refusal_under_a_law_with_no_appeal_does_not_offer_one(policies: None) -> None:
+    """The GDPR family and the PDPO have no statutory appeal (a complaint to the authority instead): a UK
+    person refused by Serai is not told to file an appeal its form does not offer."""
+    request = identified(
+        routed(vendor_slug="serai", request_type="access", relationships=["account_user"], country="GB")
+    )
+    workflow.close_request(request, status=Request.Status.REJECTED, message="Not found.", actor=STAFF, now=LATER)
+    body = render_stored(OutgoingEmail.objects.get(request=request, kind="rejected")).body_text
+    assert "right to appeal" not in body and "Appeal an earlier answer" not in body
+    assert "Information Commissioner" in body
+
+
 # --- The form offers them only where granted --------------------------------------------------------------
 
 
