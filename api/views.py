@@ -50,19 +50,30 @@ class Page(pagination.PageNumberPagination):
         """A page_size that is not a whole number from 1 is refused (400), not silently replaced."""
         if self.page_size_query_param not in request.query_params:
             return self.page_size
-        value = request.query_params[self.page_size_query_param]
-        if not value.isdigit() or int(value) < 1:
+        number = whole_number(request.query_params[self.page_size_query_param])
+        if number is None or number < 1:
             raise exceptions.ValidationError({"page_size": ["A whole number from 1 to 200."]})
-        return min(int(value), self.max_page_size)
+        return min(number, self.max_page_size)
 
     def get_page_number(self, request: Any, paginator: Any) -> int:
         """A page that is not a whole number from 1 is refused (400); an empty one is not read as page 1."""
         if self.page_query_param not in request.query_params:
             return 1
-        value = request.query_params[self.page_query_param]
-        if not value.isdigit() or int(value) < 1:
+        number = whole_number(request.query_params[self.page_query_param])
+        if number is None or number < 1:
             raise exceptions.ValidationError({"page": ["A whole number from 1."]})
+        return number
+
+
+def whole_number(value: str) -> int | None:
+    """`value` as a whole number written in the digits 0-9, else None. (str.isdigit also takes "²" and "①",
+    which int() cannot read, and int() reads other scripts' digits, such as "٣".)"""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    try:
         return int(value)
+    except ValueError:  # more digits than int() reads (sys.get_int_max_str_digits(), 4,300)
+        return None
 
 
 class ClientView(APIView):

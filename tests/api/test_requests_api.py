@@ -241,3 +241,14 @@ def test_the_list_refuses_a_page_that_is_not_a_whole_number_from_1(agent_a: Call
     """An empty `page=` must not quietly answer page 1 (found by the schema fuzzing)."""
     answer = agent_a.call("GET", f"/api/v1/requests/?page={page}")
     assert answer.status_code == 400 and "page" in answer.json()
+
+
+@pytest.mark.parametrize("parameter", ["page", "page_size"])
+@pytest.mark.parametrize("number", ["²", "①", "٣", "1" * 5000])
+def test_the_list_refuses_a_page_in_other_digits_than_0_to_9_or_too_long_to_read(
+    agent_a: Caller, parameter: str, number: str
+) -> None:
+    """Python counts "²" and "①" as digits but cannot read them as a number; "٣" (Arabic-Indic 3) it can, and
+    it is refused as well: a page is written in 0-9. Nor does it read 5,000 digits (its limit is 4,300)."""
+    answer = agent_a.call("GET", f"/api/v1/requests/?{parameter}={number}")
+    assert answer.status_code == 400 and parameter in answer.json()
