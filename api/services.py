@@ -27,6 +27,7 @@ from dsr.requests.errors import DomainError
 from dsr.requests.signals import StatusChange
 from dsr.requests.timeline import Actor
 from dsr.security import ratelimit
+from dsr.security.storable import storable, storable_text
 from policies.models import Vendor
 
 from .models import ApiCall, ApiClient, ClientRequest, IdempotencyKey
@@ -157,7 +158,7 @@ def _hash(secret: str) -> str:
 
 def authenticate(token: str) -> ApiClient | None:
     """The active client whose secret this is, or None. The hash is compared in constant time."""
-    if not token.startswith(TOKEN_PREFIX):
+    if not token.startswith(TOKEN_PREFIX) or not storable(token):
         return None
     prefix, _, secret = token[len(TOKEN_PREFIX) :].partition("_")
     client = ApiClient.objects.filter(key_prefix=prefix, active=True).first()
@@ -185,7 +186,7 @@ def purge_records(*, now: dt.datetime) -> dict[str, int]:
 
 def log_call(client: ApiClient | None, *, method: str, path: str, status_code: int, at: dt.datetime, ms: int) -> None:
     ApiCall.objects.create(
-        client=client, method=method, path=path[:300], status_code=status_code, at=at, duration_ms=ms
+        client=client, method=method, path=storable_text(path)[:300], status_code=status_code, at=at, duration_ms=ms
     )
 
 
@@ -216,8 +217,8 @@ def begin_idempotent(client: ApiClient, key: str, *, fingerprint: str, now: dt.d
     A key is the client's own; reused with another body it is refused (422); while its first call runs a
     retry is told to wait (409). A key older than KEY_LIFETIME is forgotten and claimed afresh.
     """
-    if not key or len(key) > 200:
-        raise KeyConflict("An Idempotency-Key has 1 to 200 characters.", status_code=422)
+    if not key or len(key) > 200 or not storable(key):
+        raise KeyConflict("An Idempotency-Key has 1 to 200 characters, none of them NUL.", status_code=422)
     IdempotencyKey.objects.filter(client=client, key=key, created_at__lt=now - KEY_LIFETIME).delete()
     try:
         with transaction.atomic():
@@ -318,6 +319,9 @@ def filter_requests(
     before: dt.datetime | None = None,
 ) -> QuerySet[Request]:
     """The list's filters: our status or an OpenDSR request_status, type, vendor, received after/before."""
+    for name, value in (("subject_request_type", request_type), ("vendor", vendor)):
+        if not storable(value):
+            raise DomainError(f"The filter {name} holds a NUL character, which no value has.")
     if status:
         ours = [s for s, theirs in OPENDSR_STATUS.items() if status in (s, theirs)]
         if not ours:
@@ -335,6 +339,9 @@ def filter_requests(
 
 
 def find(client: ApiClient, reference: str) -> Request | None:
+    """The client's own request of this reference, or None."""
+    if not storable(reference):
+        return None
     return requests_of(client).filter(reference=reference).first()
 
 

@@ -1,1 +1,2 @@
-"""Signed links, rate limits, the client address behind trusted proxies, and CSV cells never run as formulas."""
+"""Signed links, rate limits, the client address behind trusted proxies, CSV cells never run as formulas, and
+the values a lookup may take to the database."""

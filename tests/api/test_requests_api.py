@@ -252,3 +252,32 @@ def test_the_list_refuses_a_page_in_other_digits_than_0_to_9_or_too_long_to_read
     it is refused as well: a page is written in 0-9. Nor does it read 5,000 digits (its limit is 4,300)."""
     answer = agent_a.call("GET", f"/api/v1/requests/?{parameter}={number}")
     assert answer.status_code == 400 and parameter in answer.json()
+
+
+@pytest.mark.parametrize("name", ["vendor", "subject_request_type"])
+def test_the_list_refuses_a_filter_holding_nul(agent_a: Caller, name: str) -> None:
+    """The database cannot compare with NUL (U+0000): such a filter is refused, as any bad filter is."""
+    agent_a.call("POST", "/api/v1/requests/", payload())
+    answer = agent_a.call("GET", f"/api/v1/requests/?{name}=leadsment%00")
+    assert answer.status_code == 400 and name in answer.json()["detail"]
+    assert agent_a.call("GET", "/api/v1/requests/").json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/api/v1/requests/{}%00/"), ("POST", "/api/v1/requests/{}%00/withdraw/")]
+)
+def test_a_reference_holding_nul_is_not_found(agent_a: Caller, method: str, path: str) -> None:
+    reference = agent_a.call("POST", "/api/v1/requests/", payload()).json()["subject_request_id"]
+    answer = agent_a.call(method, path.format(reference))
+    assert answer.status_code == 404 and answer.json() == {"detail": "No such request."}
+    assert ApiCall.objects.filter(path=path.format(reference), status_code=404).exists()  # logged as it came
+    assert agent_a.call("GET", f"/api/v1/requests/{reference}/").json()["request_status"] == "in_progress"
+
+
+def test_a_secret_or_an_idempotency_key_holding_nul_is_refused(agent_a: Caller) -> None:
+    """HTTP allows no NUL in a header (RFC 9110 5.5; gunicorn refuses it), but a server in front may let it by."""
+    answer = agent_a.call("POST", "/api/v1/requests/", payload(), idempotency_key="k\x001")
+    assert answer.status_code == 422 and "NUL" in answer.json()["detail"]
+    assert not Request.objects.exists()
+    agent_a.token = agent_a.token.replace("dsr_", "dsr_\x00")  # in the prefix, which is looked up
+    assert agent_a.call("GET", "/api/v1/requests/").status_code == 401
