@@ -24,6 +24,7 @@ from dsr.requests import intake, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
 from dsr.security import ratelimit
+from dsr.security.storable import storable
 from policies.models import Vendor
 
 from . import callbacks, protocol, states, vocabulary
@@ -49,14 +50,20 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def same_id(ours: str, theirs: str) -> bool:
+    """Whether an id the agent sent is `ours`, compared in constant time (as bytes: hmac.compare_digest refuses
+    strings with anything but ASCII in them)."""
+    return hmac.compare_digest(ours.encode(), theirs.encode())
+
+
 def vendor_by_business_id(business: str) -> Vendor | None:
-    return next((v for v in Vendor.objects.all() if hmac.compare_digest(protocol.business_id(v.slug), business)), None)
+    return next((v for v in Vendor.objects.all() if same_id(protocol.business_id(v.slug), business)), None)
 
 
 def set_up_key(agent_id: str, body: bytes, *, now: dt.datetime) -> str:
     """Pair-wise key set-up (DRP 2.05): a new bearer token for the agent and the business its signed message
     names, where staff registered the agent for that vendor. The token replaces any earlier one."""
-    agent = Agent.objects.filter(agent_id=agent_id, active=True).first()
+    agent = Agent.objects.filter(agent_id=agent_id, active=True).first() if storable(agent_id) else None
     if agent is None:
         raise forbidden("Unknown agent.")
     message = protocol.open_signed(body, agent.verify_key)
@@ -88,7 +95,7 @@ def authenticate(authorization: str) -> Registration | None:
 
 def agent_info(registration: Registration, agent_id: str) -> dict[str, Any]:
     """Agent information (2.06): an empty document while the token is the agent's; 403 otherwise."""
-    if not hmac.compare_digest(registration.agent.agent_id, agent_id):
+    if not same_id(registration.agent.agent_id, agent_id):
         raise forbidden("This token is not the agent's.")
     return {}
 

@@ -79,6 +79,36 @@ def test_key_set_up_is_refused_with_an_empty_403_for_a_wrong_key_an_unknown_agen
     assert not agent.token
 
 
+@pytest.mark.parametrize("agent_id", ["CR_AA%00TEST", "CR_AA_T%C3%89ST"])
+def test_key_set_up_for_an_agent_id_holding_nul_or_not_ascii_is_an_empty_403(agent_id: str) -> None:
+    """No registered agent has such an id (the database cannot even hold a NUL): refused as any unknown agent."""
+    agent = DrpAgent("CR_AA_TEST")
+    agent.register("leadoro")
+    response = agent.client.post(
+        f"/drp/v1/agent/{agent_id}", sign(agent.key, agent.envelope(LEADORO, now=now())), content_type="text/plain"
+    )
+    assert response.status_code == 403 and response.content == b""
+
+
+def test_key_set_up_for_a_business_id_not_in_ascii_is_an_empty_403() -> None:
+    agent = DrpAgent("CR_AA_TEST")
+    agent.register("leadoro")
+    response = agent.set_up("LEAD\u00d6RO", now=now())
+    assert response.status_code == 403 and response.content == b""
+    assert agent.set_up(LEADORO, now=now()).status_code == 200
+
+
+@pytest.mark.parametrize("odd", ["%00", "%C3%89"])
+def test_an_id_in_a_path_holding_nul_or_not_ascii_is_refused_as_another_agents(agent: DrpAgent, odd: str) -> None:
+    """Agent information (2.06) and a request's status and revoke (2.02, 2.04): 403, as for any id not the
+    agent's own."""
+    assert agent.client.get(f"/drp/v1/agent/CR_AA_TEST{odd}", **agent.auth()).json()["code"] == "403"
+    request_id = agent.exercise(LEADORO, now=now()).json()["request_id"]
+    assert agent.status(request_id + odd).json()["code"] == "403"
+    assert agent.delete(request_id + odd, agent.revoke_body(request_id, now=now())).json()["code"] == "403"
+    assert agent.status(request_id).json()["status"] == "in_progress"
+
+
 def test_a_signed_exercise_files_a_request_through_the_intake_with_the_agents_attestation_as_authority(
     agent: DrpAgent,
 ) -> None:
