@@ -2,8 +2,8 @@
 
 Signed messages come as text/plain (base64 of signature + JSON); everything else is the bearer token. No
 cookies, so no CSRF: every call that changes anything is signed by the agent's key. Refusals answer with the
-protocol's error object (3.06); a refused key set-up with an empty 403, as 2.05.1 asks. Refused calls count
-against the caller's network, and past the limit every call from it gets 429.
+protocol's error object (3.06), a method a path does not take too; a refused key set-up with an empty 403, as
+2.05.1 asks. Refused calls count against the caller's network, and past the limit every call from it gets 429.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from dsr.security import ratelimit
 from dsr.security.clients import client_ip
@@ -54,6 +53,23 @@ def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return csrf_exempt(run)
 
 
+def allowing(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Only `methods`; any other is answered 405 with the methods allowed, in the protocol's error object."""
+
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                refused = error(ProtocolError(405, f"This path takes {' or '.join(methods)} only."))
+                refused["Allow"] = ", ".join(methods)
+                return refused
+            return view(request, *args, **kwargs)
+
+        run.__name__ = view.__name__
+        return csrf_exempt(run)
+
+    return wrap
+
+
 def registration_of(request: HttpRequest) -> Registration:
     found = services.authenticate(request.headers.get("Authorization", ""))
     if found is None:
@@ -86,6 +102,6 @@ def request_status(request: HttpRequest, request_id: str) -> HttpResponse:
     return JsonResponse(services.status(registration, request_id))
 
 
-agent_view = require_http_methods(["GET", "POST"])(guarded(key_setup))
-exercise_view = require_http_methods(["POST"])(guarded(exercise))
-status_view = require_http_methods(["GET", "DELETE"])(guarded(request_status))
+agent_view = allowing("GET", "POST")(guarded(key_setup))
+exercise_view = allowing("POST")(guarded(exercise))
+status_view = allowing("GET", "DELETE")(guarded(request_status))

@@ -109,6 +109,26 @@ def test_an_id_in_a_path_holding_nul_or_not_ascii_is_refused_as_another_agents(a
     assert agent.status(request_id).json()["status"] == "in_progress"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("put", "/drp/v1/data-rights-request", "POST"),
+        ("get", "/drp/v1/data-rights-request/", "POST"),
+        ("post", "/drp/v1/data-rights-request/{request_id}", "GET, DELETE"),
+        ("delete", "/drp/v1/agent/CR_AA_TEST", "GET, POST"),
+    ],
+)
+def test_a_method_a_path_does_not_take_is_refused_with_the_protocols_error_object(
+    agent: DrpAgent, method: str, path: str, allowed: str
+) -> None:
+    """DRP 3.06: errors are non-200 answers with an application/json body of `code` and `message`."""
+    request_id = agent.exercise(LEADORO, now=now()).json()["request_id"]
+    response = getattr(agent.client, method)(path.format(request_id=request_id), **agent.auth())
+    assert response.status_code == 405 and response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "405" and response.json()["message"]
+    assert response["Allow"] == allowed
+
+
 def test_a_signed_exercise_files_a_request_through_the_intake_with_the_agents_attestation_as_authority(
     agent: DrpAgent,
 ) -> None:
