@@ -66,8 +66,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dsr.ops.logcontext.RequestIdMiddleware",
-    # Before anything reads the body (the CSRF check does): oversized bodies are refused unread.
-    "dsr.public.limits.BodySizeLimitMiddleware",
+    # Before anything reads the body (the CSRF check does): oversized bodies are refused unread (dsr.public.limits;
+    # to the API's and the protocol's clients in JSON).
+    "api.limits.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A Content-Security-Policy on every response; no-store on every page reached by a signed link.
     "csp.middleware.CSPMiddleware",

@@ -42,6 +42,13 @@ class ProtocolError(Exception):
         self.message = message
         self.fatal = fatal
 
+    def body(self) -> dict[str, Any]:
+        """The protocol's error object (3.06): `code` (the HTTP status), `message`, and `fatal` where it is."""
+        body: dict[str, Any] = {"code": str(self.status), "message": self.message}
+        if self.fatal:
+            body["fatal"] = True
+        return body
+
 
 def forbidden(message: str) -> ProtocolError:
     return ProtocolError(403, message)

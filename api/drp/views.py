@@ -26,10 +26,7 @@ MAX_BODY = 64 * 1024
 
 
 def error(problem: ProtocolError) -> JsonResponse:
-    body: dict[str, Any] = {"code": str(problem.status), "message": problem.message}
-    if problem.fatal:
-        body["fatal"] = True
-    return JsonResponse(body, status=problem.status)
+    return JsonResponse(problem.body(), status=problem.status)
 
 
 def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

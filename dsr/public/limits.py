@@ -45,7 +45,11 @@ class BodySizeLimitMiddleware:
         try:
             length = int(declared)
         except ValueError:
-            return HttpResponse("Bad Content-Length.\n", status=400, content_type="text/plain; charset=utf-8")
+            return self.refuse(request, 400, "Bad Content-Length.")
         if length > body_limit(request.path_info):
-            return HttpResponse("This request is too large.\n", status=413, content_type="text/plain; charset=utf-8")
+            return self.refuse(request, 413, "This request is too large.")
         return self.get_response(request)
+
+    def refuse(self, request: HttpRequest, status: int, message: str) -> HttpResponse:
+        """The refusal, in plain text (api.limits answers the API's and the protocol's clients in JSON)."""
+        return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from api.models import ApiCall, ClientRequest
 from dsr.models import Event, Request
 from dsr.public.forms import offered_relationships, offered_request_types
+from dsr.public.limits import BATCH_MAX_BYTES, FORM_MAX_BYTES
 from dsr.requests import workflow
 from dsr.requests.timeline import SYSTEM
 from dsr.security import ratelimit
@@ -281,3 +282,27 @@ def test_a_secret_or_an_idempotency_key_holding_nul_is_refused(agent_a: Caller) 
     assert not Request.objects.exists()
     agent_a.token = agent_a.token.replace("dsr_", "dsr_\x00")  # in the prefix, which is looked up
     assert agent_a.call("GET", "/api/v1/requests/").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "length"),
+    [
+        ("/api/v1/requests/", str(FORM_MAX_BYTES + 1)),
+        ("/api/v1/requests/batch/", str(BATCH_MAX_BYTES + 1)),
+        ("/api/v1/requests/", "many"),
+    ],
+)
+def test_a_body_over_the_limit_or_of_no_length_is_refused_unread_in_json(
+    agent_a: Caller, path: str, length: str
+) -> None:
+    """Refused before anything reads it (the body sent is 2 bytes; the length declared is what counts)."""
+    answer = agent_a.http.post(
+        path,
+        b"{}",
+        content_type="application/json",
+        CONTENT_LENGTH=length,
+        HTTP_AUTHORIZATION=f"Bearer {agent_a.token}",
+    )
+    assert answer.status_code == (400 if length == "many" else 413)
+    assert answer["Content-Type"] == "application/json" and answer.json()["detail"]
+    assert not Request.objects.exists()

@@ -129,6 +129,18 @@ def test_a_method_a_path_does_not_take_is_refused_with_the_protocols_error_objec
     assert response["Allow"] == allowed
 
 
+@pytest.mark.parametrize(("body", "length", "status"), [(b"A" * (200 * 1024), None, 413), (b"A", "one", 400)])
+def test_a_body_over_the_limit_or_of_no_length_is_refused_with_the_protocols_error_object(
+    agent: DrpAgent, body: bytes, length: str | None, status: int
+) -> None:
+    """DRP 3.06, for what is refused before the body is read (over 128 KB, or a Content-Length not a number)."""
+    declared = {"CONTENT_LENGTH": length} if length else {}
+    response = agent.post("/data-rights-request", body, **declared)
+    assert response.status_code == status and response["Content-Type"] == "application/json"
+    assert response.json()["code"] == str(status) and response.json()["message"]
+    assert not Request.objects.exists()
+
+
 def test_a_signed_exercise_files_a_request_through_the_intake_with_the_agents_attestation_as_authority(
     agent: DrpAgent,
 ) -> None:
