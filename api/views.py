@@ -25,6 +25,7 @@ from dsr.requests.errors import DomainError
 
 from . import services
 from .models import ApiClient
+from .parsers import JsonBody, body_of
 from .serializers import BatchCreate, BatchOut, ErrorOut, RequestCreate, RequestOut, RequestPage, submission_of
 
 IDEMPOTENCY = OpenApiParameter(
@@ -80,6 +81,7 @@ class ClientView(APIView):
     """Authenticated by the client's secret; rate-limited and logged per client."""
 
     permission_classes = [IsAuthenticated]
+    parser_classes = [JsonBody]
 
     def client(self, request: ApiRequest) -> ApiClient:
         client = request.user
@@ -116,7 +118,7 @@ class ClientView(APIView):
             replay = services.begin_idempotent(
                 client,
                 key,
-                fingerprint=services.fingerprint(request.method or "", request.path, request.body),
+                fingerprint=services.fingerprint(request.method or "", request.path, body_of(request)),
                 now=timezone.now(),
             )
         except services.KeyConflict as exc:

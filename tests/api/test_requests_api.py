@@ -3,7 +3,11 @@ scope of each client, authentication, the rate limit and the call log."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from api.models import ApiCall, ClientRequest
@@ -306,3 +310,24 @@ def test_a_body_over_the_limit_or_of_no_length_is_refused_unread_in_json(
     assert answer.status_code == (400 if length == "many" else 413)
     assert answer["Content-Type"] == "application/json" and answer.json()["detail"]
     assert not Request.objects.exists()
+
+
+def test_a_batch_over_2_5_mb_is_filed_with_or_without_an_idempotency_key_and_replayed(agent_a: Caller) -> None:
+    """A batch may be up to 8 MB (dsr.public.limits.BATCH_MAX_BYTES), beyond Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    (2.5 MB), which still holds for other pages. Here 3 MB: one request and the JSON's own white space."""
+    padding = b" " * (3 * 1024 * 1024)
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE < len(padding) < BATCH_MAX_BYTES
+
+    def batch(name: str, **key: str) -> Any:
+        body = b'{"requests": [' + json.dumps(payload(subject_name=name)).encode() + b"]" + padding + b"}"
+        return agent_a.call("POST", "/api/v1/requests/batch/", body, **key)
+
+    unkeyed = batch("Ann One")
+    assert unkeyed.status_code == 200 and unkeyed.json()["created"] == 1
+    first = batch("Bob Two", idempotency_key="big-1")
+    assert first.status_code == 200 and first.json()["created"] == 1
+    again = batch("Bob Two", idempotency_key="big-1")
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    other = batch("Cid Three", idempotency_key="big-1")
+    assert other.status_code == 422 and other["Content-Type"] == "application/json"
+    assert Request.objects.count() == 2
