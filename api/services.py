@@ -185,6 +185,8 @@ def purge_records(*, now: dt.datetime) -> dict[str, int]:
 
 
 def log_call(client: ApiClient | None, *, method: str, path: str, status_code: int, at: dt.datetime, ms: int) -> None:
+    # A method longer than the column (PROPPATCH, MKCALENDAR: a server may pass up to 20 letters) is kept cut short.
+    method = storable_text(method)[: ApiCall._meta.get_field("method").max_length]
     ApiCall.objects.create(
         client=client, method=method, path=storable_text(path)[:300], status_code=status_code, at=at, duration_ms=ms
     )

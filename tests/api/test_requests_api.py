@@ -279,6 +279,14 @@ def test_a_reference_holding_nul_is_not_found(agent_a: Caller, method: str, path
     assert agent_a.call("GET", f"/api/v1/requests/{reference}/").json()["request_status"] == "in_progress"
 
 
+def test_a_method_longer_than_the_log_keeps_is_answered_and_logged(agent_a: Caller) -> None:
+    """A server in front may pass methods of up to 20 letters (PROPPATCH, MKCALENDAR): the API refuses them
+    with 405, and the call log keeps the method cut to its column, not a server error."""
+    answer = agent_a.http.generic("PROPPATCH", "/api/v1/requests/", HTTP_AUTHORIZATION=f"Bearer {agent_a.token}")
+    assert answer.status_code == 405
+    assert ApiCall.objects.filter(method="PROPPATC", path="/api/v1/requests/", status_code=405).exists()
+
+
 def test_a_secret_or_an_idempotency_key_holding_nul_is_refused(agent_a: Caller) -> None:
     """HTTP allows no NUL in a header (RFC 9110 5.5; gunicorn refuses it), but a server in front may let it by."""
     answer = agent_a.call("POST", "/api/v1/requests/", payload(), idempotency_key="k\x001")
