@@ -192,6 +192,18 @@ def response_due_at(result: engine.DeadlineResult) -> tuple[dt.datetime, str]:
 
 def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: Actor = SYSTEM) -> engine.DeadlineResult:
     """Recompute and store the request's deadlines (inside the caller's transaction), with an event."""
+    result = store_deadlines(request, now=now)
+    record_deadlines(request, now=now, reason=reason, actor=actor)
+    return result
+
+
+def store_deadlines(request: Request, *, now: dt.datetime) -> engine.DeadlineResult:
+    """Recompute and store the request's deadlines (inside the caller's transaction), without their event.
+
+    For a status change that moves the deadlines (a pause, its end): the new dates are stored before the
+    change's own event, which announces it (timeline.record), so what the announcement's receivers read (an
+    agent's `expected_by`) is the request as it will be committed; `record_deadlines` then follows that event.
+    """
     previous = request.due_at
     result = set_deadlines(request, now=now)
     request.save(update_fields=list(DEADLINE_FIELDS))
@@ -204,9 +216,13 @@ def apply_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: A
         open_.filter(action=Assignment.Action.ASSIST_CONTROLLER).update(due_at=assist_due_at(request), **reset)
         open_.filter(action__in=RECIPIENT_ACTIONS).update(due_at=recipients_due_at(request), **reset)
         schedule_assignments(request)
+    return result
+
+
+def record_deadlines(request: Request, *, now: dt.datetime, reason: str, actor: Actor = SYSTEM) -> None:
+    """The timeline event saying the deadlines were computed, and why (after `store_deadlines`)."""
     step = deadlines_step(request, reason=reason)
     record(request, step.kind, step.message, actor=actor, now=now, data=step.data, policy_version=step.policy_version)
-    return result
 
 
 # What set_deadlines writes on a request.

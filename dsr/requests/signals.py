@@ -3,8 +3,10 @@
 `status_changed` is sent from the one place every status change passes: `timeline.record`, when the
 event it appends finds the request's status changed since it was loaded or last announced. It is sent
 inside the change's transaction, so a receiver that writes (a webhook into the outbox) commits or rolls
-back with the change; receivers must not talk to the network. The requests layer never imports the apps
-that listen.
+back with the change; receivers must not talk to the network. A change that also moves the request's
+deadlines (a pause, its end) stores them before the event that records it, so a receiver reads the request as
+it will be committed (an agent's callback gives the `expected_by` the status endpoint gives). The requests
+layer never imports the apps that listen.
 
 Arguments: `request` (the Request), `old_status`, `new_status` (Request.Status values), `event` (the
 timeline Event that records the change: its id makes a per-change key), `now`.

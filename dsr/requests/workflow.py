@@ -55,8 +55,10 @@ from .schedule import (
     next_reminder_at,
     recipients_basis,
     recipients_due_at,
+    record_deadlines,
     request_law_rules,
     schedule_assignments,
+    store_deadlines,
 )
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, Step, record, record_many
 
@@ -251,6 +253,7 @@ def pause_request(request: Request, *, kind: str, on: dt.date, reason: str, acto
         Pause.objects.create(request=request, kind=kind, started_on=on, reason=reason)
         request.status = Request.Status.AWAITING_SUBJECT
         request.save(update_fields=["status"])
+        store_deadlines(request, now=now)  # before the event announcing the change: its callbacks give them
         record(
             request,
             "paused",
@@ -260,7 +263,7 @@ def pause_request(request: Request, *, kind: str, on: dt.date, reason: str, acto
             now=now,
             data={"on": on.isoformat(), "recorded_at": now.isoformat()},
         )
-        apply_deadlines(request, now=now, reason=f"paused for {kind}", actor=actor)
+        record_deadlines(request, now=now, reason=f"paused for {kind}", actor=actor)
         notify_subject(request, "info_needed", f"info-needed:{request.pauses.count()}", kind=kind, reason=reason)
     return request
 
@@ -280,6 +283,7 @@ def resume_request(request: Request, *, on: dt.date, actor: Actor, now: dt.datet
         pause.save(update_fields=["ended_on"])
         request.status = _status_after_pause(request)
         request.save(update_fields=["status"])
+        store_deadlines(request, now=now)  # before the event announcing the change: its callbacks give them
         record(
             request,
             "resumed",
@@ -289,7 +293,7 @@ def resume_request(request: Request, *, on: dt.date, actor: Actor, now: dt.datet
             now=now,
             data={"on": on.isoformat(), "recorded_at": now.isoformat()},
         )
-        apply_deadlines(request, now=now, reason="pause ended", actor=actor)
+        record_deadlines(request, now=now, reason="pause ended", actor=actor)
     if request.status == Request.Status.VERIFIED:
         route_request(request.pk, now=now)
     return request

@@ -11,12 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from api.drp.models import AgentRequest
 from dsr.models import OutgoingWebhook
 from dsr.outbox.webhooks import deliver_webhook
 from dsr.requests import workflow
+from dsr.requests.audit import verify_request
 from tests.drp.agent import DrpAgent
 from tests.factories import STAFF
 
@@ -86,3 +88,42 @@ def test_a_revoke_is_called_back_and_a_request_without_a_callback_posts_nothing(
     assert agent.revoke(with_callback).status_code == agent.revoke(without).status_code == 200
     deliver_all()
     assert [(r["body"]["request_id"], r["body"]["status"]) for r in Receiver.received] == [(with_callback, "revoked")]
+
+
+def test_the_callbacks_of_a_pause_and_its_end_carry_the_deadline_the_status_endpoint_gives(receiver: str) -> None:
+    """DRP 2.03: the callback's body adheres to the Exercise Status schema: what GET /data-rights-request/{id}
+    answers once the change is made, the deadline the pause moved included (not the one before it)."""
+    asked = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+    answered = asked + dt.timedelta(days=10)
+    agent = DrpAgent("CR_AA_CB")
+    agent.register("leadoro")
+    with time_machine.travel(asked, tick=False):
+        agent.set_up("LEADORO", now=asked - dt.timedelta(seconds=1))
+        # Leadoro names the UK GDPR, whose clarification pause stops the clock (Art 12A).
+        filed = agent.exercise(
+            "LEADORO",
+            now=asked - dt.timedelta(seconds=1),
+            status_callback=receiver,
+            regime=None,
+            exercise="access",
+            address={"country": "GB"},
+        ).json()
+        request = AgentRequest.objects.get(public_id=filed["request_id"]).request
+        workflow.route_request(request.pk, now=asked)
+        workflow.pause_request(
+            request, kind="clarification", on=asked.date(), reason="Which account?", actor=STAFF, now=asked
+        )
+        deliver_all()
+        assert Receiver.received[-1]["body"] == agent.status(filed["request_id"]).json()
+        assert "waiting" in Receiver.received[-1]["body"]["processing_details"]
+    with time_machine.travel(answered, tick=False):
+        workflow.resume_request(request, on=answered.date(), actor=STAFF, now=answered)
+        deliver_all()
+        posted = Receiver.received[-1]["body"]
+        assert posted == agent.status(filed["request_id"]).json()
+        assert posted["expected_by"] > filed["expected_by"]  # the paused days added
+    assert [r["body"]["status"] for r in Receiver.received] == ["in_progress", "in_progress"]
+    # The timeline keeps its order (the person answered, then the deadlines were computed) and its chain.
+    request.refresh_from_db()
+    assert list(request.events.order_by("pk").values_list("kind", flat=True))[-2:] == ["resumed", "deadlines"]
+    assert verify_request(request.reference).intact

@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 import time_machine
 
+from dsr.models import Request
 from dsr.requests import schedule, workflow
+from dsr.requests.signals import status_changed
 from tests.factories import STAFF, noon, verified
 
 pytestmark = pytest.mark.usefixtures("policies")
@@ -80,3 +82,21 @@ def test_a_question_asked_the_day_the_last_answer_came_does_not_count_that_day_t
     once.refresh_from_db()
     twice.refresh_from_db()
     assert schedule.due_date(once) == schedule.due_date(twice) == dt.date(2026, 3, 6)
+
+
+def test_a_pause_and_its_end_are_announced_with_the_deadlines_they_moved() -> None:
+    """status_changed is heard inside the change (the API's and the agents' callbacks are built then): the
+    request it carries already holds the deadlines the pause or its end set, as they are committed."""
+    heard: list[tuple[str, dt.datetime | None]] = []
+
+    def listen(sender: object, *, request: Request, new_status: str, **_: object) -> None:
+        heard.append((new_status, request.due_at))
+
+    status_changed.connect(listen, sender=Request, dispatch_uid="test-pause-announced")
+    try:
+        paused, resumed = pause_and_resume("heard@example.com")
+    finally:
+        status_changed.disconnect(listen, sender=Request, dispatch_uid="test-pause-announced")
+    at = heard.index(("awaiting_subject", paused))
+    assert heard[at + 1] == ("verified", resumed)  # unrouted when it paused: routed next, at the same date
+    assert paused != resumed  # the end of the pause moved the date
