@@ -37,6 +37,7 @@ __all__ = [
     "authenticate",
     "callbacks_for",
     "exercise",
+    "extension_callbacks_for",
     "purge_seen",
     "revoke",
     "set_up_key",
@@ -303,6 +304,23 @@ def callbacks_for(request: Request, *, old_status: str, change: str) -> list[cal
     """The status callbacks (2.03) due for a change of `request` from `old_status`: to the agent that filed it
     through the protocol with a `status_callback`, and to the agents of the requests joined to it as duplicates
     (their state is its state), where the change is one they can see."""
+    return _callbacks(
+        request, change=change, earlier=callbacks.Earlier(old_status, due_at=request.due_at, extended=request.extended)
+    )
+
+
+def extension_callbacks_for(
+    request: Request, *, old_due_at: dt.datetime | None, change: str
+) -> list[callbacks.Callback]:
+    """The callbacks due for an extension of `request`'s deadline from `old_due_at` (3.08: `expected_by` and
+    `processing_details` change, and the agent is notified by its status callback), to the same agents as
+    `callbacks_for`; `change` is the extension's timeline event."""
+    return _callbacks(
+        request, change=change, earlier=callbacks.Earlier(request.status, due_at=old_due_at, extended=False)
+    )
+
+
+def _callbacks(request: Request, *, change: str, earlier: callbacks.Earlier) -> list[callbacks.Callback]:
     joined = Event.objects.filter(kind="duplicate", data__of=request.pk).values_list("request_id", flat=True)
     due = []
     for filed in AgentRequest.objects.filter(Q(request=request) | Q(request_id__in=joined)).select_related("request"):
@@ -311,9 +329,8 @@ def callbacks_for(request: Request, *, old_status: str, change: str) -> list[cal
             filed.status_callback,
             _snapshot(request, filed) if own else _snapshot(filed.request, filed),
             change=change,
-            old_status=old_status,
+            earlier=earlier,
             followed=None if own else _snapshot(request, filed),
-            followed_old_status=None if own else old_status,
         )
         if sent is not None:
             due.append(sent)

@@ -11,6 +11,11 @@ layer never imports the apps that listen.
 Arguments: `request` (the Request), `old_status`, `new_status` (Request.Status values), `event` (the
 timeline Event that records the change: its id makes a per-change key), `now`.
 
+`deadline_extended` is sent by `workflow.extend_request` once the extended deadlines are stored, inside its
+transaction: the status is the same, but what an agent sees of the request is not (DRP 3.08: its `expected_by`
+and the reason). Arguments: `request` (with its new deadlines), `old_due_at` (the date before the extension),
+`event` (the "extended" timeline event: its id makes the key of the extension), `now`.
+
 `statuses_changed` announces many changes at once, from `timeline.record_many` (requests routed
 together): `changes`, a list of `StatusChange`, and `now`. A receiver handles them as it would each
 `status_changed`, reading what it needs for all of them at once.
@@ -25,6 +30,7 @@ from django.dispatch import Signal
 
 status_changed = Signal()
 statuses_changed = Signal()
+deadline_extended = Signal()
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ from .schedule import (
     schedule_assignments,
     store_deadlines,
 )
+from .signals import deadline_extended
 from .timeline import AGENT, SUBJECT, SYSTEM, Actor, Step, record, record_many
 
 __all__ = ["request_law_rules"]
@@ -331,12 +332,16 @@ def extend_request(request: Request, *, reason: str, actor: Actor, now: dt.datet
             compute_for(request, now=now, extended=True, extension_on=announced_on)
         except engine.DeadlineError as exc:
             raise DomainError(str(exc)) from None
+        old_due_at = request.due_at
         request.extended = True
         request.extension_announced_on = announced_on
         request.extension_reason = reason
         request.save(update_fields=["extended", "extension_announced_on", "extension_reason"])
-        record(request, "extended", f"Deadline extended, announced on {announced_on}: {reason}", actor=actor, now=now)
+        event = record(
+            request, "extended", f"Deadline extended, announced on {announced_on}: {reason}", actor=actor, now=now
+        )
         apply_deadlines(request, now=now, reason="extension", actor=actor)
+        deadline_extended.send(sender=Request, request=request, old_due_at=old_due_at, event=event, now=now)
         notify_subject(request, "extended", "extended", reason=reason)
     return request
 

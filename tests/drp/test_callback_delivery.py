@@ -127,3 +127,25 @@ def test_the_callbacks_of_a_pause_and_its_end_carry_the_deadline_the_status_endp
     request.refresh_from_db()
     assert list(request.events.order_by("pk").values_list("kind", flat=True))[-2:] == ["resumed", "deadlines"]
     assert verify_request(request.reference).intact
+
+
+def test_an_extension_is_posted_once_with_the_deadline_and_reason_the_status_endpoint_gives(receiver: str) -> None:
+    """DRP 3.08: an extension amends `expected_by` and `processing_details`, and 'the Privacy Infrastructure
+    Provider SHALL attempt to notify the Authorized Agent using the Data Rights Status Callback'."""
+    agent = DrpAgent("CR_AA_CB")
+    agent.register("leadoro")
+    now = timezone.now() - dt.timedelta(seconds=1)
+    agent.set_up("LEADORO", now=now)
+    filed = agent.exercise("LEADORO", now=now, status_callback=receiver).json()
+    request = AgentRequest.objects.get(public_id=filed["request_id"]).request
+    workflow.route_request(request.pk, now=timezone.now())  # in_progress before and after: nothing posted
+    workflow.extend_request(request, reason="Many records to search.", actor=STAFF, now=timezone.now())
+
+    deliver_all()
+    deliver_all()  # at most once
+    (posted,) = Receiver.received
+    assert posted["body"] == agent.status(filed["request_id"]).json()
+    assert posted["body"]["status"] == "in_progress" and posted["body"]["expected_by"] > filed["expected_by"]
+    assert "extended" in posted["body"]["processing_details"]
+    extended = request.events.get(kind="extended")
+    assert OutgoingWebhook.objects.get().key == f"drp:{filed['request_id']}:{extended.pk}"

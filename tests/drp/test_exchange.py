@@ -421,6 +421,30 @@ def test_the_agent_of_a_joined_request_is_called_back_when_the_open_one_changes(
     assert sent["https://agent.example/b"]["status"] == "revoked"
 
 
+def test_an_extension_calls_back_the_agent_of_the_request_and_of_each_joined_to_it(agent: DrpAgent) -> None:
+    """DRP 3.08: the extension is called back as a change of state is, to every agent that sees it, once."""
+    from dsr.models import OutgoingWebhook
+
+    first = agent.exercise(LEADORO, now=now(), status_callback="https://agent.example/a")
+    again = agent.exercise(LEADORO, now=now(), status_callback="https://agent.example/b")
+    quiet = filed(agent.exercise(LEADORO, now=now(), name="Dana Reyes"))  # no status_callback
+    request = filed(first)
+    workflow.extend_request(request, reason="Many records to search.", actor=STAFF, now=timezone.now())
+    workflow.extend_request(quiet, reason="Many records to search.", actor=STAFF, now=timezone.now())
+    event = request.events.get(kind="extended")
+    sent = {w.url: (w.key, json.loads(w.body)) for w in OutgoingWebhook.objects.all()}
+    assert set(sent) == {"https://agent.example/a", "https://agent.example/b"}
+    assert sent["https://agent.example/a"] == (
+        f"drp:{first.json()['request_id']}:{event.pk}",
+        agent.status(first.json()["request_id"]).json(),
+    )
+    assert sent["https://agent.example/b"] == (
+        f"drp:{again.json()['request_id']}:{event.pk}",
+        agent.status(again.json()["request_id"]).json(),
+    )
+    assert "extended" in sent["https://agent.example/b"][1]["processing_details"]
+
+
 def test_changes_announced_together_call_the_agents_back_as_one_by_one(agent: DrpAgent) -> None:
     """timeline.record_many(announce=True) (requests routed together) announces its changes at once
     (statuses_changed): a change an agent can see is called back as it is when announced alone."""

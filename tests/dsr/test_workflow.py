@@ -14,6 +14,7 @@ from dsr.privacy import retention
 from dsr.requests import schedule, sweeps, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.intake import verify_email
+from dsr.requests.signals import deadline_extended
 from tests.factories import LATER, RECEIVED, STAFF, identified, noon, verified
 from tests.factories import filed as file
 
@@ -159,6 +160,27 @@ def test_an_extension_moves_the_deadline_where_no_promise_binds() -> None:
     request = workflow.extend_request(request, reason="Complex.", actor=STAFF, now=noon(dt.date(2026, 2, 20)))
     request.refresh_from_db()
     assert schedule.due_date(request) == dt.date(2026, 4, 30)
+
+
+def test_an_extension_is_announced_once_with_the_date_before_and_the_one_stored() -> None:
+    """deadline_extended: what the agents' protocol calls back (DRP 3.08), heard inside the extension's transaction
+    with the new deadlines already stored, once; a refused extension announces nothing."""
+    heard: list[tuple[dt.datetime | None, dt.datetime | None, str]] = []
+
+    def listen(sender: object, *, request: Request, old_due_at: dt.datetime | None, event: Event, **_: Any) -> None:
+        heard.append((old_due_at, request.due_at, event.kind))
+
+    request = verified(vendor_slug="sera-leads", country="EE")
+    before = request.due_at
+    deadline_extended.connect(listen, sender=Request, dispatch_uid="test-extension-announced")
+    try:
+        workflow.extend_request(request, reason="Complex.", actor=STAFF, now=noon(dt.date(2026, 2, 20)))
+        with pytest.raises(DomainError, match="already extended once"):
+            workflow.extend_request(request, reason="Still complex.", actor=STAFF, now=noon(dt.date(2026, 2, 21)))
+    finally:
+        deadline_extended.disconnect(listen, sender=Request, dispatch_uid="test-extension-announced")
+    request.refresh_from_db()
+    assert heard == [(before, request.due_at, "extended")] and request.due_at != before
 
 
 def test_a_deadline_is_extended_once_only() -> None:
