@@ -32,8 +32,9 @@ def entry(vendor: Vendor, *, on: dt.date) -> dict[str, Any] | None:
         "logo": None,
         "api_base": api_base(),
         "supported_actions": vocabulary.supported_actions(),
-        # The request names the person and their email; we match records by them (3.04). We do not rely on the
-        # agent's verification alone for disclosure: staff check identity at the level the law asks for.
+        # The request must give the person's email (and their name if known): we verify and match records by it
+        # (3.04; api.drp.protocol.person_of). We do not rely on the agent's verification alone for disclosure:
+        # staff check identity at the level the law asks for.
         "supported_verifications": ["email"],
         "web_url": policy.vendor.website.value or "",
         "technical_contact": settings.DRP_TECHNICAL_CONTACT,

@@ -193,12 +193,22 @@ ADDRESS_FIELDS = ("formatted", "street_address", "locality", "region", "postal_c
 
 
 def person_of(claims: dict[str, Any]) -> Person:
+    """The person's claims. The email is required: our directory entry lists the email as the verification we
+    support (3.04: the corresponding identity fields SHOULD be in the request), and it is what the person is
+    identified, verified and matched by. The name is taken if known (3.04: "if known"), else left empty."""
     address = claims.get("address") or {}
     if not isinstance(address, dict) or not all(isinstance(v, str) for v in address.values()):
         raise ProtocolError(400, "`address` must be an object of strings (OpenID Connect Core 5.1.1).")
+    email = text(claims, "email", required=False, limit=254)
+    if not email:
+        raise ProtocolError(
+            400,
+            "`email` is required: the person's email address is the identity this business verifies and matches "
+            'records by (its directory entry: "supported_verifications": ["email"]).',
+        )
     return Person(
-        name=text(claims, "name"),
-        email=text(claims, "email", required=False, limit=254),
+        name=text(claims, "name", required=False),
+        email=email,
         email_verified=claims.get("email_verified") is True,
         phone_number=text(claims, "phone_number", required=False, limit=32),
         phone_number_verified=claims.get("phone_number_verified") is True,

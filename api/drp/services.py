@@ -14,12 +14,16 @@ import secrets
 import uuid
 from typing import Any
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import translation
 
 from dsr.models import Event, Request
 from dsr.outbox import webhooks
+from dsr.public.forms import RequestForm
 from dsr.requests import intake, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
@@ -106,6 +110,7 @@ def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> di
     agent = registration.agent
     message, claims, envelope = _signed(registration, body, now=now)
     wanted = protocol.read_exercise(claims, allow_http_callbacks=settings.DRP_ALLOW_HTTP_CALLBACKS)
+    _check_person(wanted.person)
     if wanted.status_callback and webhooks.registration_problem(
         wanted.status_callback,
         allow_http=settings.DRP_ALLOW_HTTP_CALLBACKS,
@@ -141,6 +146,21 @@ def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> di
     except DomainError as error:
         raise ProtocolError(400, str(error), fatal=True) from None
     return status_of(filed)
+
+
+def _check_person(person: protocol.Person) -> None:
+    """The person's claims checked by the public form's own fields (dsr.public.forms.RequestForm), so an agent's
+    request takes what the form and the REST API take: a usable email (complete, deliverable)."""
+    _check_claim("email", RequestForm.base_fields["email"], person.email)
+
+
+def _check_claim(claim: str, field: forms.Field, value: str) -> None:
+    """400 naming the claim, with the form's own words, where the form's field refuses the value."""
+    with translation.override("en"):  # the protocol's messages are in English
+        try:
+            field.clean(value)
+        except ValidationError as error:
+            raise ProtocolError(400, f"`{claim}`: {' '.join(error.messages)}") from None
 
 
 def _signed(

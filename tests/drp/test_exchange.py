@@ -15,11 +15,13 @@ from django.utils import timezone
 
 from api.drp.models import AgentRequest, SeenMessage
 from dsr.models import OutgoingEmail, Request
+from dsr.outbox.emails import render_stored
 from dsr.requests import workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
 from tests.drp.agent import DrpAgent, sign
 from tests.factories import STAFF
+from tests.staff import client_for, member
 
 pytestmark = pytest.mark.usefixtures("policies")
 
@@ -166,6 +168,28 @@ def test_a_signed_exercise_files_a_request_through_the_intake_with_the_agents_at
     assert not OutgoingEmail.objects.filter(request=request, kind="permission_needed").exists()
     # Identity before disclosure: staff still check it at the level the law asks; the gate holds until then.
     assert workflow.disclosure_missing(request) == ["the identity check"]
+
+
+def test_the_email_our_directory_entry_asks_for_is_required_and_the_name_is_taken_if_known(agent: DrpAgent) -> None:
+    """Our entry lists `supported_verifications: ["email"]`: 3.04 asks an agent to send the fields it lists and
+    to omit the others, and `name` only 'if known'. The email is what identifies the person (staff verify it and
+    match records by it); a request without a usable one is refused, one without a name is filed."""
+    claims = {"exercise": "deletion", "regime": "ccpa", "email": "carla@example.com", "email_verified": True}
+    request = filed(agent.post("/data-rights-request", sign(agent.key, agent.envelope(LEADORO, now=now(), **claims))))
+    assert request.subject_name == "" and "carla@example.com (verified by the agent)" in request.details
+    assert request.status == "verified" and request.law_codes == ["US_CA_CCPA"]
+    (acknowledged,) = [render_stored(e) for e in OutgoingEmail.objects.filter(request=request, kind="acknowledged")]
+    assert "proof that the person it is about allowed" in " ".join(acknowledged.body_text.split())
+    staff = client_for(member("lead", vendor="leadoro", role="lead"))
+    assert (
+        "<dt>Person</dt><dd><em>no name given</em></dd>"
+        in staff.get(f"/admin/dsr/request/{request.pk}/change/").content.decode()
+    )
+    for email, why in ((None, "`email` is required"), ("", "`email` is required"), ("carla", "complete email")):
+        document = agent.envelope(LEADORO, now=now(), **{**claims, "email": email, "name": "Carla Reyes"})
+        refused = agent.post("/data-rights-request", sign(agent.key, document))
+        assert refused.status_code == 400 and why in refused.json()["message"], refused.json()
+    assert Request.objects.count() == 1
 
 
 def test_nothing_is_disclosed_before_staff_record_the_identity_check(agent: DrpAgent) -> None:

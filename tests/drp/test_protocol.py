@@ -28,6 +28,7 @@ def claims(**changes: Any) -> dict[str, Any]:
         "exercise": "access",
         "regime": "ccpa",
         "name": "Carla Reyes",
+        "email": "carla@example.com",
         **changes,
     }
 
@@ -112,6 +113,20 @@ def test_without_a_regime_the_address_says_where_the_person_lives() -> None:
         protocol.read_exercise(claims(regime=None))
     with pytest.raises(ProtocolError, match="regime"):
         protocol.read_exercise(claims(regime="gdpr"))
+
+
+def test_the_email_is_required_and_the_name_taken_if_known() -> None:
+    """3.04: our directory entry lists the email as the verification we support, so the request carries it;
+    the name is sent "if known"."""
+    assert protocol.read_exercise(claims(name=None)).person == protocol.read_exercise(claims(name="")).person
+    assert protocol.read_exercise(claims(name=None)).person.name == ""
+    assert protocol.read_exercise(claims(name=" Carla Reyes ")).person.name == "Carla Reyes"
+    for email in (None, "", "  "):
+        with pytest.raises(ProtocolError, match="`email` is required") as refused:
+            protocol.read_exercise(claims(email=email))
+        assert refused.value.status == 400
+    with pytest.raises(ProtocolError, match="`email` must be a string"):
+        protocol.read_exercise(claims(email=["carla@example.com"]))
 
 
 def test_a_status_callback_must_be_https_unless_allowed_for_tests() -> None:
