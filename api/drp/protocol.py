@@ -99,13 +99,17 @@ def claims_of(message: bytes) -> dict[str, Any]:
     return claims
 
 
-def text(claims: dict[str, Any], key: str, *, required: bool = True, limit: int = 200) -> str:
+def text(claims: dict[str, Any], key: str, *, required: bool = True, limit: int = 200, lines: bool = False) -> str:
+    """A string claim, without control characters; with `lines`, lines separated by newlines (\n or \r\n,
+    given back as \n)."""
     value = claims.get(key)
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise ProtocolError(400, f"`{key}` must be a string.")
-    if len(value) > limit or any(ord(c) < 32 for c in value):
+    if lines:
+        value = value.replace("\r\n", "\n")
+    if len(value) > limit or any(ord(c) < 32 and not (lines and c == "\n") for c in value):
         raise ProtocolError(400, f"`{key}` is too long or holds control characters.")
     return value.strip()
 
@@ -172,6 +176,10 @@ class Person:
     address_verified: bool
     power_of_attorney: str
 
+    def address_lines(self) -> list[str]:
+        """The address's parts in the order of ADDRESS_FIELDS, a multi-line one (ADDRESS_LINES) line by line."""
+        return [line.strip() for value in self.address.values() for line in value.split("\n") if line.strip()]
+
 
 @dataclass(frozen=True)
 class Exercise:
@@ -190,6 +198,8 @@ class Exercise:
 
 
 ADDRESS_FIELDS = ("formatted", "street_address", "locality", "region", "postal_code", "country")
+# OpenID Connect Core 5.1.1: these two "MAY contain multiple lines, separated by newlines".
+ADDRESS_LINES = frozenset({"formatted", "street_address"})
 
 
 def person_of(claims: dict[str, Any]) -> Person:
@@ -212,7 +222,7 @@ def person_of(claims: dict[str, Any]) -> Person:
         email_verified=claims.get("email_verified") is True,
         phone_number=text(claims, "phone_number", required=False, limit=32),
         phone_number_verified=claims.get("phone_number_verified") is True,
-        address={k: text(address, k, limit=300) for k in ADDRESS_FIELDS if address.get(k)},
+        address={k: text(address, k, limit=300, lines=k in ADDRESS_LINES) for k in ADDRESS_FIELDS if address.get(k)},
         address_verified=claims.get("address_verified") is True,
         power_of_attorney=text(claims, "power_of_attorney", required=False, limit=500),
     )

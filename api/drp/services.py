@@ -23,7 +23,7 @@ from django.utils import translation
 
 from dsr.models import Event, Request
 from dsr.outbox import webhooks
-from dsr.public.forms import RequestForm
+from dsr.public.forms import OneLineField, RequestForm
 from dsr.requests import intake, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
@@ -150,8 +150,13 @@ def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> di
 
 def _check_person(person: protocol.Person) -> None:
     """The person's claims checked by the public form's own fields (dsr.public.forms.RequestForm), so an agent's
-    request takes what the form and the REST API take: a usable email (complete, deliverable)."""
+    request takes what the form and the REST API take: a usable email (complete, deliverable), and each line of
+    the address as a one-line field of the form (no control or invisible formatting character)."""
     _check_claim("email", RequestForm.base_fields["email"], person.email)
+    one_line = OneLineField(required=False)
+    for key, value in person.address.items():
+        for line in value.split("\n"):
+            _check_claim(f"address.{key}", one_line, line)
 
 
 def _check_claim(claim: str, field: forms.Field, value: str) -> None:
@@ -198,7 +203,7 @@ def _submission(registration: Registration, wanted: protocol.Exercise) -> intake
     for label, value, checked in (
         ("Email", person.email, person.email_verified),
         ("Phone", person.phone_number, person.phone_number_verified),
-        ("Address", ", ".join(person.address.values()), person.address_verified),
+        ("Address", ", ".join(person.address_lines()), person.address_verified),
     ):
         if value:
             lines.append(f"{label}: {value}" + (f" ({verified})" if checked else " (not verified by the agent)"))

@@ -192,6 +192,18 @@ def test_the_email_our_directory_entry_asks_for_is_required_and_the_name_is_take
     assert Request.objects.count() == 1
 
 
+def test_a_multi_line_address_is_filed_and_an_invisible_character_in_it_refused(agent: DrpAgent) -> None:
+    """OpenID Connect Core 5.1.1's `formatted` and `street_address` may hold lines; each line is then checked
+    as the public form checks a one-line field (no control or invisible formatting character)."""
+    address = {"formatted": "1 Main St\r\nApt 2\nSacramento, CA 95814", "region": "CA", "country": "US"}
+    request = filed(agent.exercise(LEADORO, now=now(), address=address))
+    assert "Address: 1 Main St, Apt 2, Sacramento, CA 95814, CA, US (not verified by the agent)" in request.details
+    for hidden in ({"street_address": "1 Main St\nApt \u202e2"}, {"locality": "Sacra\u200bmento"}):
+        refused = agent.exercise(LEADORO, now=now(), name="Dana Reyes", address={**address, **hidden})
+        assert refused.status_code == 400 and "invisible formatting" in refused.json()["message"], refused.json()
+    assert Request.objects.count() == 1
+
+
 def test_nothing_is_disclosed_before_staff_record_the_identity_check(agent: DrpAgent) -> None:
     request = filed(agent.exercise(LEADORO, now=now(), exercise="access:specific"))
     assert request.request_type == "access" and "specific pieces" in request.details

@@ -129,6 +129,25 @@ def test_the_email_is_required_and_the_name_taken_if_known() -> None:
         protocol.read_exercise(claims(email=["carla@example.com"]))
 
 
+def test_the_address_may_hold_lines_where_openid_connect_says_so_and_no_other_control_character() -> None:
+    """OpenID Connect Core 5.1.1: `formatted` and `street_address` "MAY contain multiple lines, separated by
+    newlines" (\n or \r\n); every other control character, and a line break in any other claim, is refused."""
+    lines = {"formatted": "1 Main St\r\nApt 2\nSacramento, CA 95814", "street_address": "1 Main St\nApt 2"}
+    person = protocol.read_exercise(claims(address={**lines, "region": "CA", "country": "US"})).person
+    assert person.address["formatted"] == "1 Main St\nApt 2\nSacramento, CA 95814"
+    assert person.address["street_address"] == "1 Main St\nApt 2"
+    for address in (
+        {"formatted": "1 Main St\tApt 2"},
+        {"formatted": "1 Main St\rApt 2"},
+        {"street_address": "1 Main St\x0bApt 2"},
+        {"locality": "Sacramento\nCA"},
+    ):
+        with pytest.raises(ProtocolError, match="control characters"):
+            protocol.read_exercise(claims(address=address))
+    with pytest.raises(ProtocolError, match="control characters"):
+        protocol.read_exercise(claims(name="Carla\nReyes"))
+
+
 def test_a_status_callback_must_be_https_unless_allowed_for_tests() -> None:
     with pytest.raises(ProtocolError, match="https"):
         protocol.read_exercise(claims(status_callback="http://127.0.0.1:9/cb"))
