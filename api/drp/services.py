@@ -23,7 +23,7 @@ from django.utils import translation
 
 from dsr.models import Event, Request
 from dsr.outbox import webhooks
-from dsr.public.forms import OneLineField, RequestForm
+from dsr.public.forms import OneLineField, RequestForm, residence_errors
 from dsr.requests import intake, workflow
 from dsr.requests.errors import DomainError
 from dsr.requests.timeline import Actor
@@ -111,6 +111,7 @@ def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> di
     message, claims, envelope = _signed(registration, body, now=now)
     wanted = protocol.read_exercise(claims, allow_http_callbacks=settings.DRP_ALLOW_HTTP_CALLBACKS)
     _check_person(wanted.person)
+    _check_residence(wanted)
     if wanted.status_callback and webhooks.registration_problem(
         wanted.status_callback,
         allow_http=settings.DRP_ALLOW_HTTP_CALLBACKS,
@@ -150,13 +151,40 @@ def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> di
 
 def _check_person(person: protocol.Person) -> None:
     """The person's claims checked by the public form's own fields (dsr.public.forms.RequestForm), so an agent's
-    request takes what the form and the REST API take: a usable email (complete, deliverable), and each line of
-    the address as a one-line field of the form (no control or invisible formatting character)."""
+    request takes what the form and the REST API take: a usable email (complete, deliverable), a name (if
+    given) as the form takes the person's name, and the phone number and each line of the address as one-line
+    fields of the form (no line break, control or invisible formatting character such as a bidi override)."""
     _check_claim("email", RequestForm.base_fields["email"], person.email)
+    if person.name:
+        _check_claim("name", RequestForm.base_fields["subject_name"], person.name)
     one_line = OneLineField(required=False)
+    _check_claim("phone_number", one_line, person.phone_number)
     for key, value in person.address.items():
         for line in value.split("\n"):
             _check_claim(f"address.{key}", one_line, line)
+
+
+# Where the person lives, in the protocol's claims and our words for a code not of the form's lists.
+RESIDENCE_CLAIMS: dict[str, tuple[str, str]] = {
+    "country": ("address.country", "an ISO 3166-1 country code (two letters, such as US)"),
+    "state": ("address.region", "a US state (ISO 3166-2:US without 'US-', such as CA)"),
+    "province": ("address.region", "a Canadian province or territory (ISO 3166-2:CA without 'CA-', such as QC)"),
+}
+
+
+def _check_residence(wanted: protocol.Exercise) -> None:
+    """Where the person lives, checked by the public form's rule (dsr.public.forms.residence_errors): a country
+    of its list, and the US state or Canadian province the laws differ by. 400, fatal: as it stands, the request
+    names no place whose laws could be applied."""
+    values = {"country": wanted.country, "state": wanted.state, "province": wanted.province}
+    for field, error in residence_errors(wanted.country, wanted.state, wanted.province).items():
+        claim, what = RESIDENCE_CLAIMS[field]
+        if error.code == "invalid_choice":  # the form's words ask to choose from a list the agent never saw
+            message = f"`{claim}` must be {what}: {values[field]!r} is not one."
+        else:
+            with translation.override("en"):
+                message = f"`{claim}`: {' '.join(error.messages)}"
+        raise ProtocolError(400, message, fatal=True)
 
 
 def _check_claim(claim: str, field: forms.Field, value: str) -> None:

@@ -233,6 +233,42 @@ def country_field_choices(language: str) -> FixedChoices:
     return FixedChoices((("", prompt), *country_choices(language)))
 
 
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """The two-letter codes of the countries the form lists (the same in every language)."""
+    return frozenset(code for code, _ in country_choices("en"))
+
+
+# The subdivisions whose laws differ, by field: the country, its codes, and the form's words when one is
+# missing there or given elsewhere.
+SUBDIVISIONS: tuple[tuple[str, str, frozenset[str], Any, Any], ...] = (
+    ("state", "US", frozenset(code for code, _ in US_STATES), STATE_REQUIRED, STATE_NOT_US),
+    ("province", "CA", frozenset(code for code, _ in CA_PROVINCES), PROVINCE_REQUIRED, PROVINCE_NOT_CANADA),
+)
+
+
+def residence_errors(country: str, state: str, province: str) -> dict[str, ValidationError]:
+    """Where a person says they live, checked by the one rule of the public form, of the REST API (which
+    validates through the form) and of the agents' protocol (api.drp): a country of the list; in the United
+    States one of its states, and a state only there (US privacy laws differ from state to state); in Canada
+    one of its provinces or territories, and a province only there (Quebec has its own privacy law).
+
+    {field: error} for `country`, `state` and `province`; empty when it holds. An empty country is left to
+    the caller (the form's field says it is required, or reports a country not of the list itself)."""
+    errors: dict[str, ValidationError] = {}
+    if country and country not in country_codes():
+        errors["country"] = ValidationError(NOT_OFFERED, code="invalid_choice")
+    given = {"state": state, "province": province}
+    for field, home, codes, required, elsewhere in SUBDIVISIONS:
+        if given[field] and given[field] not in codes:
+            errors[field] = ValidationError(NOT_OFFERED, code="invalid_choice")
+        elif country == home and not given[field]:
+            errors[field] = ValidationError(required, code="required")
+        elif country and country != home and given[field]:
+            errors[field] = ValidationError(elsewhere, code="not_here")
+    return errors
+
+
 def _sort_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
@@ -431,17 +467,9 @@ class RequestForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        country = data.get("country")
-        state = data.get("state") or ""
-        if country == "US" and not state:
-            self.add_error("state", STATE_REQUIRED)
-        elif country and country != "US" and state:
-            self.add_error("state", STATE_NOT_US)
-        province = data.get("province") or ""
-        if country == "CA" and not province:
-            self.add_error("province", PROVINCE_REQUIRED)
-        elif country and country != "CA" and province:
-            self.add_error("province", PROVINCE_NOT_CANADA)
+        country, state, province = (data.get(name) or "" for name in ("country", "state", "province"))
+        for field, error in residence_errors(country, state, province).items():
+            self.add_error(field, error)
         if data.get("acting_as_agent"):
             if not data.get("agent_name") and "agent_name" not in self.errors:
                 self.add_error("agent_name", AGENT_NAME_REQUIRED)

@@ -204,6 +204,39 @@ def test_a_multi_line_address_is_filed_and_an_invisible_character_in_it_refused(
     assert Request.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("claims", "why"),
+    [
+        ({"regime": None, "address": {"country": "ZZ"}}, "`address.country` must be an ISO 3166-1 country code"),
+        ({"regime": None, "address": {"country": "US", "region": "ZZ"}}, "`address.region` must be a US state"),
+        ({"regime": None, "address": {"country": "CA"}}, "`address.region`: Choose your province or territory"),
+        ({"regime": None, "address": {"country": "CA", "region": "XX"}}, "a Canadian province or territory"),
+        ({"name": "Carla \u202eReyes"}, "`name`: Remove the invisible formatting characters"),
+        ({"name": "Carla\u200bReyes"}, "`name`: Remove the invisible formatting characters"),
+        ({"name": "Carla\u2028Reyes"}, "`name`: Use one line only"),
+        ({"phone_number": "+1 555 \u202e0100"}, "`phone_number`: Remove the invisible formatting characters"),
+    ],
+)
+def test_an_agents_request_is_checked_as_the_public_form_checks_where_the_person_lives_and_their_name(
+    agent: DrpAgent, claims: dict[str, Any], why: str
+) -> None:
+    """The form's own rules (dsr.public.forms), as for the form and the REST API: a country of the list, a US
+    state or Canadian province where the laws differ by it, a name without hidden characters. Refused with the
+    protocol's 400 and nothing filed (a request filed for "ZZ" would have had no law at all)."""
+    refused = agent.exercise(LEADORO, now=now(), **claims)
+    assert refused.status_code == 400 and why in refused.json()["message"], refused.json()
+    assert not Request.objects.exists()
+
+
+def test_a_person_living_where_the_form_takes_them_is_filed_under_those_laws(agent: DrpAgent) -> None:
+    quebec = filed(agent.exercise(LEADORO, now=now(), regime=None, address={"country": "CA", "region": "qc"}))
+    assert (quebec.country, quebec.province) == ("CA", "QC") and quebec.law_codes
+    oregon = filed(
+        agent.exercise(LEADORO, now=now(), regime=None, name="Dana Reyes", address={"country": "US", "region": "OR"})
+    )
+    assert (oregon.country, oregon.state) == ("US", "OR") and oregon.law_codes
+
+
 def test_nothing_is_disclosed_before_staff_record_the_identity_check(agent: DrpAgent) -> None:
     request = filed(agent.exercise(LEADORO, now=now(), exercise="access:specific"))
     assert request.request_type == "access" and "specific pieces" in request.details
