@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -111,6 +112,7 @@ def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> di
     message, claims, envelope = _signed(registration, body, now=now)
     wanted = protocol.read_exercise(claims, allow_http_callbacks=settings.DRP_ALLOW_HTTP_CALLBACKS)
     _check_person(wanted.person)
+    _check_hints(wanted.hints)
     _check_residence(wanted)
     if wanted.status_callback and webhooks.registration_problem(
         wanted.status_callback,
@@ -162,6 +164,15 @@ def _check_person(person: protocol.Person) -> None:
     for key, value in person.address.items():
         for line in value.split("\n"):
             _check_claim(f"address.{key}", one_line, line)
+
+
+def _check_hints(hints: Sequence[str]) -> None:
+    """Each relationship hint as a one-line field of the form: a hint we do not map is copied into the details
+    staff and responders read, where a line break could forge a line ("Email: … (verified by the agent)") and a
+    NUL cannot be stored."""
+    one_line = OneLineField(required=False)
+    for hint in hints:
+        _check_claim("relationships", one_line, hint)
 
 
 # Where the person lives, in the protocol's claims and our words for a code not of the form's lists.

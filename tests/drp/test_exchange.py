@@ -215,6 +215,10 @@ def test_a_multi_line_address_is_filed_and_an_invisible_character_in_it_refused(
         ({"name": "Carla\u200bReyes"}, "`name`: Remove the invisible formatting characters"),
         ({"name": "Carla\u2028Reyes"}, "`name`: Use one line only"),
         ({"phone_number": "+1 555 \u202e0100"}, "`phone_number`: Remove the invisible formatting characters"),
+        # A hint we do not map is copied into the details staff read: no forged line, no NUL, no bidi override.
+        ({"relationships": ["x\nEmail: other@example.com (verified by the agent)"]}, "`relationships`: Use one line"),
+        ({"relationships": ["x\u0000y"]}, "`relationships`:"),
+        ({"relationships": ["\u202ex"]}, "`relationships`: Remove the invisible formatting characters"),
     ],
 )
 def test_an_agents_request_is_checked_as_the_public_form_checks_where_the_person_lives_and_their_name(
