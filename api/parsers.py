@@ -32,7 +32,10 @@ class JsonBody(parsers.BaseParser):
         self.body = stream.read(limit + 1)
         if len(self.body) > limit:
             raise TooLarge()
-        return parsers.JSONParser().parse(io.BytesIO(self.body), media_type, parser_context)
+        try:
+            return parsers.JSONParser().parse(io.BytesIO(self.body), media_type, parser_context)
+        except RecursionError:  # nested deeper than Python's reader goes ("[" * 100000): no request of ours
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
 
 
 def body_of(request: ApiRequest) -> bytes:

@@ -13,3 +13,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("dsr.public.urls")),
 ]
+
+# The REST API's and the protocol's clients get their errors in JSON, a 404 and a 500 too (api/errors.py).
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"

@@ -92,7 +92,7 @@ def digest(message: bytes) -> str:
 def claims_of(message: bytes) -> dict[str, Any]:
     try:
         claims = json.loads(message)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested deeper than the reader goes: not ours
         raise ProtocolError(400, "The signed message is not JSON.") from None
     if not isinstance(claims, dict):
         raise ProtocolError(400, "The signed message is not a JSON object.")

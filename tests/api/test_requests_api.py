@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
+from api import services as api_services
 from api.models import ApiCall, ClientRequest
 from dsr.models import Event, Request
 from dsr.public.forms import offered_relationships, offered_request_types
@@ -294,6 +296,39 @@ def test_a_secret_or_an_idempotency_key_holding_nul_is_refused(agent_a: Caller) 
     assert not Request.objects.exists()
     agent_a.token = agent_a.token.replace("dsr_", "dsr_\x00")  # in the prefix, which is looked up
     assert agent_a.call("GET", "/api/v1/requests/").status_code == 401
+
+
+def test_a_path_that_is_not_there_and_a_server_error_are_answered_in_json(
+    agent_a: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API's clients read every error as JSON ({"detail"}), the protocol's as its error object (3.06);
+    the public pages keep their HTML pages."""
+    for path in ("/api/v1/nope/", "/api/v1/requests/A/B/C/"):
+        missing = agent_a.call("GET", path)
+        assert missing.status_code == 404 and missing.json() == {"detail": "Not found."}
+    drp = Client().get("/drp/v1/nope")
+    assert drp.status_code == 404 and drp.json() == {"code": "404", "message": "Not found."}
+    page = Client().get("/nope/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a fault in the code")
+
+    monkeypatch.setattr(api_services, "find", broken)
+    agent_a.http.raise_request_exception = False
+    crashed = agent_a.call("GET", "/api/v1/requests/DSR-ABCDEFGH/")
+    assert crashed.status_code == 500 and "server error" in crashed.json()["detail"]
+    assert "a fault in the code" not in crashed.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/requests/", "/api/v1/requests/batch/"])
+def test_json_nested_deeper_than_the_reader_goes_is_a_400(agent_a: Caller, path: str) -> None:
+    """A 100 kB body of "[" is under every limit, but deeper than Python's JSON reader goes (RecursionError)."""
+    answer = agent_a.http.post(
+        path, b"[" * 100_000, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {agent_a.token}"
+    )
+    assert answer.status_code == 400 and "nested too deeply" in answer.json()["detail"]
+    assert not Request.objects.exists()
 
 
 @pytest.mark.parametrize(

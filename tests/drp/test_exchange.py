@@ -254,6 +254,13 @@ def test_nothing_is_disclosed_before_staff_record_the_identity_check(agent: DrpA
     assert OutgoingEmail.objects.filter(request=request, kind="completed").exists()
 
 
+def test_a_signed_message_nested_deeper_than_the_reader_goes_is_a_400(agent: DrpAgent) -> None:
+    body = base64.b64encode(agent.key.sign(b"[" * 20_000))
+    refused = agent.post("/data-rights-request", body)
+    assert refused.status_code == 400 and refused.json()["message"] == "The signed message is not JSON."
+    assert not Request.objects.exists()
+
+
 def test_a_replayed_message_is_refused_and_files_nothing(agent: DrpAgent) -> None:
     body = agent.exercise_body(LEADORO, now=now())
     assert agent.post("/data-rights-request", body).status_code == 200
