@@ -151,6 +151,10 @@ def exercise(registration: Registration, body: bytes, *, now: dt.datetime) -> di
     return status_of(filed)
 
 
+# A claim the form would take in one of its one-line fields (the phone number, an address line, a hint).
+ONE_LINE = OneLineField(required=False)
+
+
 def _check_person(person: protocol.Person) -> None:
     """The person's claims checked by the public form's own fields (dsr.public.forms.RequestForm), so an agent's
     request takes what the form and the REST API take: a usable email (complete, deliverable), a name (if
@@ -159,20 +163,18 @@ def _check_person(person: protocol.Person) -> None:
     _check_claim("email", RequestForm.base_fields["email"], person.email)
     if person.name:
         _check_claim("name", RequestForm.base_fields["subject_name"], person.name)
-    one_line = OneLineField(required=False)
-    _check_claim("phone_number", one_line, person.phone_number)
+    _check_claim("phone_number", ONE_LINE, person.phone_number)
     for key, value in person.address.items():
         for line in value.split("\n"):
-            _check_claim(f"address.{key}", one_line, line)
+            _check_claim(f"address.{key}", ONE_LINE, line)
 
 
 def _check_hints(hints: Sequence[str]) -> None:
     """Each relationship hint as a one-line field of the form: a hint we do not map is copied into the details
     staff and responders read, where a line break could forge a line ("Email: … (verified by the agent)") and a
     NUL cannot be stored."""
-    one_line = OneLineField(required=False)
     for hint in hints:
-        _check_claim("relationships", one_line, hint)
+        _check_claim("relationships", ONE_LINE, hint)
 
 
 # Where the person lives, in the protocol's claims and our words for a code not of the form's lists.
